@@ -1,0 +1,281 @@
+"""Command line for scripting and support; drives the same services as the window.
+
+Passphrases come from ``IRO_DESKTOP_PASSPHRASE`` (and ``IRO_DESKTOP_NEW_PASSPHRASE``
+for a new one) or a prompt; never from an argument, which would show in the
+process list and shell history.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from iro_desktop import __version__, paths
+from iro_desktop.security.errors import VaultError
+
+ENV_PASSPHRASE = "IRO_DESKTOP_PASSPHRASE"
+ENV_NEW_PASSPHRASE = "IRO_DESKTOP_NEW_PASSPHRASE"
+
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_VAULT = 0, 1, 2, 3
+
+
+class CliError(Exception):
+    def __init__(self, message: str, exit_code: int = EXIT_VAULT) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="iro-desktop",
+        description="Encrypted workspace for Independent Reviewing Officers. "
+                    "With no command, opens the window.")
+    parser.add_argument("--vault", type=Path, metavar="DIR",
+                        help="vault folder (default: %(default)s)",
+                        default=None)
+    parser.add_argument("--demo", action="store_true",
+                        help="open a throwaway demo vault with fictional children")
+    parser.add_argument("--version", action="version", version=f"iro-desktop {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    init = sub.add_parser("init", help="create a new vault and show its recovery key")
+    init.add_argument("--remember", action="store_true",
+                      help="also remember the vault on this computer's keyring")
+
+    imp = sub.add_parser("import-caseload", help="import a council's caseload CSV")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--nation", action="append", default=[], metavar="CODE=england|wales",
+                     help="nation of a council new to the vault (repeatable)")
+
+    due = sub.add_parser("due", help="list when each child's next review is due")
+    due.add_argument("--within", type=int, metavar="DAYS",
+                     help="only overdue reviews and those due within DAYS days")
+    due.add_argument("--council", metavar="CODE", help="only this council")
+    due.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+    sub.add_parser("check", help="verify every council database (HMAC and structure)")
+    sub.add_parser("demo-data", help="seed the vault with the demo caseload")
+    sub.add_parser("change-passphrase", help="set a new passphrase (databases untouched)")
+    return parser
+
+
+# ---- passphrases ---------------------------------------------------------------------
+
+
+def _prompt(label: str) -> str:
+    if not sys.stdin.isatty():
+        raise CliError(f"no terminal to ask for the {label}: set {ENV_PASSPHRASE} for scripts",
+                       EXIT_USAGE)
+    return getpass.getpass(f"{label}: ")
+
+
+def _current_passphrase() -> str:
+    return os.environ.get(ENV_PASSPHRASE) or _prompt("Vault passphrase")
+
+
+def _new_passphrase(env: str) -> str:
+    value = os.environ.get(env)
+    if value:
+        return value
+    first = _prompt("New passphrase (12+ characters or three or more words)")
+    if _prompt("Repeat the new passphrase") != first:
+        raise CliError("the two passphrases differ; nothing was changed", EXIT_USAGE)
+    return first
+
+
+# ---- commands ------------------------------------------------------------------------
+
+
+def _vault_dir(args: argparse.Namespace) -> Path:
+    return args.vault or paths.default_vault_dir()
+
+
+def _open_unlocked(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from iro_desktop.storage.vault import Vault
+
+    vault = Vault(_vault_dir(args)).open()
+    try:
+        if os.environ.get(ENV_PASSPHRASE) or not vault.unlock_with_keyring():
+            vault.unlock(_current_passphrase())
+    except BaseException:
+        vault.close()
+        raise
+    return vault
+
+
+def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
+    from iro_desktop.storage.vault import Vault
+
+    root = _vault_dir(args)
+    if Vault.exists(root):
+        raise CliError(f"a vault already exists in {root}", EXIT_PROBLEM)
+    passphrase = _new_passphrase(ENV_PASSPHRASE)
+    vault, recovery_key = Vault.create(root, passphrase)
+    with vault:
+        if args.remember:
+            vault.set_remembered(True)
+    print(f"Created an encrypted vault in {root}", file=out)
+    print("\nRECOVERY KEY - shown only this once. Print it or write it down and give it to",
+          file=out)
+    print("your council's IRO manager to keep safe. It opens the vault if the passphrase is",
+          file=out)
+    print(f"forgotten:\n\n    {recovery_key}\n", file=out)
+    return EXIT_OK
+
+
+def _parse_nations(values: Sequence[str]):  # type: ignore[no-untyped-def]
+    from iro_desktop.core.models import Nation
+
+    nations = {}
+    for value in values:
+        code, sep, nation = value.partition("=")
+        if not sep or not code.strip():
+            raise CliError(f"--nation takes CODE=england or CODE=wales, not {value!r}", EXIT_USAGE)
+        try:
+            nations[code.strip().upper()] = Nation.parse(nation)
+        except ValueError as exc:
+            raise CliError(f"--nation {value}: {exc}", EXIT_USAGE) from None
+    return nations
+
+
+def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
+    from iro_desktop.core.caseload_csv import MAX_FILE_BYTES
+    from iro_desktop.services.caseload import CaseloadImportError, CaseloadService
+
+    nations = _parse_nations(args.nation)
+    try:
+        size = args.file.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise CliError(f"{args.file} is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}",
+                           EXIT_PROBLEM)
+        data = args.file.read_bytes()
+    except OSError as exc:
+        raise CliError(f"cannot read {args.file}: {exc.strerror}", EXIT_PROBLEM) from None
+    with _open_unlocked(args) as vault:
+        try:
+            report = CaseloadService(vault).import_caseload(data, nations=nations)
+        except CaseloadImportError as exc:
+            print(str(exc), file=out)
+            for issue in exc.issues:
+                print(f"  {issue}", file=out)
+            return EXIT_PROBLEM
+    for counts in report.councils:
+        flag = " (new council, own encrypted database)" if counts.new else ""
+        print(f"{counts.code} {counts.name} [{counts.nation.label}]{flag}: {counts.added} added, "
+              f"{counts.updated} updated, {counts.unchanged} unchanged", file=out)
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=out)
+    print(f"Imported: {report.summary()}.", file=out)
+    return EXIT_OK
+
+
+def cmd_due(args: argparse.Namespace, out: TextIO) -> int:
+    from iro_desktop.services.caseload import CaseloadService
+
+    if args.within is not None and args.within < 0:
+        raise CliError("--within takes a number of days, 0 or more", EXIT_USAGE)
+    with _open_unlocked(args) as vault:
+        service = CaseloadService(vault)
+        today = service.today()
+        entries = service.due(args.within)
+    if args.council:
+        entries = [e for e in entries if e.council.code == args.council.upper()]
+    if args.json:
+        json.dump([{
+            "council_code": e.council.code,
+            "child_ref": e.child.record.child_ref,
+            "last_name": e.child.record.last_name,
+            "review_number": e.due.review_number,
+            "next_review_due": e.due.due.isoformat(),
+            "days_until_due": e.due.days_until(today),
+            "rule": e.due.rule,
+            "overdue": e.due.is_overdue(today),
+            "status": e.status.value,
+        } for e in entries], out, indent=2, ensure_ascii=False)
+        out.write("\n")
+        return EXIT_OK
+    if not entries:
+        print("No reviews due.", file=out)
+        return EXIT_OK
+    print(f"{'Council':8} {'Reference':12} {'Name':28} {'Due':10} {'Days':>5}  Status", file=out)
+    for e in entries:
+        rec = e.child.record
+        print(f"{e.council.code:8} {rec.child_ref:12} {rec.display_name[:28]:28} "
+              f"{e.due.due:%d/%m/%Y} {e.due.days_until(today):>5}  {e.status.label}", file=out)
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
+    from iro_desktop.security.keystore import Keystore
+
+    Keystore.load(_vault_dir(args) / "keystore.json")  # keystore readable and well formed
+    with _open_unlocked(args) as vault:
+        results = vault.check()
+    for result in results:
+        state = "ok" if result.ok else "FAILED: " + "; ".join(result.problems[:5])
+        print(f"{result.council_code:6} {result.database}: {state}", file=out)
+    bad = [r for r in results if not r.ok]
+    print(f"{len(results)} database(s) checked, {len(bad)} with problems.", file=out)
+    return EXIT_PROBLEM if bad else EXIT_OK
+
+
+def cmd_demo_data(args: argparse.Namespace, out: TextIO) -> int:
+    from iro_desktop.services.demo import seed_demo
+
+    with _open_unlocked(args) as vault:
+        report = seed_demo(vault)
+    print(f"Demo caseload seeded: {report.summary()}.", file=out)
+    return EXIT_OK
+
+
+def cmd_change_passphrase(args: argparse.Namespace, out: TextIO) -> int:
+    with _open_unlocked(args) as vault:
+        current = os.environ.get(ENV_PASSPHRASE) or _prompt("Current passphrase")
+        vault.change_passphrase(current, _new_passphrase(ENV_NEW_PASSPHRASE))
+    print("Passphrase changed. The recovery key still works.", file=out)
+    return EXIT_OK
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
+    "init": cmd_init,
+    "import-caseload": cmd_import,
+    "due": cmd_due,
+    "check": cmd_check,
+    "demo-data": cmd_demo_data,
+    "change-passphrase": cmd_change_passphrase,
+}
+
+
+def run(argv: Sequence[str] | None = None, out: TextIO | None = None,
+        err: TextIO | None = None) -> int:
+    """Run a command; returns the exit code. With no command, opens the window."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        from iro_desktop.app import main as gui_main  # Qt is imported only here
+
+        return gui_main(vault_dir=args.vault, demo=args.demo)
+    try:
+        return COMMANDS[args.command](args, out)
+    except CliError as exc:
+        print(f"iro-desktop: {exc}", file=err)
+        return exc.exit_code
+    except VaultError as exc:
+        print(f"iro-desktop: {exc}", file=err)
+        return EXIT_VAULT
+    except KeyboardInterrupt:
+        print("iro-desktop: interrupted; nothing half-written was kept", file=err)
+        return EXIT_PROBLEM
+    except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
+        except OSError:
+            pass
+        return EXIT_OK

@@ -1,0 +1,78 @@
+"""Plain domain objects shared by the services, storage and the window.
+
+They carry no behaviour that touches storage or Qt: repositories turn rows into
+these, services hand lists of them to the UI.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date
+
+
+class Nation(enum.StrEnum):
+    """The rule set a council's reviews follow."""
+
+    ENGLAND = "england"
+    WALES = "wales"
+
+    @property
+    def label(self) -> str:
+        return "England" if self is Nation.ENGLAND else "Wales"
+
+    @classmethod
+    def parse(cls, text: str) -> "Nation":
+        value = text.strip().lower()
+        aliases = {"e": cls.ENGLAND, "eng": cls.ENGLAND, "england": cls.ENGLAND,
+                   "w": cls.WALES, "wal": cls.WALES, "wales": cls.WALES, "cymru": cls.WALES}
+        try:
+            return aliases[value]
+        except KeyError:
+            raise ValueError(f"unknown nation {text!r}: use England or Wales") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Council:
+    """A council (data controller) the IRO works for; one encrypted database each."""
+
+    id: str  # random vault-internal id, also names the database file
+    code: str  # e.g. "NBK"
+    name: str
+    nation: Nation
+    colour: str = "#4a6fa5"
+
+
+@dataclass(frozen=True, slots=True)
+class ChildRecord:
+    """The caseload facts about one looked-after child, as imported or edited."""
+
+    child_ref: str
+    first_name: str
+    last_name: str
+    preferred_name: str
+    date_of_birth: date
+    gender: str  # F, M or X
+    legal_status: str  # SSDA903 legal status code
+    placement_type: str  # SSDA903 placement code
+    date_became_looked_after: date
+    reviews_held: int
+    last_review_date: date | None
+    social_worker: str = ""
+    notes: str = ""
+
+    @property
+    def display_name(self) -> str:
+        if self.preferred_name and self.preferred_name != self.first_name:
+            return f"{self.first_name} ({self.preferred_name}) {self.last_name}"
+        return f"{self.first_name} {self.last_name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Child:
+    """A child as held in one council's database."""
+
+    id: int
+    council_id: str
+    record: ChildRecord
+    extra: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,288 @@
+"""The keystore: every council's data key, wrapped, in one small JSON file.
+
+Layout (format version 1)::
+
+    {"format": "iro-desktop-keystore", "version": 1, "vault_id": hex,
+     "kdf": {Argon2id parameters and salt},
+     "check": AES-GCM(KEK, "passphrase-check")          -> tells a wrong passphrase
+     "recovery_public_key": hex (X25519),
+     "header_mac": HMAC(KEK, vault id, version, recovery public key)
+     "keyring": null | AES-GCM(device key, KEK)          -> "remember on this computer"
+     "councils": [{"id": hex, "slots": {
+         "passphrase": AES-GCM(KEK, DEK),
+         "recovery":   sealed to the recovery public key (DEK)}}]}
+
+Every AES-GCM slot binds, as associated data, the vault id, the council id,
+the slot type and the format version, so a slot moved, swapped or edited is
+rejected as tampering. The passphrase-derived key (KEK) wraps each council's
+random 256-bit data key (DEK); changing the passphrase rewraps the DEKs and
+never touches a database. Deleting a council's slots destroys its key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from iro_desktop.fsutil import atomic_write
+from iro_desktop.security import recovery
+from iro_desktop.security.errors import (
+    KeystoreTamperedError,
+    VaultNotFoundError,
+    WrongPassphraseError,
+    WrongRecoveryKeyError,
+)
+from iro_desktop.security.kdf import KdfParams
+
+FORMAT = "iro-desktop-keystore"
+VERSION = 1
+MAX_KEYSTORE_BYTES = 1_000_000
+_ID_RE = re.compile(r"^[0-9a-f]{32}$")
+_CHECK_PLAINTEXT = b"iro-desktop passphrase check"
+
+
+def new_id() -> str:
+    return os.urandom(16).hex()
+
+
+def new_data_key() -> bytes:
+    return os.urandom(32)
+
+
+def _aad(vault_id: str, council_id: str, slot: str) -> bytes:
+    return f"{FORMAT}/v{VERSION}|{vault_id}|{council_id}|{slot}".encode("ascii")
+
+
+def _wrap(key: bytes, plaintext: bytes, aad: bytes) -> dict[str, str]:
+    nonce = os.urandom(12)
+    return {"nonce": nonce.hex(), "ct": AESGCM(key).encrypt(nonce, plaintext, aad).hex()}
+
+
+def _unwrap(key: bytes, slot: Any, aad: bytes) -> bytes:
+    """Raises InvalidTag for a wrong key or an edited slot, KeystoreTamperedError if unreadable."""
+    try:
+        nonce, ct = bytes.fromhex(slot["nonce"]), bytes.fromhex(slot["ct"])
+    except (KeyError, TypeError, ValueError):
+        raise KeystoreTamperedError("a key slot in the keystore is unreadable") from None
+    if len(nonce) != 12:
+        raise KeystoreTamperedError("a key slot in the keystore is unreadable")
+    return AESGCM(key).decrypt(nonce, ct, aad)
+
+
+@dataclass
+class Keystore:
+    """In-memory view of the keystore file; ``save()`` rewrites it atomically."""
+
+    path: Path
+    vault_id: str
+    kdf: KdfParams
+    check: dict[str, str]
+    recovery_public_key: bytes
+    header_mac: str
+    keyring_slot: dict[str, str] | None = None
+    councils: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    # ---- creation and persistence -------------------------------------------------
+
+    @classmethod
+    def create(cls, path: Path, passphrase: str, kdf: KdfParams) -> tuple["Keystore", bytes, bytes]:
+        """A new, empty keystore. Returns (keystore, KEK, recovery secret)."""
+        vault_id = new_id()
+        kek = kdf.derive(passphrase)
+        secret = recovery.new_recovery_secret()
+        public = recovery.public_bytes(recovery.recovery_private_key(secret, vault_id).public_key())
+        store = cls(
+            path=path,
+            vault_id=vault_id,
+            kdf=kdf,
+            check=_wrap(kek, _CHECK_PLAINTEXT, _aad(vault_id, "-", "check")),
+            recovery_public_key=public,
+            header_mac="",
+        )
+        store.header_mac = store._mac(kek)
+        return store, kek, secret
+
+    @classmethod
+    def load(cls, path: Path) -> "Keystore":
+        try:
+            with open(path, "rb") as fh:
+                raw = fh.read(MAX_KEYSTORE_BYTES + 1)
+        except FileNotFoundError:
+            raise VaultNotFoundError(f"no vault was found in {path.parent}") from None
+        if len(raw) > MAX_KEYSTORE_BYTES:
+            raise KeystoreTamperedError("the keystore file is far larger than any real keystore")
+        try:
+            data = json.loads(raw.decode("utf-8"))
+            if data.get("format") != FORMAT:
+                raise ValueError
+            if data.get("version") != VERSION:
+                raise KeystoreTamperedError(
+                    f"the keystore is format version {data.get('version')!r}; this version of "
+                    f"iro-desktop reads version {VERSION}. Install the matching iro-desktop."
+                )
+            vault_id = data["vault_id"]
+            councils: dict[str, dict[str, Any]] = {}
+            for entry in data["councils"]:
+                cid = entry["id"]
+                if not _ID_RE.match(cid) or cid in councils:
+                    raise ValueError
+                slots = entry["slots"]
+                if not isinstance(slots.get("passphrase"), dict) or not isinstance(
+                    slots.get("recovery"), dict
+                ):
+                    raise ValueError
+                councils[cid] = {"slots": slots}
+            store = cls(
+                path=path,
+                vault_id=vault_id,
+                kdf=KdfParams.from_dict(data["kdf"]),
+                check=data["check"],
+                recovery_public_key=bytes.fromhex(data["recovery_public_key"]),
+                header_mac=data["header_mac"],
+                keyring_slot=data.get("keyring"),
+                councils=councils,
+            )
+            if not _ID_RE.match(vault_id) or len(store.recovery_public_key) != 32:
+                raise ValueError
+        except KeystoreTamperedError:
+            raise
+        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
+            raise KeystoreTamperedError(
+                "the keystore file is damaged or was changed outside iro-desktop"
+            ) from None
+        return store
+
+    def to_json(self) -> bytes:
+        data = {
+            "format": FORMAT,
+            "version": VERSION,
+            "vault_id": self.vault_id,
+            "kdf": self.kdf.to_dict(),
+            "check": self.check,
+            "recovery_public_key": self.recovery_public_key.hex(),
+            "header_mac": self.header_mac,
+            "keyring": self.keyring_slot,
+            "councils": [{"id": cid, **entry} for cid, entry in self.councils.items()],
+        }
+        return json.dumps(data, indent=1).encode("utf-8")
+
+    def save(self) -> None:
+        atomic_write(self.path, self.to_json())
+
+    # ---- unlocking ------------------------------------------------------------------
+
+    def _mac(self, kek: bytes) -> str:
+        mac_key = hashlib.sha256(b"iro-desktop header mac|" + kek).digest()
+        body = f"{FORMAT}|{VERSION}|{self.vault_id}|{self.recovery_public_key.hex()}".encode()
+        return hmac.new(mac_key, body, hashlib.sha256).hexdigest()
+
+    def derive_kek(self, passphrase: str) -> bytes:
+        """Derive and verify the key-encryption key; raises WrongPassphraseError."""
+        kek = self.kdf.derive(passphrase)
+        self.verify_kek(kek)
+        return kek
+
+    def verify_kek(self, kek: bytes) -> None:
+        try:
+            ok = _unwrap(kek, self.check, _aad(self.vault_id, "-", "check")) == _CHECK_PLAINTEXT
+        except InvalidTag:
+            ok = False
+        if not ok:
+            raise WrongPassphraseError("That passphrase is not right for this vault.")
+        if not hmac.compare_digest(self.header_mac, self._mac(kek)):
+            raise KeystoreTamperedError(
+                "the keystore's recovery settings were changed outside iro-desktop"
+            )
+
+    def unwrap_all(self, kek: bytes) -> dict[str, bytes]:
+        """Every council's data key, using a verified KEK."""
+        keys: dict[str, bytes] = {}
+        for cid, entry in self.councils.items():
+            try:
+                keys[cid] = _unwrap(kek, entry["slots"]["passphrase"],
+                                    _aad(self.vault_id, cid, "passphrase"))
+            except InvalidTag:
+                raise KeystoreTamperedError(
+                    "a council's key slot in the keystore was changed outside iro-desktop"
+                ) from None
+        return keys
+
+    def unwrap_all_with_recovery(self, recovery_text: str) -> dict[str, bytes]:
+        """Every council's data key from the recovery key (raises on format or wrong key)."""
+        secret = recovery.parse_recovery_key(recovery_text)
+        private = recovery.recovery_private_key(secret, self.vault_id)
+        if recovery.public_bytes(private.public_key()) != self.recovery_public_key:
+            raise WrongRecoveryKeyError("That recovery key does not belong to this vault.")
+        keys: dict[str, bytes] = {}
+        for cid, entry in self.councils.items():
+            try:
+                keys[cid] = recovery.unseal(private, entry["slots"]["recovery"],
+                                            _aad(self.vault_id, cid, "recovery"))
+            except (InvalidTag, KeyError, TypeError, ValueError):
+                raise KeystoreTamperedError(
+                    "a council's recovery slot in the keystore was changed outside iro-desktop"
+                ) from None
+        return keys
+
+    # ---- changes (caller saves) -----------------------------------------------------
+
+    def add_council(self, council_id: str, dek: bytes, kek: bytes) -> None:
+        if not _ID_RE.match(council_id) or council_id in self.councils:
+            raise ValueError("bad or duplicate council id")
+        self.councils[council_id] = {
+            "slots": {
+                "passphrase": _wrap(kek, dek, _aad(self.vault_id, council_id, "passphrase")),
+                "recovery": recovery.seal(self.recovery_public_key, dek,
+                                          _aad(self.vault_id, council_id, "recovery")),
+            }
+        }
+
+    def remove_council(self, council_id: str) -> None:
+        self.councils.pop(council_id, None)
+
+    def rewrap(self, new_passphrase: str, deks: dict[str, bytes], kdf: KdfParams) -> bytes:
+        """New salt and KEK; every passphrase slot rewrapped. Returns the new KEK."""
+        kek = kdf.derive(new_passphrase)
+        self.kdf = kdf
+        self.check = _wrap(kek, _CHECK_PLAINTEXT, _aad(self.vault_id, "-", "check"))
+        for cid, dek in deks.items():
+            self.councils[cid]["slots"]["passphrase"] = _wrap(
+                kek, dek, _aad(self.vault_id, cid, "passphrase"))
+        self.header_mac = self._mac(kek)
+        self.keyring_slot = None  # the remembered key belonged to the old passphrase
+        return kek
+
+    def new_recovery(self, kek: bytes, deks: dict[str, bytes]) -> bytes:
+        """Replace the recovery key; the old one stops working. Returns the new secret."""
+        secret = recovery.new_recovery_secret()
+        self.recovery_public_key = recovery.public_bytes(
+            recovery.recovery_private_key(secret, self.vault_id).public_key())
+        for cid, dek in deks.items():
+            self.councils[cid]["slots"]["recovery"] = recovery.seal(
+                self.recovery_public_key, dek, _aad(self.vault_id, cid, "recovery"))
+        self.header_mac = self._mac(kek)
+        return secret
+
+    # ---- "remember on this computer" ------------------------------------------------
+
+    def set_keyring_slot(self, device_key: bytes, kek: bytes) -> None:
+        self.keyring_slot = _wrap(device_key, kek, _aad(self.vault_id, "-", "keyring"))
+
+    def kek_from_device_key(self, device_key: bytes) -> bytes:
+        if self.keyring_slot is None:
+            raise WrongPassphraseError("this vault is not remembered on this computer")
+        try:
+            kek = _unwrap(device_key, self.keyring_slot, _aad(self.vault_id, "-", "keyring"))
+        except InvalidTag:
+            raise WrongPassphraseError("the key remembered on this computer no longer fits") from None
+        self.verify_kek(kek)
+        return kek

@@ -1,0 +1,100 @@
+"""SQLCipher engines: one keyed SQLAlchemy engine per council database.
+
+Every connection goes through ``sqlcipher3`` (never the stdlib ``sqlite3``,
+which would ignore the key and write plaintext) and is refused unless
+``PRAGMA cipher_version`` answers. Bound values are hidden from error
+messages, temporary data stays in memory, and commits are durable (WAL with
+``synchronous=FULL``).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import sqlcipher3.dbapi2 as sqlcipher
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.pool import QueuePool
+
+from iro_desktop.security.errors import DatabaseTamperedError, VaultError
+
+log = logging.getLogger(__name__)
+
+_CONNECTION_PRAGMAS = (
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = FULL",
+    "PRAGMA secure_delete = ON",
+    "PRAGMA temp_store = MEMORY",
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA busy_timeout = 5000",
+)
+
+
+def key_pragma(dek: bytes) -> str:
+    if len(dek) != 32:
+        raise ValueError("a data key is 32 bytes")
+    return f"PRAGMA key = \"x'{dek.hex()}'\""
+
+
+def raw_connect(path: Path, dek: bytes, *, council_code: str = "") -> sqlcipher.Connection:
+    """A keyed, verified connection; raises DatabaseTamperedError when the file fails its HMAC."""
+    conn = sqlcipher.connect(str(path), check_same_thread=False)
+    try:
+        conn.execute("PRAGMA cipher_memory_security = ON")
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        conn.execute(key_pragma(dek))
+        version = conn.execute("PRAGMA cipher_version").fetchone()
+        if not version or not version[0]:
+            raise VaultError("SQLCipher is not active: refusing to open a database unencrypted")
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlcipher.DatabaseError:
+            raise DatabaseTamperedError(
+                f"The {council_code or 'council'} database could not be decrypted: it is damaged "
+                "or was changed outside iro-desktop (page 1 failed its authentication check). "
+                "It has not been modified; restore it from a backup or run 'iro-desktop check'.",
+                council_code=council_code,
+                pages=(1,),
+            ) from None
+        for pragma in _CONNECTION_PRAGMAS:
+            conn.execute(pragma)
+        if sys.platform == "darwin":
+            conn.execute("PRAGMA fullfsync = ON")
+        return conn
+    except BaseException:
+        conn.close()
+        raise
+
+
+def open_engine(path: Path, dek: bytes, *, council_code: str = "") -> Engine:
+    engine = create_engine(
+        "sqlite://",
+        creator=lambda: raw_connect(path, dek, council_code=council_code),
+        module=sqlcipher,
+        poolclass=QueuePool,
+        pool_size=1,
+        max_overflow=1,
+        pool_timeout=30,
+        hide_parameters=True,
+    )
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(conn):  # type: ignore[no-untyped-def]
+        # Take the write lock up front so two writers never deadlock on upgrade.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "connect")
+    def _no_driver_transactions(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        dbapi_conn.isolation_level = None
+
+    return engine
+
+
+def integrity_problems(conn: sqlcipher.Connection) -> list[str]:
+    """Rows of ``cipher_integrity_check`` and ``quick_check`` that are not 'ok'."""
+    problems = [str(row[0]) for row in conn.execute("PRAGMA cipher_integrity_check")]
+    quick = [str(row[0]) for row in conn.execute("PRAGMA quick_check")]
+    problems.extend(q for q in quick if q != "ok")
+    return problems

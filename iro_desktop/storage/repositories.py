@@ -1,0 +1,52 @@
+"""Queries on one council database, returning domain objects (never ORM rows to callers)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import fields
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from iro_desktop.core.models import Child, ChildRecord
+from iro_desktop.storage.models import AuditEvent, ChildRow
+
+_RECORD_FIELDS = tuple(f.name for f in fields(ChildRecord))
+
+
+def record_from_row(row: ChildRow) -> ChildRecord:
+    return ChildRecord(**{name: getattr(row, name) for name in _RECORD_FIELDS})
+
+
+def child_from_row(row: ChildRow, council_id: str) -> Child:
+    return Child(id=row.id, council_id=council_id, record=record_from_row(row))
+
+
+class ChildRepository:
+    def __init__(self, session: Session, council_id: str) -> None:
+        self.session = session
+        self.council_id = council_id
+
+    def active(self) -> list[Child]:
+        rows = self.session.scalars(select(ChildRow).where(ChildRow.status == "active"))
+        return [child_from_row(row, self.council_id) for row in rows]
+
+    def rows_by_ref(self) -> dict[str, ChildRow]:
+        return {row.child_ref: row for row in self.session.scalars(select(ChildRow))}
+
+    def add(self, record: ChildRecord, now: datetime) -> None:
+        self.session.add(ChildRow(**{n: getattr(record, n) for n in _RECORD_FIELDS},
+                                  status="active", created_at=now, updated_at=now))
+
+    @staticmethod
+    def update(row: ChildRow, record: ChildRecord, now: datetime) -> None:
+        for name in _RECORD_FIELDS:
+            setattr(row, name, getattr(record, name))
+        row.status = "active"
+        row.updated_at = now
+
+
+def audit(session: Session, code: str, **counts: int | str) -> None:
+    """Record an event with counts or ids only: never names, references or free text."""
+    session.add(AuditEvent(at=datetime.now(), code=code, detail=json.dumps(counts)))

@@ -1,0 +1,461 @@
+"""The vault: a folder holding the keystore and one SQLCipher database per council.
+
+::
+
+    <vault>/keystore.json        wrapped data keys (security/keystore.py)
+    <vault>/councils/<id>.db     one encrypted database per council (+ -wal, -shm)
+    <vault>/vault.lock           held while a process has the vault open
+
+A ``Vault`` object is opened (instance lock + keystore), then unlocked with
+the passphrase, the recovery key or the computer's keyring. Locking disposes
+of every engine and forgets the keys; observers hear ``on_locked``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DatabaseError as SADatabaseError
+from sqlalchemy.orm import Session
+
+from iro_desktop.core.models import Council, Nation
+from iro_desktop.fsutil import ensure_private_dir
+from iro_desktop.security.errors import (
+    DatabaseTamperedError,
+    VaultError,
+    VaultExistsError,
+    VaultLockedError,
+    WeakPassphraseError,
+    WrongPassphraseError,
+)
+from iro_desktop.security.kdf import KdfParams, calibrate
+from iro_desktop.security.keystore import Keystore, new_data_key, new_id
+from iro_desktop.security.passphrase_policy import assess
+from iro_desktop.security.recovery import format_recovery_key
+from iro_desktop.security.secret_store import KeyringSecretStore, SecretStore
+from iro_desktop.storage import migrate
+from iro_desktop.storage.engine import integrity_problems, open_engine, raw_connect
+from iro_desktop.storage.instance_lock import InstanceLock
+from iro_desktop.storage.models import AuditEvent, CouncilRow, MetaRow
+
+log = logging.getLogger(__name__)
+
+KEYSTORE_NAME = "keystore.json"
+COUNCILS_DIR = "councils"
+# Distinct, dark enough for white text (WCAG AA) and told apart by code as well as colour.
+COUNCIL_COLOURS = ("#1f5fa8", "#a0522d", "#2e7d32", "#7b1fa2", "#c62828", "#00695c",
+                   "#5d4037", "#ad1457")
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    council_code: str
+    database: str
+    problems: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+class Vault:
+    def __init__(self, root: Path, *, secret_store: SecretStore | None = None) -> None:
+        self.root = Path(root)
+        self.secrets: SecretStore = secret_store if secret_store is not None else KeyringSecretStore()
+        self._instance = InstanceLock(self.root)
+        self._keystore: Keystore | None = None
+        self._kek: bytes | None = None
+        self._deks: dict[str, bytes] = {}
+        self._engines: dict[str, Engine] = {}
+        self._councils: dict[str, Council] = {}
+        self._failures = 0
+        self.locked_listeners: list[Callable[[], None]] = []
+
+    # ---- paths and existence -------------------------------------------------------
+
+    @property
+    def keystore_path(self) -> Path:
+        return self.root / KEYSTORE_NAME
+
+    def database_path(self, council_id: str) -> Path:
+        return self.root / COUNCILS_DIR / f"{council_id}.db"
+
+    @staticmethod
+    def exists(root: Path) -> bool:
+        return (Path(root) / KEYSTORE_NAME).is_file()
+
+    @property
+    def vault_id(self) -> str:
+        return self._require_keystore().vault_id
+
+    # ---- lifecycle -----------------------------------------------------------------
+
+    @classmethod
+    def create(cls, root: Path, passphrase: str, *, kdf: KdfParams | None = None,
+               secret_store: SecretStore | None = None,
+               enforce_policy: bool = True) -> tuple["Vault", str]:
+        """Make a new, empty, unlocked vault. Returns it and the recovery key text (show once)."""
+        root = Path(root)
+        if cls.exists(root):
+            raise VaultExistsError(f"a vault already exists in {root}")
+        if enforce_policy:
+            verdict = assess(passphrase)
+            if not verdict.acceptable:
+                raise WeakPassphraseError(verdict.feedback)
+        ensure_private_dir(root)
+        ensure_private_dir(root / COUNCILS_DIR)
+        vault = cls(root, secret_store=secret_store)
+        vault._instance.acquire()
+        try:
+            store, kek, secret = Keystore.create(vault.keystore_path, passphrase,
+                                                 kdf or calibrate())
+            store.save()
+        except BaseException:
+            vault._instance.release()
+            raise
+        vault._keystore, vault._kek = store, kek
+        log.info("vault.created")
+        return vault, format_recovery_key(secret)
+
+    def open(self) -> "Vault":
+        """Take the single-instance lock and read the keystore (no keys yet)."""
+        if not self._instance.held:
+            if not self.exists(self.root):
+                from iro_desktop.security.errors import VaultNotFoundError
+
+                raise VaultNotFoundError(f"no vault was found in {self.root}")
+            self._instance.acquire()
+        try:
+            self._keystore = Keystore.load(self.keystore_path)
+        except BaseException:
+            self._instance.release()
+            raise
+        return self
+
+    @property
+    def is_open(self) -> bool:
+        return self._keystore is not None
+
+    @property
+    def is_unlocked(self) -> bool:
+        return self._kek is not None
+
+    def unlock(self, passphrase: str) -> None:
+        store = self._require_keystore()
+        try:
+            kek = store.derive_kek(passphrase)
+        except WrongPassphraseError:
+            self._failures += 1
+            if self._failures >= 3:  # growing delay against guessing at the keyboard
+                time.sleep(min(30.0, 2.0 ** (self._failures - 3)))
+            raise
+        self._failures = 0
+        self._finish_unlock(kek, store.unwrap_all(kek))
+
+    def unlock_with_keyring(self) -> bool:
+        """Unlock with the key remembered on this computer; False (never an error) if unusable."""
+        store = self._require_keystore()
+        if store.keyring_slot is None:
+            return False
+        device_key = self.secrets.get(store.vault_id)
+        if device_key is None:
+            return False
+        try:
+            kek = store.kek_from_device_key(device_key)
+        except VaultError:
+            return False
+        self._finish_unlock(kek, store.unwrap_all(kek))
+        return True
+
+    def unlock_with_recovery(self, recovery_text: str, new_passphrase: str,
+                             *, kdf: KdfParams | None = None) -> None:
+        """Unlock with the recovery key; a new passphrase is set at the same time."""
+        verdict = assess(new_passphrase)
+        if not verdict.acceptable:
+            raise WeakPassphraseError(verdict.feedback)
+        store = self._require_keystore()
+        deks = store.unwrap_all_with_recovery(recovery_text)
+        kek = store.rewrap(new_passphrase, deks, kdf or store.kdf.with_new_salt())
+        store.save()
+        self.secrets.delete(store.vault_id)
+        self._finish_unlock(kek, deks)
+        log.info("vault.recovered")
+
+    def _finish_unlock(self, kek: bytes, deks: dict[str, bytes]) -> None:
+        self._kek, self._deks = kek, deks
+        try:
+            for council_id, dek in deks.items():
+                self._open_council(council_id, dek)
+        except BaseException:
+            self.lock()
+            raise
+        log.info("vault.unlocked councils=%d", len(self._councils))
+
+    def _open_council(self, council_id: str, dek: bytes) -> Council:
+        path = self.database_path(council_id)
+        if not path.is_file():
+            raise DatabaseTamperedError(
+                "A council database listed in the keystore is missing from the vault folder. "
+                "Restore the folder from a backup.", pages=())
+        engine = open_engine(path, dek)
+        try:
+            migrate.upgrade(engine)
+            with Session(engine) as session, session.begin():
+                row = session.get(CouncilRow, council_id)
+                if row is None:
+                    raise DatabaseTamperedError(
+                        "A council database does not belong with this keystore.")
+                council = _council_from_row(row)
+                unclean = session.get(MetaRow, "open")
+                if unclean is not None and unclean.value == "1":
+                    problems = self._integrity(path, dek)
+                    if problems:
+                        raise DatabaseTamperedError(
+                            f"The {council.code} database failed its integrity check after an "
+                            f"unclean exit: {problems[0]}", council_code=council.code)
+                    log.info("vault.unclean_exit_checked council=%s", council_id)
+                session.merge(MetaRow(key="open", value="1"))
+        except SADatabaseError:
+            engine.dispose()
+            raise DatabaseTamperedError(
+                "A council database is damaged or was changed outside iro-desktop. It has not "
+                "been modified; run 'iro-desktop check' to see which pages failed.") from None
+        except BaseException:
+            engine.dispose()
+            raise
+        self._engines[council_id] = engine
+        self._councils[council_id] = council
+        return council
+
+    def lock(self) -> None:
+        """Close every database and forget every key. Safe to call twice."""
+        was_unlocked = self.is_unlocked
+        for council_id, engine in list(self._engines.items()):
+            try:
+                with Session(engine) as session, session.begin():
+                    session.merge(MetaRow(key="open", value="0"))
+                raw = engine.raw_connection()
+                try:
+                    raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                finally:
+                    raw.close()
+            except SADatabaseError:
+                log.warning("vault.lock_checkpoint_failed council=%s", council_id)
+            engine.dispose()
+        self._engines.clear()
+        self._councils.clear()
+        self._deks.clear()
+        self._kek = None
+        if was_unlocked:
+            log.info("vault.locked")
+            for listener in list(self.locked_listeners):
+                listener()
+
+    def close(self) -> None:
+        self.lock()
+        self._keystore = None
+        self._instance.release()
+
+    def __enter__(self) -> "Vault":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- secrets management --------------------------------------------------------
+
+    def change_passphrase(self, current: str, new: str, *, kdf: KdfParams | None = None) -> None:
+        """Rewrap every data key under a new passphrase. The databases are not touched."""
+        self._require_unlocked()
+        verdict = assess(new)
+        if not verdict.acceptable:
+            raise WeakPassphraseError(verdict.feedback)
+        store = self._require_keystore()
+        store.derive_kek(current)
+        remembered = store.keyring_slot is not None
+        self._kek = store.rewrap(new, dict(self._deks), kdf or store.kdf.with_new_salt())
+        if remembered:
+            self._remember(store)
+        store.save()
+        log.info("vault.passphrase_changed")
+
+    def new_recovery_key(self, passphrase: str) -> str:
+        """Replace the recovery key (the old one stops working) and return the new one."""
+        self._require_unlocked()
+        store = self._require_keystore()
+        kek = store.derive_kek(passphrase)
+        secret = store.new_recovery(kek, dict(self._deks))
+        store.save()
+        log.info("vault.recovery_key_replaced")
+        return format_recovery_key(secret)
+
+    def keyring_available(self) -> bool:
+        return self.secrets.available()
+
+    @property
+    def remembered(self) -> bool:
+        return self._require_keystore().keyring_slot is not None
+
+    def set_remembered(self, enabled: bool) -> None:
+        store = self._require_keystore()
+        if enabled:
+            self._require_unlocked()
+            self._remember(store)
+        else:
+            store.keyring_slot = None
+            self.secrets.delete(store.vault_id)
+        store.save()
+
+    def _remember(self, store: Keystore) -> None:
+        if not self.secrets.available():
+            from iro_desktop.security.errors import KeyringUnavailableError
+
+            raise KeyringUnavailableError(
+                "This computer has no secure keyring; the passphrase will be asked each time.")
+        assert self._kek is not None
+        device_key = os.urandom(32)
+        self.secrets.set(store.vault_id, device_key)
+        store.set_keyring_slot(device_key, self._kek)
+
+    # ---- councils and sessions -----------------------------------------------------
+
+    def councils(self) -> list[Council]:
+        self._require_unlocked()
+        return sorted(self._councils.values(), key=lambda c: c.code)
+
+    def council(self, council_id: str) -> Council:
+        self._require_unlocked()
+        return self._councils[council_id]
+
+    def council_by_code(self, code: str) -> Council | None:
+        self._require_unlocked()
+        return next((c for c in self._councils.values() if c.code == code.upper()), None)
+
+    def add_council(self, code: str, name: str, nation: Nation,
+                    rules: dict[str, object] | None = None) -> Council:
+        """Create the council's own database and data key, then record the key."""
+        self._require_unlocked()
+        if self.council_by_code(code) is not None:
+            raise VaultError(f"council {code} is already in this vault")
+        store = self._require_keystore()
+        council_id, dek = new_id(), new_data_key()
+        path = self.database_path(council_id)
+        ensure_private_dir(path.parent)
+        colour = COUNCIL_COLOURS[len(self._councils) % len(COUNCIL_COLOURS)]
+        if rules is None:
+            from iro_desktop.core.review_clock import default_rules
+
+            rules = default_rules(nation).to_dict()
+        # Created owner-only before SQLCipher opens it; its -wal and -shm inherit the mode.
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        engine = open_engine(path, dek, council_code=code)
+        try:
+            migrate.upgrade(engine)
+            with Session(engine) as session, session.begin():
+                session.add(CouncilRow(id=council_id, code=code.upper(), name=name,
+                                       nation=nation.value, rules_json=json.dumps(rules),
+                                       colour=colour, created_at=datetime.now()))
+                session.add(MetaRow(key="open", value="1"))
+                session.add(AuditEvent(at=datetime.now(), code="council.created", detail=""))
+            assert self._kek is not None
+            store.add_council(council_id, dek, self._kek)
+            store.save()
+        except BaseException:
+            engine.dispose()
+            store.remove_council(council_id)
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+            raise
+        council = Council(id=council_id, code=code.upper(), name=name, nation=nation,
+                          colour=colour)
+        self._deks[council_id] = dek
+        self._engines[council_id] = engine
+        self._councils[council_id] = council
+        log.info("vault.council_added council=%s", council_id)
+        return council
+
+    def council_rules(self, council_id: str) -> dict[str, object]:
+        with self.session(council_id) as session:
+            row = session.get(CouncilRow, council_id)
+            assert row is not None
+            return dict(json.loads(row.rules_json))
+
+    @contextmanager
+    def session(self, council_id: str) -> Iterator[Session]:
+        """A session in one transaction on one council's database: commit on success."""
+        self._require_unlocked()
+        engine = self._engines[council_id]
+        with Session(engine, expire_on_commit=False) as session:
+            with session.begin():
+                yield session
+
+    # ---- checks --------------------------------------------------------------------
+
+    def check(self) -> list[CheckResult]:
+        """SQLCipher HMAC check of every page and SQLite's structure check, per council."""
+        self._require_unlocked()
+        results: list[CheckResult] = []
+        for council_id, dek in self._deks.items():
+            code = self._councils[council_id].code if council_id in self._councils else "?"
+            path = self.database_path(council_id)
+            results.append(CheckResult(code, path.name, tuple(self._integrity(path, dek))))
+        known = {f"{cid}.db" for cid in self._deks}
+        for stray in sorted((self.root / COUNCILS_DIR).glob("*.db")):
+            if stray.name not in known:
+                results.append(CheckResult("?", stray.name,
+                                           ("database file with no key in the keystore",)))
+        return results
+
+    @staticmethod
+    def _integrity(path: Path, dek: bytes) -> list[str]:
+        try:
+            conn = raw_connect(path, dek)
+        except DatabaseTamperedError:
+            return ["page 1 failed its authentication check (tampered or corrupt)"]
+        try:
+            return integrity_problems(conn)
+        except Exception as exc:  # noqa: BLE001 - a corrupt file may fail the check itself
+            return [f"integrity check could not finish ({type(exc).__name__})"]
+        finally:
+            conn.close()
+
+    def database_error(self, council_id: str) -> DatabaseTamperedError:
+        """The user-facing error for a failed read or write on one council's database."""
+        council = self._councils.get(council_id)
+        code = council.code if council else "council"
+        pages: list[int] = []
+        problems = self._integrity(self.database_path(council_id), self._deks[council_id])
+        for problem in problems:
+            digits = [int(w) for w in problem.replace(",", " ").split() if w.isdigit()]
+            pages.extend(digits[:1])
+        where = f" (page {', '.join(map(str, pages))})" if pages else ""
+        return DatabaseTamperedError(
+            f"The {code} database is damaged or was changed outside iro-desktop{where}. "
+            "Nothing was written to it; restore it from a backup.",
+            council_code=code, pages=tuple(pages))
+
+    # ---- helpers -------------------------------------------------------------------
+
+    def _require_keystore(self) -> Keystore:
+        if self._keystore is None:
+            raise VaultLockedError("the vault is not open")
+        return self._keystore
+
+    def _require_unlocked(self) -> None:
+        if self._kek is None:
+            raise VaultLockedError("the vault is locked")
+
+
+def _council_from_row(row: CouncilRow) -> Council:
+    return Council(id=row.id, code=row.code, name=row.name, nation=Nation(row.nation),
+                   colour=row.colour)
