@@ -184,7 +184,7 @@ class CaseloadService:
             repo = ChildRepository(session, council.id)
             existing = repo.rows_by_ref()
             for record in records:
-                row = existing.get(record.child_ref)
+                row = existing.get(record.child_ref.casefold())
                 if row is None:
                     repo.add(record, now)
                     counts.added += 1

@@ -33,7 +33,9 @@ class ChildRepository:
         return [child_from_row(row, self.council_id) for row in rows]
 
     def rows_by_ref(self) -> dict[str, ChildRow]:
-        return {row.child_ref: row for row in self.session.scalars(select(ChildRow))}
+        """Every child keyed by reference folded to one case (the importer treats
+        ``nb1`` and ``NB1`` as the same child, so matching must too)."""
+        return {row.child_ref.casefold(): row for row in self.session.scalars(select(ChildRow))}
 
     def add(self, record: ChildRecord, now: datetime) -> None:
         self.session.add(ChildRow(**{n: getattr(record, n) for n in _RECORD_FIELDS},

@@ -197,7 +197,7 @@ class Vault:
             for council_id, dek in deks.items():
                 self._open_council(council_id, dek)
         except BaseException:
-            self.lock()
+            self._close_databases()  # quietly: nobody saw it unlocked
             raise
         log.info("vault.unlocked councils=%d", len(self._councils))
 
@@ -238,8 +238,15 @@ class Vault:
         return council
 
     def lock(self) -> None:
-        """Close every database and forget every key. Safe to call twice."""
+        """Close every database and forget every key, then tell listeners. Safe to call twice."""
         was_unlocked = self.is_unlocked
+        self._close_databases()
+        if was_unlocked:
+            log.info("vault.locked")
+            for listener in list(self.locked_listeners):
+                listener()
+
+    def _close_databases(self) -> None:
         for council_id, engine in list(self._engines.items()):
             try:
                 with Session(engine) as session, session.begin():
@@ -256,10 +263,6 @@ class Vault:
         self._councils.clear()
         self._deks.clear()
         self._kek = None
-        if was_unlocked:
-            log.info("vault.locked")
-            for listener in list(self.locked_listeners):
-                listener()
 
     def close(self) -> None:
         self.lock()

@@ -1,0 +1,149 @@
+"""Composition root of the window: builds the vault and services and wires them to windows.
+
+Only this module and ``ui/`` import PySide6. Heavy modules (SQLAlchemy,
+Alembic, zxcvbn, holidays) are imported after the first window is on screen.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from iro_desktop import paths
+from iro_desktop.settings import Settings
+
+log = logging.getLogger(__name__)
+
+DEMO_PASSPHRASE = "demo vault for training"
+ENV_BENCH_EXIT = "IRO_DESKTOP_BENCH_EXIT_ON_SHOW"
+
+
+def _application() -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+    app.setApplicationName("iro-desktop")
+    app.setApplicationDisplayName("iro-desktop")
+    app.setDesktopFileName("iro-desktop")
+    return app  # type: ignore[return-value]
+
+
+def main(vault_dir: Path | None = None, demo: bool = False) -> int:
+    app = _application()
+    settings = Settings()
+    if demo:
+        window, vault = open_demo(settings)
+    else:
+        root = vault_dir or Path(settings.get("vault_dir") or paths.default_vault_dir())
+        opened = open_vault_window(root, settings)
+        if opened is None:
+            return 1
+        window, vault = opened
+    if os.environ.get(ENV_BENCH_EXIT):
+        QTimer.singleShot(0, app.quit)
+    try:
+        return app.exec()
+    finally:
+        vault.close()
+
+
+def open_vault_window(root: Path, settings: Settings):  # type: ignore[no-untyped-def]
+    """The window for an existing vault (locked, or unlocked by the keyring), or the
+    create-vault dialog on first run. Returns (window, vault), or None if the user quit."""
+    from iro_desktop.security.errors import VaultError
+    from iro_desktop.storage.vault import Vault
+    from iro_desktop.ui.main_window import MainWindow
+
+    vault = Vault(root)
+    if not Vault.exists(root):
+        return create_vault_flow(root, settings)
+    try:
+        vault.open()
+    except VaultError as exc:
+        QMessageBox.critical(None, "iro-desktop", str(exc))
+        return None
+    window = MainWindow(vault, settings)
+    window.show()
+    window.auto_lock.connect_os_signals(int(window.winId()))
+    if vault.remembered:
+        QTimer.singleShot(0, lambda: _try_keyring_unlock(window, vault))
+    return window, vault
+
+
+def _try_keyring_unlock(window, vault) -> None:  # type: ignore[no-untyped-def]
+    try:
+        if vault.unlock_with_keyring():
+            window.show_unlocked()
+    except Exception as exc:  # noqa: BLE001 - the passphrase field stays available
+        log.info("keyring.unlock_failed kind=%s", type(exc).__name__)
+
+
+def create_vault_flow(root: Path, settings: Settings):  # type: ignore[no-untyped-def]
+    from iro_desktop.security.secret_store import KeyringSecretStore
+    from iro_desktop.storage.vault import Vault
+    from iro_desktop.ui.dialogs.create_vault_dialog import CreateVaultDialog
+    from iro_desktop.ui.main_window import MainWindow
+    from iro_desktop.ui.workers import run_in_background, user_message
+
+    secrets = KeyringSecretStore()
+    dialog = CreateVaultDialog(str(root), keyring_available=secrets.available())
+    created: dict[str, Vault] = {}
+
+    def on_created(result) -> None:  # type: ignore[no-untyped-def]
+        vault, recovery_key = result
+        created["vault"] = vault
+        if dialog.remember.isChecked():
+            try:
+                vault.set_remembered(True)
+            except Exception as exc:  # noqa: BLE001 - the vault works without it
+                log.info("keyring.remember_failed kind=%s", type(exc).__name__)
+        dialog.show_recovery_key(recovery_key)
+
+    def on_create(passphrase: str, _remember: bool) -> None:
+        run_in_background(lambda: Vault.create(root, passphrase, secret_store=secrets),
+                          on_created, lambda exc: dialog.show_error(user_message(exc)))
+
+    dialog.create_requested.connect(on_create)
+    dialog.show()
+    if not dialog.exec() or "vault" not in created:
+        if "vault" in created:
+            created["vault"].close()
+        return None
+    vault = created["vault"]
+    window = MainWindow(vault, settings)
+    window.show()
+    window.show_unlocked()
+    window.auto_lock.connect_os_signals(int(window.winId()))
+    return window, vault
+
+
+def open_demo(settings: Settings):  # type: ignore[no-untyped-def]
+    """A throwaway vault with the fictional demo caseload, deleted when the app closes."""
+    from iro_desktop.security.kdf import fast_test_params
+    from iro_desktop.security.secret_store import MemorySecretStore
+    from iro_desktop.services.demo import seed_demo
+    from iro_desktop.storage.vault import Vault
+    from iro_desktop.ui.main_window import MainWindow
+
+    root = Path(tempfile.mkdtemp(prefix="iro-desktop-demo-")) / "vault"
+    atexit.register(shutil.rmtree, root.parent, True)
+    vault, _recovery = Vault.create(root, DEMO_PASSPHRASE, kdf=fast_test_params(),
+                                    secret_store=MemorySecretStore(available=False),
+                                    enforce_policy=False)
+    seed_demo(vault)
+    note = ("DEMO VAULT: fictional children only. Nothing is kept: this vault is deleted when "
+            f"you close the window. To try locking (Ctrl+L), the passphrase is "
+            f"\u201c{DEMO_PASSPHRASE}\u201d.")
+    window = MainWindow(vault, settings, demo_note=note)
+    window.setWindowTitle("iro-desktop \u2014 demo")
+    window.show()
+    window.show_unlocked()
+    return window, vault

@@ -1,0 +1,393 @@
+"""The main window: locked face or caseload, menus, shortcuts and auto-lock.
+
+It is the one place that connects views to services. Slow calls (key
+derivation, imports) run on the thread pool; the window never shows child
+data while the vault is locked.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from iro_desktop.settings import Settings
+from iro_desktop.ui.auto_lock import AutoLock
+from iro_desktop.ui.views.unlock_view import UnlockView
+from iro_desktop.ui.workers import run_in_background, user_message
+
+log = logging.getLogger(__name__)
+
+SHORTCUTS_HELP = """
+<table cellpadding='4'>
+<tr><td><b>Ctrl+L</b></td><td>Lock the vault now</td></tr>
+<tr><td><b>Ctrl+I</b></td><td>Import a caseload CSV</td></tr>
+<tr><td><b>Ctrl+F</b></td><td>Filter the caseload by name or reference</td></tr>
+<tr><td><b>Ctrl+1</b></td><td>Go to the caseload table</td></tr>
+<tr><td><b>Alt+O / Alt+H</b></td><td>Choose council / status filter</td></tr>
+<tr><td><b>F1</b></td><td>This list</td></tr>
+<tr><td><b>Ctrl+Q</b></td><td>Quit (locks first)</td></tr>
+</table>
+"""
+
+
+class MainWindow(QMainWindow):
+    vault_locked = Signal()
+    vault_unlocked = Signal()
+
+    def __init__(self, vault, settings: Settings, *, demo_note: str | None = None,  # type: ignore[no-untyped-def]
+                 auto_lock: AutoLock | None = None) -> None:
+        super().__init__()
+        self.setObjectName("main_window")
+        self.vault = vault
+        self.settings = settings
+        self.setWindowTitle("iro-desktop")
+        self._clipboard_owned = False
+        self._caseload_service = None
+        self._busy = False
+
+        self.unlock_view = UnlockView(f"Vault: {vault.root}")
+        self.unlock_view.unlock_requested.connect(self._on_unlock_requested)
+        self.unlock_view.recovery_requested.connect(self._on_recovery_requested)
+        from iro_desktop.ui.views.caseload_view import CaseloadView
+
+        self.caseload_view = CaseloadView()
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.unlock_view)
+        self.stack.addWidget(self.caseload_view)
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.demo_banner: QLabel | None = None
+        if demo_note:
+            self.demo_banner = QLabel(demo_note)
+            self.demo_banner.setObjectName("demo_banner")
+            self.demo_banner.setAccessibleName("Demo vault notice")
+            self.demo_banner.setWordWrap(True)
+            self.demo_banner.setStyleSheet(
+                "background: #fff3cd; color: #3d2e00; padding: 6px; border-bottom: 1px solid #c9a227;")
+            layout.addWidget(self.demo_banner)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self._build_actions()
+        self.auto_lock = auto_lock or AutoLock(settings.get("idle_lock_minutes"), self)
+        self.auto_lock.lock_requested.connect(self._on_auto_lock)
+        QApplication.instance().installEventFilter(self.auto_lock)
+        vault.locked_listeners.append(self._on_vault_locked)
+        self._set_locked_ui()
+        fm = self.fontMetrics()
+        self.resize(fm.averageCharWidth() * 170, fm.height() * 40)
+
+    # ---- actions and menus -----------------------------------------------------------
+
+    def _action(self, text: str, slot, shortcut: QKeySequence | str | None = None,  # type: ignore[no-untyped-def]
+                name: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        action.setObjectName(name)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        self.import_action = self._action("&Import caseload...", self._on_import_triggered,
+                                          "Ctrl+I", "import_action")
+        self.lock_action = self._action("&Lock now", self.lock, "Ctrl+L", "lock_action")
+        self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit,
+                                        "quit_action")
+        self.filter_action = self._action("&Filter caseload", self._on_filter_triggered,
+                                          QKeySequence.StandardKey.Find, "filter_action")
+        self.table_action = self._action("&Caseload table", self._on_table_triggered, "Ctrl+1",
+                                         "table_action")
+        self.change_action = self._action("Change &passphrase...", self._on_change_passphrase,
+                                          None, "change_passphrase_action")
+        self.remember_action = self._action("&Remember on this computer",
+                                            self._on_remember_toggled, None, "remember_action")
+        self.remember_action.setCheckable(True)
+        self.recovery_action = self._action("New recovery &key...", self._on_new_recovery_key,
+                                            None, "new_recovery_action")
+        self.autolock_action = self._action("&Auto-lock after...", self._on_autolock_settings,
+                                            None, "autolock_action")
+        self.shortcuts_action = self._action("&Keyboard shortcuts", self._on_shortcuts_help,
+                                             "F1", "shortcuts_action")
+        self.about_action = self._action("&About iro-desktop", self._on_about, None,
+                                         "about_action")
+
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self.import_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.lock_action)
+        file_menu.addAction(self.quit_action)
+        view_menu = bar.addMenu("&View")
+        view_menu.addAction(self.table_action)
+        view_menu.addAction(self.filter_action)
+        vault_menu = bar.addMenu("&Vault")
+        vault_menu.addAction(self.change_action)
+        vault_menu.addAction(self.recovery_action)
+        vault_menu.addAction(self.remember_action)
+        vault_menu.addAction(self.autolock_action)
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.shortcuts_action)
+        help_menu.addAction(self.about_action)
+        self._unlocked_only = (self.import_action, self.lock_action, self.filter_action,
+                               self.table_action, self.change_action, self.remember_action,
+                               self.recovery_action)
+
+    # ---- lock state ----------------------------------------------------------------
+
+    def _set_locked_ui(self) -> None:
+        self.caseload_view.clear()
+        self.stack.setCurrentWidget(self.unlock_view)
+        for action in self._unlocked_only:
+            action.setEnabled(False)
+        self.statusBar().showMessage("Locked")
+        self.unlock_view.reset()
+
+    def _set_unlocked_ui(self) -> None:
+        for action in self._unlocked_only:
+            action.setEnabled(True)
+        self.remember_action.setVisible(self.vault.keyring_available())
+        self.remember_action.setChecked(self.vault.remembered)
+        self.stack.setCurrentWidget(self.caseload_view)
+        self.refresh_caseload()
+        self.caseload_view.focus_table()
+        self.auto_lock.start()
+        self.vault_unlocked.emit()
+
+    def show_unlocked(self) -> None:
+        """The vault was unlocked elsewhere (creation, keyring, demo): show the caseload."""
+        self._set_unlocked_ui()
+
+    def lock(self) -> None:
+        if self.vault.is_unlocked:
+            self.vault.lock()  # listeners clear the window
+        else:
+            self._on_vault_locked()
+
+    def _on_vault_locked(self) -> None:
+        self.auto_lock.stop()
+        self._clear_clipboard()
+        for dialog in self.findChildren(QWidget):
+            if dialog.isWindow() and dialog is not self and dialog.isVisible():
+                dialog.close()
+        self._set_locked_ui()
+        self.vault_locked.emit()
+
+    def _on_auto_lock(self, reason: str) -> None:
+        self.lock()
+        self.unlock_view.reset({"idle": "Locked after a period of inactivity",
+                                "resume": "Locked while the computer was asleep",
+                                "screen-lock": "Locked with the screen",
+                                "suspend": "Locked when the computer went to sleep"}
+                               .get(reason, "The vault is locked"))
+
+    def _clear_clipboard(self) -> None:
+        if self._clipboard_owned:
+            QGuiApplication.clipboard().clear()
+            self._clipboard_owned = False
+
+    # ---- unlocking -----------------------------------------------------------------
+
+    def _on_unlock_requested(self, passphrase: str) -> None:
+        if self._busy:
+            return
+        self._busy = True
+        self.unlock_view.set_busy(True)
+        run_in_background(lambda: self.vault.unlock(passphrase), self._on_unlocked,
+                          self._on_unlock_failed)
+
+    def _on_unlocked(self, _result: object) -> None:
+        self._busy = False
+        self.unlock_view.set_busy(False)
+        try:
+            self._set_unlocked_ui()
+        except Exception as exc:  # noqa: BLE001 - e.g. a damaged page found while loading
+            self.vault.lock()
+            self.unlock_view.show_message(user_message(exc), error=True)
+
+    def _on_unlock_failed(self, exc: BaseException) -> None:
+        self._busy = False
+        self.unlock_view.set_busy(False)
+        self.unlock_view.passphrase.selectAll()
+        self.unlock_view.passphrase.setFocus()
+        self.unlock_view.show_message(user_message(exc), error=True)
+
+    def _on_recovery_requested(self) -> None:
+        from iro_desktop.ui.dialogs.recovery_dialog import RecoveryDialog
+
+        dialog = RecoveryDialog(self)
+        while dialog.exec():
+            try:
+                self.vault.unlock_with_recovery(dialog.key_text, dialog.new_passphrase)
+            except Exception as exc:  # noqa: BLE001 - shown in the dialog, which stays open
+                dialog.show_error(user_message(exc))
+                continue
+            self._set_unlocked_ui()
+            QMessageBox.information(self, "Vault unlocked",
+                                    "The vault is open and your new passphrase is set. "
+                                    "The old passphrase no longer works.")
+            return
+
+    # ---- caseload ------------------------------------------------------------------
+
+    @property
+    def caseload_service(self):  # type: ignore[no-untyped-def]
+        if self._caseload_service is None:
+            from iro_desktop.services.caseload import CaseloadService
+
+            self._caseload_service = CaseloadService(self.vault)
+        return self._caseload_service
+
+    def refresh_caseload(self) -> None:
+        service = self.caseload_service
+        today: date = service.today()
+        self.caseload_view.set_data(self.vault.councils(), service.entries(), today)
+        self.statusBar().showMessage(
+            f"Unlocked \u2022 {len(self.vault.councils())} council database(s) open")
+
+    def _on_import_triggered(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import caseload CSV", str(Path.home()),
+                                              "CSV files (*.csv);;All files (*)")
+        if path:
+            self.import_file(Path(path))
+
+    def import_file(self, path: Path) -> None:
+        from iro_desktop.core.caseload_csv import MAX_FILE_BYTES
+        from iro_desktop.ui.dialogs.import_dialogs import ImportProblemsDialog, NewCouncilsDialog
+
+        try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                raise OSError(f"the file is larger than {MAX_FILE_BYTES // 1_000_000} MB")
+            data = path.read_bytes()
+        except OSError as exc:
+            QMessageBox.warning(self, "Cannot read the file",
+                                f"{path.name} could not be read: {exc.strerror or exc}")
+            return
+        parsed = self.caseload_service.parse(data)
+        if not parsed.ok:
+            ImportProblemsDialog(path.name, parsed.errors, self).exec()
+            return
+        new = [(c.code, c.name, c.nation) for c in parsed.councils.values()
+               if self.vault.council_by_code(c.code) is None]
+        nations = {}
+        if new:
+            dialog = NewCouncilsDialog(new, self)
+            if not dialog.exec():
+                return
+            nations = dialog.nations()
+        try:
+            report = self.caseload_service.import_caseload(data, nations=nations)
+        except Exception as exc:  # noqa: BLE001
+            issues = getattr(exc, "issues", None)
+            if issues:
+                ImportProblemsDialog(path.name, issues, self).exec()
+            else:
+                QMessageBox.warning(self, "Caseload not imported", user_message(exc))
+            return
+        self.refresh_caseload()
+        lines = [f"{c.code} {c.name}: {c.added} added, {c.updated} updated, "
+                 f"{c.unchanged} unchanged" + (" (new council)" if c.new else "")
+                 for c in report.councils]
+        warnings = [str(w) for w in report.warnings[:10]]
+        QMessageBox.information(self, "Caseload imported",
+                                "\n".join([f"Imported {path.name}: {report.summary()}.", "",
+                                           *lines, *([""] + warnings if warnings else [])]))
+
+    def _on_filter_triggered(self) -> None:
+        self.caseload_view.search.setFocus()
+        self.caseload_view.search.selectAll()
+
+    def _on_table_triggered(self) -> None:
+        self.caseload_view.focus_table()
+
+    # ---- vault settings ------------------------------------------------------------
+
+    def _on_change_passphrase(self) -> None:
+        from iro_desktop.ui.dialogs.change_passphrase_dialog import ChangePassphraseDialog
+
+        dialog = ChangePassphraseDialog(self)
+        while dialog.exec():
+            try:
+                self.vault.change_passphrase(dialog.current_passphrase, dialog.new_passphrase)
+            except Exception as exc:  # noqa: BLE001
+                dialog.show_error(user_message(exc))
+                continue
+            QMessageBox.information(self, "Passphrase changed",
+                                    "Your passphrase is changed. The recovery key still works.")
+            return
+
+    def _on_remember_toggled(self, checked: bool) -> None:
+        try:
+            self.vault.set_remembered(checked)
+        except Exception as exc:  # noqa: BLE001
+            self.remember_action.setChecked(self.vault.remembered)
+            QMessageBox.warning(self, "Not remembered", user_message(exc))
+
+    def _on_new_recovery_key(self) -> None:
+        from PySide6.QtWidgets import QInputDialog, QLineEdit
+
+        passphrase, ok = QInputDialog.getText(
+            self, "New recovery key", "Your passphrase (the old recovery key will stop "
+            "working):", QLineEdit.EchoMode.Password)
+        if not ok:
+            return
+        try:
+            key = self.vault.new_recovery_key(passphrase)
+        except Exception as exc:  # noqa: BLE001
+            QMessageBox.warning(self, "Recovery key not replaced", user_message(exc))
+            return
+        from iro_desktop.ui.dialogs.create_vault_dialog import print_recovery_key
+
+        box = QMessageBox(self)
+        box.setWindowTitle("Your new recovery key")
+        box.setText("Print it or write it down now; it is not shown again.\n\n" + key)
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        print_button = box.addButton("Print...", QMessageBox.ButtonRole.ActionRole)
+        box.addButton("I have kept it", QMessageBox.ButtonRole.AcceptRole)
+        box.exec()
+        if box.clickedButton() is print_button:
+            print_recovery_key(self, key)
+
+    def _on_autolock_settings(self) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
+        minutes, ok = QInputDialog.getInt(self, "Auto-lock", "Lock after this many idle minutes:",
+                                          self.settings.get("idle_lock_minutes"), 1, 120)
+        if ok:
+            self.settings.set("idle_lock_minutes", minutes)
+            self.auto_lock.set_idle_minutes(minutes)
+
+    def _on_shortcuts_help(self) -> None:
+        QMessageBox.information(self, "Keyboard shortcuts", SHORTCUTS_HELP)
+
+    def _on_about(self) -> None:
+        from iro_desktop import __version__
+
+        QMessageBox.about(self, "About iro-desktop",
+                          f"iro-desktop {__version__}\nAn offline, encrypted workspace for "
+                          "Independent Reviewing Officers. It never uses the network.")
+
+    # ---- closing -------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.auto_lock.stop()
+        self.vault.lock()
+        event.accept()

@@ -1,0 +1,171 @@
+"""The caseload: every child across councils, soonest review due first."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from iro_desktop.core.models import Council
+from iro_desktop.core.review_clock import DueStatus
+from iro_desktop.services.caseload import CaseloadEntry
+from iro_desktop.ui.models.caseload_table_model import (
+    CaseloadFilterProxy,
+    CaseloadTableModel,
+    Column,
+    StatusFilter,
+)
+
+
+class CaseloadView(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("caseload_view")
+        self.model = CaseloadTableModel(self)
+        self.proxy = CaseloadFilterProxy(self)
+        self.proxy.setSourceModel(self.model)
+
+        self.council_combo = QComboBox()
+        self.council_combo.setObjectName("council_filter")
+        self.council_combo.setAccessibleName("Show children of council")
+        self.council_combo.currentIndexChanged.connect(self._on_council_changed)
+        council_label = QLabel("C&ouncil:")
+        council_label.setBuddy(self.council_combo)
+
+        self.status_combo = QComboBox()
+        self.status_combo.setObjectName("status_filter")
+        self.status_combo.setAccessibleName("Show children by review status")
+        for option in StatusFilter:
+            self.status_combo.addItem(option.value, option)
+        self.status_combo.currentIndexChanged.connect(self._on_status_changed)
+        status_label = QLabel("S&how:")
+        status_label.setBuddy(self.status_combo)
+
+        self.search = QLineEdit()
+        self.search.setObjectName("caseload_search")
+        self.search.setAccessibleName("Filter by name, reference or social worker")
+        self.search.setPlaceholderText("Name, reference or social worker")
+        self.search.setClearButtonEnabled(True)
+        self.search.setMaxLength(200)
+        self.search.textChanged.connect(self._on_search_changed)
+        search_label = QLabel("&Filter:")
+        search_label.setBuddy(self.search)
+
+        filters = QHBoxLayout()
+        filters.addWidget(council_label)
+        filters.addWidget(self.council_combo)
+        filters.addSpacing(12)
+        filters.addWidget(status_label)
+        filters.addWidget(self.status_combo)
+        filters.addSpacing(12)
+        filters.addWidget(search_label)
+        filters.addWidget(self.search, 1)
+
+        self.summary = QLabel("")
+        self.summary.setObjectName("caseload_summary")
+        self.summary.setAccessibleName("Caseload summary")
+        font = QFont(self.font())
+        font.setPointSizeF(font.pointSizeF() * 1.1)
+        self.summary.setFont(font)
+
+        self.table = QTableView()
+        self.table.setObjectName("caseload_table")
+        self.table.setAccessibleName("Caseload")
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setTabKeyNavigation(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(Column.NAME, QHeaderView.ResizeMode.Stretch)
+        header.setSortIndicatorShown(True)
+        self.table.sortByColumn(Column.NEXT_DUE, Qt.SortOrder.AscendingOrder)
+
+        self.empty_hint = QLabel("No children yet. Use File \u25b8 Import caseload... (Ctrl+I) "
+                                 "to import the CSV your council sends.")
+        self.empty_hint.setObjectName("empty_hint")
+        self.empty_hint.setWordWrap(True)
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(filters)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.empty_hint)
+        self._councils: list[Council] = []
+
+    # ---- data ----------------------------------------------------------------------
+
+    def set_data(self, councils: list[Council], entries: list[CaseloadEntry], today: date) -> None:
+        selected = self.council_combo.currentData()
+        self._councils = councils
+        self.council_combo.blockSignals(True)
+        self.council_combo.clear()
+        self.council_combo.addItem(f"All councils ({len(councils)})", None)
+        for council in councils:
+            self.council_combo.addItem(f"{council.code} - {council.name}", council.id)
+        index = self.council_combo.findData(selected) if selected else 0
+        self.council_combo.setCurrentIndex(max(index, 0))
+        self.council_combo.blockSignals(False)
+        self.proxy.set_council(self.council_combo.currentData())
+        self.model.set_entries(entries, today)
+        self.table.sortByColumn(self.table.horizontalHeader().sortIndicatorSection(),
+                                self.table.horizontalHeader().sortIndicatorOrder())
+        self._update_summary()
+        has_children = bool(entries)
+        self.table.setVisible(has_children)
+        self.empty_hint.setVisible(not has_children)
+
+    def clear(self) -> None:
+        """Drop every child from the widgets (vault locked)."""
+        self.model.clear()
+        self.council_combo.blockSignals(True)
+        self.council_combo.clear()
+        self.council_combo.blockSignals(False)
+        self.search.clear()
+        self.summary.clear()
+        self._councils = []
+
+    def _update_summary(self) -> None:
+        shown = [self.model.entry(self.proxy.mapToSource(self.proxy.index(r, 0)).row())
+                 for r in range(self.proxy.rowCount())]
+        overdue = sum(1 for e in shown if e.status is DueStatus.OVERDUE)
+        soon = sum(1 for e in shown if e.status is DueStatus.DUE_SOON)
+        self.summary.setText(f"{len(shown)} children shown \u2022 {overdue} review"
+                             f"{'s' if overdue != 1 else ''} overdue \u2022 {soon} due within "
+                             "28 days")
+
+    def focus_table(self) -> None:
+        self.table.setFocus()
+        if self.proxy.rowCount() and not self.table.currentIndex().isValid():
+            self.table.selectRow(0)
+
+    # ---- handlers ------------------------------------------------------------------
+
+    def _on_council_changed(self) -> None:
+        self.proxy.set_council(self.council_combo.currentData())
+        self._update_summary()
+
+    def _on_status_changed(self) -> None:
+        self.proxy.set_status(self.status_combo.currentData())
+        self._update_summary()
+
+    def _on_search_changed(self, text: str) -> None:
+        self.proxy.set_text(text)
+        self._update_summary()

@@ -1,0 +1,59 @@
+"""Slow work (key derivation, opening databases, imports) off the GUI thread.
+
+A ``Worker`` runs one callable on the global thread pool and reports on the GUI
+thread: ``finished(object)`` with the result or ``failed(object)`` with the
+exception (the UI shows ``str(exc)``, which for vault errors is written for
+the IRO and holds no child data).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from iro_desktop.security.errors import VaultError
+
+log = logging.getLogger(__name__)
+
+
+class _Signals(QObject):
+    finished = Signal(object)
+    failed = Signal(object)
+
+
+class Worker(QRunnable):
+    def __init__(self, fn: Callable[[], Any]) -> None:
+        super().__init__()
+        self.fn = fn
+        self.signals = _Signals()
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        try:
+            result = self.fn()
+        except Exception as exc:  # noqa: BLE001 - every failure is reported, none crash the app
+            if not isinstance(exc, VaultError):
+                log.error("worker.failed kind=%s", type(exc).__name__)
+            self.signals.failed.emit(exc)
+        else:
+            self.signals.finished.emit(result)
+
+
+def run_in_background(fn: Callable[[], Any], on_done: Callable[[Any], None],
+                      on_error: Callable[[BaseException], None]) -> Worker:
+    worker = Worker(fn)
+    worker.signals.finished.connect(on_done)
+    worker.signals.failed.connect(on_error)
+    QThreadPool.globalInstance().start(worker)
+    return worker
+
+
+def user_message(exc: BaseException) -> str:
+    """What to show for an exception: our own messages, or a generic line for anything else."""
+    if isinstance(exc, VaultError):
+        return str(exc)
+    return (f"Something went wrong ({type(exc).__name__}). Nothing already saved was lost. "
+            "Details without personal data are in the log.")
