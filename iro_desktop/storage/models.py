@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -68,3 +77,131 @@ class MetaRow(Base):
 
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+# ---- reviews (migration 0002) ---------------------------------------------------------
+
+
+class PersonRow(Base):
+    """Someone in the child's network, kept per child and reused at every review."""
+
+    __tablename__ = "person"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("child.id", ondelete="CASCADE"),
+                                          nullable=False, index=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    role: Mapped[str] = mapped_column(String(60), nullable=False)
+    organisation: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+
+
+class ReviewRow(Base):
+    __tablename__ = "review"
+    __table_args__ = (UniqueConstraint("child_id", "number", name="uq_review_number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("child.id", ondelete="CASCADE"),
+                                          nullable=False, index=True)
+    number: Mapped[int] = mapped_column(Integer, nullable=False)
+    status: Mapped[str] = mapped_column(String(12), nullable=False)
+    planned_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    held_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    venue: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    participation_code: Mapped[str | None] = mapped_column(String(3), nullable=True)
+    advocate_offered: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    advocate_used: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    child_chaired: Mapped[str] = mapped_column(String(12), nullable=False, default="no")
+    next_review_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    finalised_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+
+
+class ReviewTextRow(Base):
+    """Free text of a review by key (agenda items, the child's views, preparation)."""
+
+    __tablename__ = "review_text"
+
+    review_id: Mapped[int] = mapped_column(ForeignKey("review.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+
+
+class AmendmentRow(Base):
+    """A change to a finalised record: the earlier text is kept with the reason."""
+
+    __tablename__ = "amendment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("review.id", ondelete="CASCADE"),
+                                           nullable=False, index=True)
+    key: Mapped[str] = mapped_column(String(60), nullable=False)
+    old_value: Mapped[str] = mapped_column(Text, nullable=False)
+    new_value: Mapped[str] = mapped_column(Text, nullable=False)
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+
+
+class AgendaItemRow(Base):
+    __tablename__ = "agenda_item"
+    __table_args__ = (UniqueConstraint("review_id", "key", name="uq_agenda_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("review.id", ondelete="CASCADE"),
+                                           nullable=False, index=True)
+    key: Mapped[str] = mapped_column(String(50), nullable=False)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    guidance: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    position: Mapped[int] = mapped_column(Integer, nullable=False)
+    state: Mapped[str] = mapped_column(String(16), nullable=False)
+    ad_hoc: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+
+class AttendanceRow(Base):
+    __tablename__ = "attendance"
+    __table_args__ = (UniqueConstraint("review_id", "person_id", name="uq_attendance"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("review.id", ondelete="CASCADE"),
+                                           nullable=False, index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"),
+                                           nullable=False)
+    status: Mapped[str] = mapped_column(String(12), nullable=False)
+    reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+
+class DecisionRow(Base):
+    __tablename__ = "decision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("review.id", ondelete="CASCADE"),
+                                           nullable=False, index=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("child.id", ondelete="CASCADE"),
+                                          nullable=False, index=True)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"),
+                                                  nullable=True)
+    responsible_text: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    due_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    agenda_key: Mapped[str] = mapped_column(String(50), nullable=False, default="")
+    status: Mapped[str] = mapped_column(String(20), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+
+
+class DecisionUpdateRow(Base):
+    """How a decision stood at a later review (done / in progress / not done / not needed)."""
+
+    __tablename__ = "decision_update"
+    __table_args__ = (UniqueConstraint("decision_id", "review_id", name="uq_decision_update"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decision.id", ondelete="CASCADE"),
+                                             nullable=False, index=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("review.id", ondelete="CASCADE"),
+                                           nullable=False, index=True)
+    status: Mapped[str] = mapped_column(String(20), nullable=False)
+    comment: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    at: Mapped[datetime] = mapped_column(DateTime, nullable=False)

@@ -1,0 +1,599 @@
+"""Chairing a review: plan, prepare, hold, record, finalise, amend.
+
+Every call names the council whose database holds the child, so a review, its
+people and its decisions can only ever be written into that council's file.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from iro_desktop import paths
+from iro_desktop.core import codes
+from iro_desktop.core.agenda import AgendaTemplate, parse_agenda
+from iro_desktop.core.models import Child, Nation
+from iro_desktop.core.review_clock import DueDate, RuleSet, next_review_due
+from iro_desktop.core.reviews import (
+    MAX_TEXT,
+    AttendanceStatus,
+    DecisionStatus,
+    ItemState,
+    ReviewStatus,
+    age_on,
+    finalise_check,
+    is_drifting,
+    is_text_key,
+    proposed_participation_code,
+)
+from iro_desktop.security.errors import VaultError
+from iro_desktop.storage.models import (
+    AgendaItemRow,
+    AmendmentRow,
+    AttendanceRow,
+    ChildRow,
+    DecisionRow,
+    DecisionUpdateRow,
+    PersonRow,
+    ReviewRow,
+    ReviewTextRow,
+)
+from iro_desktop.storage.repositories import audit, child_from_row
+from iro_desktop.storage.vault import Vault
+
+log = logging.getLogger(__name__)
+
+
+class ReviewError(VaultError):
+    code = "review.error"
+
+
+class ReviewLockedError(ReviewError):
+    code = "review.finalised"
+
+
+# ---- plain objects handed to the window and the CLI -----------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    id: int
+    name: str
+    role: str
+    organisation: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgendaItem:
+    id: int
+    key: str
+    title: str
+    guidance: str
+    state: ItemState
+    ad_hoc: bool
+
+    @property
+    def text_key(self) -> str:
+        return f"agenda:{self.key}"
+
+
+@dataclass(frozen=True, slots=True)
+class Attendance:
+    person: Person
+    status: AttendanceStatus
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    id: int
+    review_id: int
+    review_number: int
+    text: str
+    responsible: str
+    person_id: int | None
+    due_date: date | None
+    agenda_key: str
+    status: DecisionStatus
+    drifting: bool = False
+    update_status: DecisionStatus | None = None  # its status as updated at the review shown
+    update_comment: str = ""
+
+    def is_overdue(self, today: date) -> bool:
+        return (not self.status.closed and self.due_date is not None and today > self.due_date)
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewSummary:
+    id: int
+    number: int
+    status: ReviewStatus
+    planned_date: date | None
+    held_date: date | None
+    participation_code: str | None
+
+    @property
+    def date(self) -> date | None:
+        return self.held_date or self.planned_date
+
+
+@dataclass(frozen=True, slots=True)
+class Amendment:
+    key: str
+    old_value: str
+    new_value: str
+    reason: str
+    at: datetime
+
+
+@dataclass
+class ReviewRecord:
+    council_id: str
+    id: int
+    child: Child
+    number: int
+    status: ReviewStatus
+    planned_date: date | None
+    held_date: date | None
+    venue: str
+    participation_code: str | None
+    advocate_offered: bool
+    advocate_used: bool
+    child_chaired: str
+    next_review_date: date | None
+    finalised_at: datetime | None
+    texts: dict[str, str] = field(default_factory=dict)
+    agenda: list[AgendaItem] = field(default_factory=list)
+    attendance: list[Attendance] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)
+    earlier_decisions: list[Decision] = field(default_factory=list)
+    amendments: list[Amendment] = field(default_factory=list)
+
+    @property
+    def finalised(self) -> bool:
+        return self.status is ReviewStatus.FINALISED
+
+    @property
+    def review_date(self) -> date | None:
+        return self.held_date or self.planned_date
+
+    def proposed_code(self) -> str | None:
+        day = self.review_date
+        return proposed_participation_code(self.child.record.date_of_birth, day) if day else None
+
+
+@dataclass(frozen=True, slots=True)
+class NextReviewCheck:
+    latest_lawful: DueDate
+    later_than_lawful: bool
+
+    @property
+    def warning(self) -> str:
+        if not self.later_than_lawful:
+            return ""
+        return (f"This is later than the latest lawful date, "
+                f"{self.latest_lawful.due:%d/%m/%Y}: {self.latest_lawful.rule}.")
+
+
+def default_agenda(nation: Nation) -> AgendaTemplate:
+    name = "england.toml" if nation is Nation.ENGLAND else "wales.toml"
+    return parse_agenda(paths.resource_path("agendas", name).read_bytes())
+
+
+def clean_text(value: str) -> str:
+    """Text as stored: any characters, but never more than MAX_TEXT, and no NUL
+    (SQLite would cut the string there)."""
+    if len(value) > MAX_TEXT:
+        raise ReviewError(f"That text is {len(value):,} characters long; one field holds at most "
+                          f"{MAX_TEXT:,}. Nothing you typed before was lost.")
+    return value.replace("\x00", "\ufffd")
+
+
+# ---- the service ----------------------------------------------------------------------
+
+
+class ReviewService:
+    def __init__(self, vault: Vault, today: Callable[[], date] = date.today,
+                 agenda_for: Callable[[str], AgendaTemplate] | None = None) -> None:
+        self.vault = vault
+        self.today = today
+        self._agenda_for = agenda_for or (lambda cid: default_agenda(vault.council(cid).nation))
+
+    # ---- children and their network ------------------------------------------------
+
+    def child(self, council_id: str, child_id: int) -> Child:
+        with self.vault.session(council_id) as s:
+            return child_from_row(self._child_row(s, child_id), council_id)
+
+    @staticmethod
+    def _child_row(s: Session, child_id: int) -> ChildRow:
+        row = s.get(ChildRow, child_id)
+        if row is None:
+            raise ReviewError("That child is not in this council's records.")
+        return row
+
+    def network(self, council_id: str, child_id: int) -> list[Person]:
+        with self.vault.session(council_id) as s:
+            rows = s.scalars(select(PersonRow).where(PersonRow.child_id == child_id,
+                                                     PersonRow.active).order_by(PersonRow.id))
+            return [_person(r) for r in rows]
+
+    def add_person(self, council_id: str, child_id: int, name: str, role: str,
+                   organisation: str = "") -> Person:
+        name, role = name.strip(), role.strip()
+        if not name or not role:
+            raise ReviewError("A person needs a name and a role.")
+        with self.vault.session(council_id) as s:
+            self._child_row(s, child_id)
+            row = PersonRow(child_id=child_id, name=clean_text(name)[:200],
+                            role=clean_text(role)[:60], organisation=clean_text(organisation)[:200],
+                            active=True)
+            s.add(row)
+            s.flush()
+            return _person(row)
+
+    # ---- lifecycle -----------------------------------------------------------------
+
+    def reviews(self, council_id: str, child_id: int) -> list[ReviewSummary]:
+        with self.vault.session(council_id) as s:
+            rows = s.scalars(select(ReviewRow).where(ReviewRow.child_id == child_id)
+                             .order_by(ReviewRow.number.desc()))
+            return [ReviewSummary(r.id, r.number, ReviewStatus(r.status), r.planned_date,
+                                  r.held_date, r.participation_code) for r in rows]
+
+    def plan_review(self, council_id: str, child_id: int, planned_date: date | None = None,
+                    venue: str = "") -> int:
+        """A new review of the child, numbered after the last one, with the council's agenda
+        items that apply at the child's age on the planned date. Returns its id."""
+        template = self._agenda_for(council_id)
+        now = datetime.now()
+        with self.vault.session(council_id) as s:
+            child = self._child_row(s, child_id)
+            open_review = s.scalar(select(ReviewRow.id).where(
+                ReviewRow.child_id == child_id, ReviewRow.status != ReviewStatus.FINALISED.value))
+            if open_review is not None:
+                raise ReviewError("This child already has a review that is not finalised; "
+                                  "finish that one first.")
+            last = s.scalar(select(func.max(ReviewRow.number)).where(
+                ReviewRow.child_id == child_id)) or 0
+            number = max(last, child.reviews_held) + 1
+            row = ReviewRow(child_id=child_id, number=number, status=ReviewStatus.PLANNED.value,
+                            planned_date=planned_date, venue=clean_text(venue)[:200],
+                            advocate_offered=False, advocate_used=False, child_chaired="no",
+                            created_at=now, updated_at=now)
+            s.add(row)
+            s.flush()
+            age = age_on(child.date_of_birth, planned_date or self.today())
+            for position, item in enumerate(template.items_for_age(age)):
+                s.add(AgendaItemRow(review_id=row.id, key=item.key, title=item.title,
+                                    guidance="\n".join(item.guidance), position=position,
+                                    state=ItemState.NOT_STARTED.value, ad_hoc=False))
+            audit(s, "review.planned", review=row.id)
+            return row.id
+
+    def set_status(self, council_id: str, review_id: int, status: ReviewStatus) -> None:
+        if status is ReviewStatus.FINALISED:
+            raise ReviewError("Use finalise to finalise a review.")
+        with self.vault.session(council_id) as s:
+            row = self._open_review(s, review_id)
+            row.status = status.value
+            if status.rank >= ReviewStatus.HELD.rank and row.held_date is None:
+                row.held_date = row.planned_date or self.today()
+            self._touch(row)
+
+    def update_review(self, council_id: str, review_id: int, **fields: object) -> None:
+        """Set structured fields: planned_date, held_date, venue, participation_code,
+        advocate_offered, advocate_used, child_chaired, next_review_date."""
+        allowed = {"planned_date", "held_date", "venue", "participation_code",
+                   "advocate_offered", "advocate_used", "child_chaired", "next_review_date"}
+        unknown = set(fields) - allowed
+        if unknown:
+            raise ReviewError(f"unknown review field(s): {', '.join(sorted(unknown))}")
+        code = fields.get("participation_code")
+        if code and not codes.is_valid(codes.PARTICIPATION, str(code)):
+            raise ReviewError(f"{code} is not a participation code (PN0-PN7)")
+        with self.vault.session(council_id) as s:
+            row = self._open_review(s, review_id)
+            for name, value in fields.items():
+                if isinstance(value, str):
+                    value = clean_text(value)[:200]
+                setattr(row, name, value)
+            self._touch(row)
+
+    def finalise(self, council_id: str, review_id: int) -> None:
+        """Lock the record. The child's reviews held and last review date move on."""
+        with self.vault.session(council_id) as s:
+            row = self._open_review(s, review_id)
+            child = self._child_row(s, row.child_id)
+            check = finalise_check(status=ReviewStatus(row.status), held_date=row.held_date,
+                                   participation_code=row.participation_code,
+                                   date_of_birth=child.date_of_birth)
+            if not check.ok:
+                raise ReviewError("The review cannot be finalised yet: "
+                                  + "; ".join(check.problems) + ".")
+            row.status = ReviewStatus.FINALISED.value
+            row.finalised_at = datetime.now()
+            assert row.held_date is not None
+            if row.number > child.reviews_held:
+                child.reviews_held = row.number
+            if child.last_review_date is None or row.held_date > child.last_review_date:
+                child.last_review_date = row.held_date
+            child.updated_at = datetime.now()
+            self._touch(row)
+            audit(s, "review.finalised", review=row.id)
+
+    # ---- text (autosaved) ----------------------------------------------------------
+
+    def save_texts(self, council_id: str, edits: dict[tuple[int, str], str]) -> None:
+        """Write several text fields in one transaction (the autosaver's batch)."""
+        now = datetime.now()
+        with self.vault.session(council_id) as s:
+            for (review_id, key), value in edits.items():
+                if not is_text_key(key):
+                    raise ReviewError(f"unknown text field {key!r}")
+                row = self._open_review(s, review_id)
+                existing = s.get(ReviewTextRow, (review_id, key))
+                value = clean_text(value)
+                if existing is None:
+                    s.add(ReviewTextRow(review_id=review_id, key=key, value=value,
+                                        updated_at=now))
+                elif existing.value != value:
+                    existing.value, existing.updated_at = value, now
+                if key.startswith("agenda:") and value.strip():
+                    item = s.scalar(select(AgendaItemRow).where(
+                        AgendaItemRow.review_id == review_id,
+                        AgendaItemRow.key == key.removeprefix("agenda:")))
+                    if item is not None and item.state == ItemState.NOT_STARTED.value:
+                        item.state = ItemState.IN_PROGRESS.value
+                row.updated_at = now
+
+    def amend(self, council_id: str, review_id: int, key: str, value: str, reason: str) -> None:
+        """Change a finalised record's text; the earlier text is kept with the reason."""
+        if not reason.strip():
+            raise ReviewError("An amendment to a finalised record needs a reason.")
+        if not is_text_key(key):
+            raise ReviewError(f"unknown text field {key!r}")
+        with self.vault.session(council_id) as s:
+            row = self._review(s, review_id)
+            if row.status != ReviewStatus.FINALISED.value:
+                raise ReviewError("Only a finalised record is amended; edit this one directly.")
+            existing = s.get(ReviewTextRow, (review_id, key))
+            old = existing.value if existing else ""
+            value = clean_text(value)
+            now = datetime.now()
+            s.add(AmendmentRow(review_id=review_id, key=key, old_value=old, new_value=value,
+                               reason=clean_text(reason)[:4000], at=now))
+            if existing is None:
+                s.add(ReviewTextRow(review_id=review_id, key=key, value=value, updated_at=now))
+            else:
+                existing.value, existing.updated_at = value, now
+            audit(s, "review.amended", review=review_id)
+
+    # ---- agenda --------------------------------------------------------------------
+
+    def set_item_state(self, council_id: str, review_id: int, key: str, state: ItemState) -> None:
+        with self.vault.session(council_id) as s:
+            self._open_review(s, review_id)
+            item = s.scalar(select(AgendaItemRow).where(AgendaItemRow.review_id == review_id,
+                                                        AgendaItemRow.key == key))
+            if item is None:
+                raise ReviewError("That agenda item is not in this review.")
+            item.state = state.value
+
+    def add_item(self, council_id: str, review_id: int, title: str) -> AgendaItem:
+        title = " ".join(title.split())
+        if not title:
+            raise ReviewError("An agenda item needs a title.")
+        with self.vault.session(council_id) as s:
+            self._open_review(s, review_id)
+            items = list(s.scalars(select(AgendaItemRow).where(
+                AgendaItemRow.review_id == review_id)))
+            key = f"adhoc_{sum(1 for i in items if i.ad_hoc) + 1}"
+            # Ad hoc items go before the summary and next-review items.
+            tail = [i for i in items if i.key in ("summary", "next_review")]
+            position = min((i.position for i in tail), default=len(items))
+            for i in items:
+                if i.position >= position:
+                    i.position += 1
+            row = AgendaItemRow(review_id=review_id, key=key, title=clean_text(title)[:200],
+                                guidance="", position=position,
+                                state=ItemState.NOT_STARTED.value, ad_hoc=True)
+            s.add(row)
+            s.flush()
+            return _item(row)
+
+    # ---- attendance ----------------------------------------------------------------
+
+    def set_attendance(self, council_id: str, review_id: int, person_id: int,
+                       status: AttendanceStatus, reason: str = "") -> None:
+        if status is AttendanceStatus.EXCLUDED and not reason.strip():
+            raise ReviewError("Say why the person was excluded.")
+        with self.vault.session(council_id) as s:
+            row = self._open_review(s, review_id)
+            person = s.get(PersonRow, person_id)
+            if person is None or person.child_id != row.child_id:
+                raise ReviewError("That person is not in this child's network.")
+            att = s.scalar(select(AttendanceRow).where(AttendanceRow.review_id == review_id,
+                                                       AttendanceRow.person_id == person_id))
+            if att is None:
+                s.add(AttendanceRow(review_id=review_id, person_id=person_id,
+                                    status=status.value, reason=clean_text(reason)[:4000]))
+            else:
+                att.status, att.reason = status.value, clean_text(reason)[:4000]
+
+    # ---- decisions -----------------------------------------------------------------
+
+    def add_decision(self, council_id: str, review_id: int, text: str, *,
+                     person_id: int | None = None, responsible: str = "",
+                     due_date: date | None = None, agenda_key: str = "") -> Decision:
+        if not text.strip():
+            raise ReviewError("A decision needs its text.")
+        if person_id is None and not responsible.strip():
+            raise ReviewError("Say who is responsible for the decision.")
+        with self.vault.session(council_id) as s:
+            row = self._open_review(s, review_id)
+            if person_id is not None:
+                person = s.get(PersonRow, person_id)
+                if person is None or person.child_id != row.child_id:
+                    raise ReviewError("That person is not in this child's network.")
+            dec = DecisionRow(review_id=review_id, child_id=row.child_id, text=clean_text(text),
+                              person_id=person_id, responsible_text=clean_text(responsible)[:200],
+                              due_date=due_date, agenda_key=agenda_key[:50],
+                              status=DecisionStatus.OPEN.value, created_at=datetime.now())
+            s.add(dec)
+            s.flush()
+            return self._decision(s, dec, row.number)
+
+    def update_decision(self, council_id: str, review_id: int, decision_id: int,
+                        status: DecisionStatus, comment: str = "") -> None:
+        """Record, at this review, how an earlier review's decision stands."""
+        if status is DecisionStatus.OPEN:
+            raise ReviewError("Choose done, in progress, not done or no longer needed.")
+        with self.vault.session(council_id) as s:
+            row = self._open_review(s, review_id)
+            dec = s.get(DecisionRow, decision_id)
+            if dec is None or dec.child_id != row.child_id or dec.review_id == review_id:
+                raise ReviewError("That decision is not an earlier decision for this child.")
+            upd = s.scalar(select(DecisionUpdateRow).where(
+                DecisionUpdateRow.decision_id == decision_id,
+                DecisionUpdateRow.review_id == review_id))
+            if upd is None:
+                s.add(DecisionUpdateRow(decision_id=decision_id, review_id=review_id,
+                                        status=status.value, comment=clean_text(comment)[:4000],
+                                        at=datetime.now()))
+            else:
+                upd.status, upd.comment = status.value, clean_text(comment)[:4000]
+            dec.status = status.value
+
+    def open_decisions(self, council_id: str, child_id: int) -> list[Decision]:
+        """Every decision not yet done or dropped, with drift flags (for the child view)."""
+        with self.vault.session(council_id) as s:
+            numbers = dict(s.execute(select(ReviewRow.id, ReviewRow.number)
+                                     .where(ReviewRow.child_id == child_id)).all())
+            rows = s.scalars(select(DecisionRow).where(DecisionRow.child_id == child_id))
+            return [self._decision(s, d, numbers.get(d.review_id, 0)) for d in rows
+                    if not DecisionStatus(d.status).closed]
+
+    # ---- next review ---------------------------------------------------------------
+
+    def latest_lawful_next(self, council_id: str, review: ReviewRecord) -> DueDate | None:
+        held = review.held_date
+        if held is None:
+            return None
+        rules = RuleSet.from_dict(self.vault.council_rules(council_id))
+        rec = review.child.record
+        return next_review_due(rec.date_became_looked_after, review.number, held, rules)
+
+    def set_next_review(self, council_id: str, review_id: int, when: date,
+                        venue: str = "") -> NextReviewCheck | None:
+        """Set the next review's date; says so if it is later than the law allows."""
+        self.update_review(council_id, review_id, next_review_date=when)
+        if venue:
+            self.save_texts(council_id, {(review_id, "next.venue"): venue})
+        record = self.record(council_id, review_id)
+        lawful = self.latest_lawful_next(council_id, record)
+        if lawful is None:
+            return None
+        return NextReviewCheck(lawful, when > lawful.due)
+
+    # ---- reading a whole record ----------------------------------------------------
+
+    def record(self, council_id: str, review_id: int) -> ReviewRecord:
+        with self.vault.session(council_id) as s:
+            r = self._review(s, review_id)
+            child = child_from_row(self._child_row(s, r.child_id), council_id)
+            rec = ReviewRecord(
+                council_id=council_id, id=r.id, child=child, number=r.number,
+                status=ReviewStatus(r.status), planned_date=r.planned_date,
+                held_date=r.held_date, venue=r.venue, participation_code=r.participation_code,
+                advocate_offered=r.advocate_offered, advocate_used=r.advocate_used,
+                child_chaired=r.child_chaired, next_review_date=r.next_review_date,
+                finalised_at=r.finalised_at)
+            rec.texts = {t.key: t.value for t in s.scalars(
+                select(ReviewTextRow).where(ReviewTextRow.review_id == review_id))}
+            rec.agenda = [_item(i) for i in s.scalars(
+                select(AgendaItemRow).where(AgendaItemRow.review_id == review_id)
+                .order_by(AgendaItemRow.position))]
+            people = {p.id: _person(p) for p in s.scalars(
+                select(PersonRow).where(PersonRow.child_id == r.child_id))}
+            rec.attendance = [Attendance(people[a.person_id], AttendanceStatus(a.status), a.reason)
+                              for a in s.scalars(select(AttendanceRow).where(
+                                  AttendanceRow.review_id == review_id)
+                                  .order_by(AttendanceRow.id))]
+            numbers = dict(s.execute(select(ReviewRow.id, ReviewRow.number)
+                                     .where(ReviewRow.child_id == r.child_id)).all())
+            decisions = list(s.scalars(select(DecisionRow).where(
+                DecisionRow.child_id == r.child_id).order_by(DecisionRow.id)))
+            rec.decisions = [self._decision(s, d, r.number) for d in decisions
+                             if d.review_id == review_id]
+            rec.earlier_decisions = [
+                self._decision(s, d, numbers.get(d.review_id, 0), at_review=review_id)
+                for d in decisions
+                if numbers.get(d.review_id, 0) < r.number and self._relevant_at(s, d, review_id)]
+            rec.amendments = [Amendment(a.key, a.old_value, a.new_value, a.reason, a.at)
+                              for a in s.scalars(select(AmendmentRow).where(
+                                  AmendmentRow.review_id == review_id).order_by(AmendmentRow.id))]
+            return rec
+
+    @staticmethod
+    def _relevant_at(s: Session, d: DecisionRow, review_id: int) -> bool:
+        """Shown for update at this review: still open, or updated at this very review."""
+        if not DecisionStatus(d.status).closed:
+            return True
+        return s.scalar(select(DecisionUpdateRow.id).where(
+            DecisionUpdateRow.decision_id == d.id,
+            DecisionUpdateRow.review_id == review_id)) is not None
+
+    def _decision(self, s: Session, d: DecisionRow, number: int,
+                  at_review: int | None = None) -> Decision:
+        updates = list(s.execute(
+            select(DecisionUpdateRow.status, DecisionUpdateRow.comment, DecisionUpdateRow.review_id,
+                   ReviewRow.number)
+            .join(ReviewRow, ReviewRow.id == DecisionUpdateRow.review_id)
+            .where(DecisionUpdateRow.decision_id == d.id).order_by(ReviewRow.number)).all())
+        history = [DecisionStatus(u[0]) for u in updates]
+        here = next((u for u in updates if u[2] == at_review), None)
+        responsible = d.responsible_text
+        if d.person_id is not None:
+            person = s.get(PersonRow, d.person_id)
+            if person is not None:
+                responsible = f"{person.name} ({person.role})"
+        return Decision(id=d.id, review_id=d.review_id, review_number=number, text=d.text,
+                        responsible=responsible, person_id=d.person_id, due_date=d.due_date,
+                        agenda_key=d.agenda_key, status=DecisionStatus(d.status),
+                        drifting=is_drifting(history),
+                        update_status=DecisionStatus(here[0]) if here else None,
+                        update_comment=here[1] if here else "")
+
+    # ---- helpers -------------------------------------------------------------------
+
+    @staticmethod
+    def _review(s: Session, review_id: int) -> ReviewRow:
+        row = s.get(ReviewRow, review_id)
+        if row is None:
+            raise ReviewError("That review is not in this council's records.")
+        return row
+
+    def _open_review(self, s: Session, review_id: int) -> ReviewRow:
+        row = self._review(s, review_id)
+        if row.status == ReviewStatus.FINALISED.value:
+            raise ReviewLockedError("This record is finalised. Use Amend to change it; the "
+                                    "earlier text is kept.")
+        return row
+
+    @staticmethod
+    def _touch(row: ReviewRow) -> None:
+        row.updated_at = datetime.now()
+
+
+def _person(r: PersonRow) -> Person:
+    return Person(r.id, r.name, r.role, r.organisation)
+
+
+def _item(r: AgendaItemRow) -> AgendaItem:
+    return AgendaItem(r.id, r.key, r.title, r.guidance, ItemState(r.state), r.ad_hoc)
