@@ -151,11 +151,16 @@ class Keystore:
                 keyring_slot=data.get("keyring"),
                 councils=councils,
             )
-            if not _ID_RE.match(vault_id) or len(store.recovery_public_key) != 32:
+            if (not _ID_RE.match(vault_id) or len(store.recovery_public_key) != 32
+                    or not isinstance(store.header_mac, str)
+                    or not re.fullmatch(r"[0-9a-f]{64}", store.header_mac)
+                    or not isinstance(store.check, dict)
+                    or not (store.keyring_slot is None or isinstance(store.keyring_slot, dict))):
                 raise ValueError
         except KeystoreTamperedError:
             raise
-        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
+        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError,
+                RecursionError):
             raise KeystoreTamperedError(
                 "the keystore file is damaged or was changed outside iro-desktop"
             ) from None

@@ -29,7 +29,7 @@ from sqlalchemy.exc import DatabaseError as SADatabaseError
 from sqlalchemy.orm import Session
 
 from iro_desktop.core.models import Council, Nation
-from iro_desktop.fsutil import ensure_private_dir
+from iro_desktop.fsutil import atomic_write, ensure_private_dir
 from iro_desktop.security.errors import (
     DatabaseTamperedError,
     VaultError,
@@ -193,6 +193,7 @@ class Vault:
 
     def _finish_unlock(self, kek: bytes, deks: dict[str, bytes]) -> None:
         self._kek, self._deks = kek, deks
+        self._remove_orphans(set(deks))
         try:
             for council_id, dek in deks.items():
                 self._open_council(council_id, dek)
@@ -200,6 +201,22 @@ class Vault:
             self._close_databases()  # quietly: nobody saw it unlocked
             raise
         log.info("vault.unlocked councils=%d", len(self._councils))
+
+    def _remove_orphans(self, known: set[str]) -> None:
+        """Finish what a crash interrupted while a council was being added.
+
+        ``add_council`` leaves a ``<id>.pending`` marker until the keystore holds the new key.
+        A database with a marker and no key can never be read, so it is removed. A database
+        with no key and *no* marker is not touched: that is a keystore that lost an entry,
+        which ``check`` reports.
+        """
+        for marker in (self.root / COUNCILS_DIR).glob("*.pending"):
+            council_id = marker.name.removesuffix(".pending")
+            if council_id not in known:
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{self.database_path(council_id)}{suffix}").unlink(missing_ok=True)
+                log.info("vault.unfinished_council_removed")
+            marker.unlink(missing_ok=True)
 
     def _open_council(self, council_id: str, dek: bytes) -> Council:
         path = self.database_path(council_id)
@@ -359,6 +376,8 @@ class Vault:
             from iro_desktop.core.review_clock import default_rules
 
             rules = default_rules(nation).to_dict()
+        marker = path.with_name(f"{council_id}.pending")
+        atomic_write(marker, b"")
         # Created owner-only before SQLCipher opens it; its -wal and -shm inherit the mode.
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         engine = open_engine(path, dek, council_code=code)
@@ -373,11 +392,13 @@ class Vault:
             assert self._kek is not None
             store.add_council(council_id, dek, self._kek)
             store.save()
+            marker.unlink(missing_ok=True)
         except BaseException:
             engine.dispose()
             store.remove_council(council_id)
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
+            marker.unlink(missing_ok=True)
             raise
         council = Council(id=council_id, code=code.upper(), name=name, nation=nation,
                           colour=colour)

@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QFileDialog,
     QLabel,
     QMainWindow,
@@ -37,11 +38,30 @@ SHORTCUTS_HELP = """
 <tr><td><b>Ctrl+I</b></td><td>Import a caseload CSV</td></tr>
 <tr><td><b>Ctrl+F</b></td><td>Filter the caseload by name or reference</td></tr>
 <tr><td><b>Ctrl+1</b></td><td>Go to the caseload table</td></tr>
-<tr><td><b>Alt+O / Alt+H</b></td><td>Choose council / status filter</td></tr>
+<tr><td><b>Alt+O / Alt+T / Alt+D</b></td><td>Council filter / status filter / find</td></tr>
 <tr><td><b>F1</b></td><td>This list</td></tr>
 <tr><td><b>Ctrl+Q</b></td><td>Quit (locks first)</td></tr>
 </table>
 """
+
+
+def dispose_dialog(dialog: QDialog) -> None:
+    """Close a dialog, empty every field that could hold a secret or child data, delete it."""
+    from PySide6.QtWidgets import QLabel, QLineEdit, QMessageBox, QPlainTextEdit, QTableWidget
+
+    dialog.hide()
+    for edit in dialog.findChildren(QLineEdit):
+        edit.clear()
+    for text in dialog.findChildren(QPlainTextEdit):
+        text.clear()
+    for label in dialog.findChildren(QLabel):
+        label.clear()
+    for table in dialog.findChildren(QTableWidget):
+        table.setRowCount(0)
+    if isinstance(dialog, QMessageBox):
+        dialog.setText("")
+        dialog.setInformativeText("")
+    dialog.deleteLater()
 
 
 class MainWindow(QMainWindow):
@@ -65,9 +85,25 @@ class MainWindow(QMainWindow):
         from iro_desktop.ui.views.caseload_view import CaseloadView
 
         self.caseload_view = CaseloadView()
+        self.caseload_view.table.activated.connect(self._on_caseload_activated)
+        from iro_desktop.services.reviews import ReviewService
+        from iro_desktop.ui.autosave_bridge import AutosaveBridge
+        from iro_desktop.ui.views.child_view import ChildView
+        from iro_desktop.ui.views.review_controller import ReviewController
+        from iro_desktop.ui.views.review_view import ReviewView
+
+        self.review_service = ReviewService(vault)
+        self.autosave = AutosaveBridge(self.review_service, self)
+        self.review_controller = ReviewController(self.review_service, self.autosave, self)
+        self.child_view = ChildView()
+        self.child_view.back_requested.connect(self.show_caseload)
+        self.child_view.plan_requested.connect(self._on_plan_requested)
+        self.child_view.review_requested.connect(self.open_review)
+        self.review_view = ReviewView(self.review_controller)
+        self.review_view.back_requested.connect(self._on_review_back)
         self.stack = QStackedWidget()
-        self.stack.addWidget(self.unlock_view)
-        self.stack.addWidget(self.caseload_view)
+        for page in (self.unlock_view, self.caseload_view, self.child_view, self.review_view):
+            self.stack.addWidget(page)
 
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -139,7 +175,7 @@ class MainWindow(QMainWindow):
         view_menu = bar.addMenu("&View")
         view_menu.addAction(self.table_action)
         view_menu.addAction(self.filter_action)
-        vault_menu = bar.addMenu("&Vault")
+        vault_menu = bar.addMenu("V&ault")
         vault_menu.addAction(self.change_action)
         vault_menu.addAction(self.recovery_action)
         vault_menu.addAction(self.remember_action)
@@ -155,6 +191,9 @@ class MainWindow(QMainWindow):
 
     def _set_locked_ui(self) -> None:
         self.caseload_view.clear()
+        self.child_view.clear()
+        self.review_view.clear()
+        self.review_controller.record = None
         self.stack.setCurrentWidget(self.unlock_view)
         for action in self._unlocked_only:
             action.setEnabled(False)
@@ -178,6 +217,9 @@ class MainWindow(QMainWindow):
 
     def lock(self) -> None:
         if self.vault.is_unlocked:
+            if not self.autosave.flush():  # save what was typed before the keys go
+                log.warning("lock.unsaved_text_discarded")
+            self.autosave.saver.discard()
             self.vault.lock()  # listeners clear the window
         else:
             self._on_vault_locked()
@@ -185,9 +227,7 @@ class MainWindow(QMainWindow):
     def _on_vault_locked(self) -> None:
         self.auto_lock.stop()
         self._clear_clipboard()
-        for dialog in self.findChildren(QWidget):
-            if dialog.isWindow() and dialog is not self and dialog.isVisible():
-                dialog.close()
+        self._scrub_dialogs()
         self._set_locked_ui()
         self.vault_locked.emit()
 
@@ -198,6 +238,12 @@ class MainWindow(QMainWindow):
                                 "screen-lock": "Locked with the screen",
                                 "suspend": "Locked when the computer went to sleep"}
                                .get(reason, "The vault is locked"))
+
+    def _scrub_dialogs(self) -> None:
+        """Close every dialog and wipe what it showed (a closed dialog lives on as a hidden
+        child of the window, with its passphrases, keys or problem lists still in it)."""
+        for dialog in self.findChildren(QDialog):
+            dispose_dialog(dialog)
 
     def _clear_clipboard(self) -> None:
         if self._clipboard_owned:
@@ -217,6 +263,7 @@ class MainWindow(QMainWindow):
     def _on_unlocked(self, _result: object) -> None:
         self._busy = False
         self.unlock_view.set_busy(False)
+        self.unlock_view.passphrase.clear()  # no secret left in a hidden widget
         try:
             self._set_unlocked_ui()
         except Exception as exc:  # noqa: BLE001 - e.g. a damaged page found while loading
@@ -234,17 +281,22 @@ class MainWindow(QMainWindow):
         from iro_desktop.ui.dialogs.recovery_dialog import RecoveryDialog
 
         dialog = RecoveryDialog(self)
-        while dialog.exec():
-            try:
-                self.vault.unlock_with_recovery(dialog.key_text, dialog.new_passphrase)
-            except Exception as exc:  # noqa: BLE001 - shown in the dialog, which stays open
-                dialog.show_error(user_message(exc))
-                continue
-            self._set_unlocked_ui()
-            QMessageBox.information(self, "Vault unlocked",
-                                    "The vault is open and your new passphrase is set. "
-                                    "The old passphrase no longer works.")
-            return
+        try:
+            while dialog.exec():
+                try:
+                    self.vault.unlock_with_recovery(dialog.key_text, dialog.new_passphrase)
+                except Exception as exc:  # noqa: BLE001 - shown in the dialog, which stays open
+                    dialog.show_error(user_message(exc))
+                    continue
+                break
+            else:
+                return
+        finally:
+            dispose_dialog(dialog)
+        self._set_unlocked_ui()
+        QMessageBox.information(self, "Vault unlocked",
+                                "The vault is open and your new passphrase is set. "
+                                "The old passphrase no longer works.")
 
     # ---- caseload ------------------------------------------------------------------
 
@@ -271,7 +323,7 @@ class MainWindow(QMainWindow):
 
     def import_file(self, path: Path) -> None:
         from iro_desktop.core.caseload_csv import MAX_FILE_BYTES
-        from iro_desktop.ui.dialogs.import_dialogs import ImportProblemsDialog, NewCouncilsDialog
+        from iro_desktop.ui.dialogs.import_dialogs import NewCouncilsDialog
 
         try:
             if path.stat().st_size > MAX_FILE_BYTES:
@@ -283,22 +335,25 @@ class MainWindow(QMainWindow):
             return
         parsed = self.caseload_service.parse(data)
         if not parsed.ok:
-            ImportProblemsDialog(path.name, parsed.errors, self).exec()
+            self._show_problems(path.name, parsed.errors)
             return
         new = [(c.code, c.name, c.nation) for c in parsed.councils.values()
                if self.vault.council_by_code(c.code) is None]
         nations = {}
         if new:
             dialog = NewCouncilsDialog(new, self)
-            if not dialog.exec():
-                return
-            nations = dialog.nations()
+            try:
+                if not dialog.exec():
+                    return
+                nations = dialog.nations()
+            finally:
+                dispose_dialog(dialog)
         try:
             report = self.caseload_service.import_caseload(data, nations=nations)
         except Exception as exc:  # noqa: BLE001
             issues = getattr(exc, "issues", None)
             if issues:
-                ImportProblemsDialog(path.name, issues, self).exec()
+                self._show_problems(path.name, issues)
             else:
                 QMessageBox.warning(self, "Caseload not imported", user_message(exc))
             return
@@ -310,6 +365,90 @@ class MainWindow(QMainWindow):
         QMessageBox.information(self, "Caseload imported",
                                 "\n".join([f"Imported {path.name}: {report.summary()}.", "",
                                            *lines, *([""] + warnings if warnings else [])]))
+
+    # ---- child and review --------------------------------------------------------
+
+    def show_caseload(self) -> None:
+        self.autosave.flush()
+        self.review_controller.close()
+        self.refresh_caseload()
+        self.stack.setCurrentWidget(self.caseload_view)
+        self.caseload_view.focus_table()
+
+    def _on_caseload_activated(self, index) -> None:  # type: ignore[no-untyped-def]
+        from iro_desktop.ui.models.caseload_table_model import ENTRY_ROLE
+
+        entry = index.data(ENTRY_ROLE)
+        if entry is not None:
+            self.open_child(entry)
+
+    def open_child(self, entry) -> None:  # type: ignore[no-untyped-def]
+        self._current_entry = entry
+        council = self.vault.council(entry.council.id)
+        try:
+            reviews = self.review_service.reviews(council.id, entry.child.id)
+            decisions = self.review_service.open_decisions(council.id, entry.child.id)
+        except Exception as exc:  # noqa: BLE001
+            QMessageBox.warning(self, "Cannot open the child", user_message(exc))
+            return
+        self.child_view.show_child(entry, council, reviews, decisions,
+                                   self.caseload_service.today())
+        self.stack.setCurrentWidget(self.child_view)
+
+    def _refresh_child(self) -> None:
+        entry = getattr(self, "_current_entry", None)
+        if entry is None:
+            return
+        fresh = next((e for e in self.caseload_service.entries(entry.council.id)
+                      if e.child.id == entry.child.id), entry)
+        self.open_child(fresh)
+
+    def _on_plan_requested(self) -> None:
+        from iro_desktop.ui.views.child_view import PlanReviewDialog
+
+        entry = self.child_view.entry
+        if entry is None:
+            return
+        dialog = PlanReviewDialog(max(entry.due.due, self.caseload_service.today()), self)
+        try:
+            if not dialog.exec():
+                return
+            when, venue = dialog.date, dialog.venue.text()
+        finally:
+            dispose_dialog(dialog)
+        try:
+            review_id = self.review_service.plan_review(entry.council.id, entry.child.id,
+                                                        when, venue)
+        except Exception as exc:  # noqa: BLE001
+            QMessageBox.warning(self, "Review not planned", user_message(exc))
+            return
+        self.open_review(review_id)
+
+    def open_review(self, review_id: int) -> None:
+        entry = self.child_view.entry
+        if entry is None:
+            return
+        try:
+            self.review_view.open(entry.council.id, review_id)
+        except Exception as exc:  # noqa: BLE001
+            QMessageBox.warning(self, "Cannot open the review", user_message(exc))
+            return
+        self.stack.setCurrentWidget(self.review_view)
+        self.review_view.nav.setFocus()
+
+    def _on_review_back(self) -> None:
+        self.autosave.flush()
+        self.review_controller.close()
+        self._refresh_child()
+
+    def _show_problems(self, file_name: str, issues: list) -> None:  # type: ignore[type-arg]
+        from iro_desktop.ui.dialogs.import_dialogs import ImportProblemsDialog
+
+        dialog = ImportProblemsDialog(file_name, issues, self)
+        try:
+            dialog.exec()
+        finally:
+            dispose_dialog(dialog)
 
     def _on_filter_triggered(self) -> None:
         self.caseload_view.search.setFocus()
@@ -324,15 +463,21 @@ class MainWindow(QMainWindow):
         from iro_desktop.ui.dialogs.change_passphrase_dialog import ChangePassphraseDialog
 
         dialog = ChangePassphraseDialog(self)
-        while dialog.exec():
-            try:
-                self.vault.change_passphrase(dialog.current_passphrase, dialog.new_passphrase)
-            except Exception as exc:  # noqa: BLE001
-                dialog.show_error(user_message(exc))
-                continue
-            QMessageBox.information(self, "Passphrase changed",
-                                    "Your passphrase is changed. The recovery key still works.")
-            return
+        try:
+            while dialog.exec():
+                try:
+                    self.vault.change_passphrase(dialog.current_passphrase,
+                                                 dialog.new_passphrase)
+                except Exception as exc:  # noqa: BLE001
+                    dialog.show_error(user_message(exc))
+                    continue
+                break
+            else:
+                return
+        finally:
+            dispose_dialog(dialog)
+        QMessageBox.information(self, "Passphrase changed",
+                                "Your passphrase is changed. The recovery key still works.")
 
     def _on_remember_toggled(self, checked: bool) -> None:
         try:
@@ -362,9 +507,12 @@ class MainWindow(QMainWindow):
         box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         print_button = box.addButton("Print...", QMessageBox.ButtonRole.ActionRole)
         box.addButton("I have kept it", QMessageBox.ButtonRole.AcceptRole)
-        box.exec()
-        if box.clickedButton() is print_button:
-            print_recovery_key(self, key)
+        try:
+            box.exec()
+            if box.clickedButton() is print_button:
+                print_recovery_key(self, key)
+        finally:
+            dispose_dialog(box)
 
     def _on_autolock_settings(self) -> None:
         from PySide6.QtWidgets import QInputDialog
@@ -389,5 +537,6 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.auto_lock.stop()
-        self.vault.lock()
+        self.lock()
+        self.autosave.close()
         event.accept()

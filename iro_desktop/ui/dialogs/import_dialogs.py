@@ -98,7 +98,8 @@ class NewCouncilsDialog(QDialog):
         layout.addWidget(buttons)
 
     def nations(self) -> dict[str, Nation]:
-        return {code: combo.currentData() for code, combo in self.combos.items()}
+        # Qt hands item data back as plain str, so turn it back into a Nation.
+        return {code: Nation(combo.currentData()) for code, combo in self.combos.items()}
 
 
 def _escape(text: str) -> str:

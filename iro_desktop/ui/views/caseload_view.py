@@ -50,7 +50,7 @@ class CaseloadView(QWidget):
         for option in StatusFilter:
             self.status_combo.addItem(option.value, option)
         self.status_combo.currentIndexChanged.connect(self._on_status_changed)
-        status_label = QLabel("S&how:")
+        status_label = QLabel("S&tatus:")
         status_label.setBuddy(self.status_combo)
 
         self.search = QLineEdit()
@@ -60,7 +60,7 @@ class CaseloadView(QWidget):
         self.search.setClearButtonEnabled(True)
         self.search.setMaxLength(200)
         self.search.textChanged.connect(self._on_search_changed)
-        search_label = QLabel("&Filter:")
+        search_label = QLabel("Fin&d:")
         search_label.setBuddy(self.search)
 
         filters = QHBoxLayout()

@@ -1,0 +1,42 @@
+"""The autosaver seen from Qt: its thread's reports re-emitted as signals on the GUI thread."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+
+from iro_desktop.services.autosave import AutoSaver, SavedBatch, Target
+from iro_desktop.services.reviews import ReviewService
+from iro_desktop.ui.workers import user_message
+
+
+class AutosaveBridge(QObject):
+    saved = Signal(object)  # SavedBatch
+    failed = Signal(str)  # message for the IRO
+    edited = Signal()
+
+    def __init__(self, reviews: ReviewService, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.reviews = reviews
+        # Signals emitted from the writer thread are queued to this object's (GUI) thread.
+        self.saver = AutoSaver(self._write, on_saved=self.saved.emit,
+                               on_error=lambda exc: self.failed.emit(user_message(exc)))
+
+    def _write(self, batch: dict[Target, str]) -> None:
+        by_council: dict[str, dict[tuple[int, str], str]] = {}
+        for (council_id, review_id, key), value in batch.items():
+            by_council.setdefault(council_id, {})[(review_id, key)] = value
+        for council_id, edits in by_council.items():
+            self.reviews.save_texts(council_id, edits)
+
+    def put(self, target: Target, value: str) -> None:
+        self.saver.put(target, value)
+        self.edited.emit()
+
+    def flush(self) -> bool:
+        return self.saver.flush()
+
+    def close(self) -> bool:
+        return self.saver.close()
+
+
+__all__ = ["AutosaveBridge", "SavedBatch"]

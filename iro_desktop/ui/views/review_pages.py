@@ -1,0 +1,593 @@
+"""The pages of the review workspace: preparation, attendance, the child's voice, an
+agenda item, earlier decisions, new decisions and the next review."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from iro_desktop.core import codes
+from iro_desktop.core.reviews import (
+    CHAIRED_CHOICES,
+    PERSON_ROLES,
+    TEXT_FIELDS,
+    UPDATE_CHOICES,
+    AttendanceStatus,
+    DecisionStatus,
+    ItemState,
+    resolve_within_weeks,
+)
+from iro_desktop.services.reviews import ReviewRecord
+from iro_desktop.ui.views.review_controller import ReviewController
+from iro_desktop.ui.widgets.autosave_text import AutoSaveTextEdit
+
+
+def _heading(text: str, parent: QWidget) -> QLabel:
+    label = QLabel(text)
+    font = QFont(parent.font())
+    font.setPointSizeF(font.pointSizeF() * 1.3)
+    font.setBold(True)
+    label.setFont(font)
+    label.setWordWrap(True)
+    return label
+
+
+def _qdate(value: date | None) -> QDate:
+    d = value or date.today()
+    return QDate(d.year, d.month, d.day)
+
+
+def _pydate(value: QDate) -> date:
+    return date(value.year(), value.month(), value.day())
+
+
+def _date_edit(name: str) -> QDateEdit:
+    edit = QDateEdit()
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("dd/MM/yyyy")
+    edit.setAccessibleName(name)
+    return edit
+
+
+def _buddy(text: str, widget: QWidget) -> QLabel:
+    label = QLabel(text)
+    label.setBuddy(widget)
+    return label
+
+
+class Page(QWidget):
+    """A page shows part of a record; ``first_field`` takes the focus when it opens.
+
+    A page that stands for an agenda item (attendance for "welcome", decisions for
+    "summary" ...) also has ``notes``: the discussion text of that item.
+    """
+
+    notes_label = ""
+
+    def __init__(self, controller: ReviewController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.c = controller
+        self.first_field: QWidget | None = None
+        self.notes: AutoSaveTextEdit | None = None
+        self.agenda_key = ""
+        if self.notes_label:
+            self.notes = AutoSaveTextEdit(self.notes_label)
+            self.notes.setObjectName(f"{type(self).__name__.lower()}_notes")
+            self.notes.setMinimumHeight(self.fontMetrics().height() * 4)
+
+    def load(self, record: ReviewRecord) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def load_notes(self, record: ReviewRecord, agenda_key: str) -> None:
+        self.agenda_key = agenda_key
+        if self.notes is not None:
+            if agenda_key:
+                self._bind(self.notes, record, f"agenda:{agenda_key}")
+            self.notes.setVisible(bool(agenda_key))
+            if self._notes_label_widget is not None:
+                self._notes_label_widget.setVisible(bool(agenda_key))
+
+    _notes_label_widget: QLabel | None = None
+
+    def _add_notes(self, layout: QVBoxLayout) -> None:
+        if self.notes is not None:
+            self._notes_label_widget = _buddy(self.notes_label + ":", self.notes)
+            layout.addWidget(self._notes_label_widget)
+            layout.addWidget(self.notes)
+
+    def _bind(self, edit: AutoSaveTextEdit, record: ReviewRecord, key: str) -> None:
+        edit.bind(self.c.bridge, (record.council_id, record.id, key), record.texts.get(key, ""),
+                  read_only=record.finalised)
+
+
+class PreparationPage(Page):
+    def __init__(self, controller: ReviewController, parent: QWidget | None = None) -> None:
+        super().__init__(controller, parent)
+        self.planned = _date_edit("Planned review date")
+        self.planned.editingFinished.connect(
+            lambda: self.c.update(planned_date=_pydate(self.planned.date())))
+        self.venue = QLineEdit()
+        self.venue.setAccessibleName("Venue")
+        self.venue.setMaxLength(200)
+        self.venue.editingFinished.connect(lambda: self.c.update(venue=self.venue.text()))
+        self.edits: dict[str, AutoSaveTextEdit] = {}
+        form = QFormLayout()
+        form.addRow(_buddy("&Planned date:", self.planned), self.planned)
+        form.addRow(_buddy("Ve&nue:", self.venue), self.venue)
+        for key in ("invitees", "prep.spoke_alone", "prep.consultation", "prep.reports",
+                    "prep.midway"):
+            edit = AutoSaveTextEdit(TEXT_FIELDS[key])
+            edit.setObjectName(key.replace(".", "_"))
+            edit.setMinimumHeight(self.fontMetrics().height() * 3)
+            form.addRow(QLabel(TEXT_FIELDS[key] + ":"), edit)
+            self.edits[key] = edit
+        layout = QVBoxLayout(self)
+        layout.addWidget(_heading("Preparation", self))
+        layout.addLayout(form)
+        self.first_field = self.planned
+
+    def load(self, record: ReviewRecord) -> None:
+        self.planned.blockSignals(True)
+        self.planned.setDate(_qdate(record.planned_date))
+        self.planned.blockSignals(False)
+        self.venue.setText(record.venue)
+        for widget in (self.planned, self.venue):
+            widget.setEnabled(not record.finalised)
+        for key, edit in self.edits.items():
+            self._bind(edit, record, key)
+
+
+class AttendancePage(Page):
+    notes_label = "Notes on &welcome and attendance"
+
+    def __init__(self, controller: ReviewController, parent: QWidget | None = None) -> None:
+        super().__init__(controller, parent)
+        self.table = QTableWidget(0, 5)
+        self.table.setObjectName("attendance_table")
+        self.table.setAccessibleName("Attendance")
+        self.table.setHorizontalHeaderLabels(["Name", "Role", "Organisation", "Attendance",
+                                              "Reason (if excluded)"])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.name = QLineEdit()
+        self.name.setObjectName("person_name_edit")
+        self.name.setAccessibleName("New person's name")
+        self.name.setMaxLength(200)
+        self.role = QComboBox()
+        self.role.setObjectName("person_role_combo")
+        self.role.setAccessibleName("New person's role")
+        self.role.setEditable(True)
+        self.role.addItems(PERSON_ROLES)
+        self.org = QLineEdit()
+        self.org.setAccessibleName("New person's organisation")
+        self.org.setMaxLength(200)
+        add = QPushButton("Add to ne&twork")
+        add.setObjectName("add_person_button")
+        add.setAccessibleName("Add this person to the child's network")
+        add.clicked.connect(self._on_add_clicked)
+        self.name.returnPressed.connect(self._on_add_clicked)
+        row = QHBoxLayout()
+        row.addWidget(_buddy("&Name:", self.name))
+        row.addWidget(self.name, 2)
+        row.addWidget(_buddy("R&ole:", self.role))
+        row.addWidget(self.role, 1)
+        row.addWidget(QLabel("Organisation:"))
+        row.addWidget(self.org, 1)
+        row.addWidget(add)
+        layout = QVBoxLayout(self)
+        layout.addWidget(_heading("Welcome and attendance", self))
+        layout.addWidget(QLabel("The child's network is kept for every review. Set who was "
+                                "invited, attended, sent apologies, contributed in writing "
+                                "or was excluded."))
+        layout.addWidget(self.table, 1)
+        layout.addLayout(row)
+        self._add_notes(layout)
+        self.first_field = self.table
+
+    def load(self, record: ReviewRecord) -> None:
+        status_of = {a.person.id: a for a in record.attendance}
+        self.table.setRowCount(len(self.c.network))
+        for row, person in enumerate(self.c.network):
+            for col, text in enumerate((person.name, person.role, person.organisation)):
+                self.table.setItem(row, col, QTableWidgetItem(text))
+            combo = QComboBox()
+            combo.setAccessibleName(f"Attendance of {person.name}")
+            combo.addItem("Not set", None)
+            for status in AttendanceStatus:
+                combo.addItem(status.label, status)
+            current = status_of.get(person.id)
+            if current is not None:
+                combo.setCurrentIndex(combo.findData(current.status))
+            reason = QLineEdit(current.reason if current else "")
+            reason.setAccessibleName(f"Reason {person.name} was excluded")
+            combo.setEnabled(not record.finalised)
+            reason.setEnabled(not record.finalised)
+            combo.activated.connect(
+                lambda _i, p=person.id, c=combo, r=reason: self._on_status_chosen(p, c, r))
+            reason.editingFinished.connect(
+                lambda p=person.id, c=combo, r=reason: self._on_status_chosen(p, c, r))
+            self.table.setCellWidget(row, 3, combo)
+            self.table.setCellWidget(row, 4, reason)
+        for widget in (self.name, self.role, self.org):
+            widget.setEnabled(not record.finalised)
+
+    def _on_status_chosen(self, person_id: int, combo: QComboBox, reason: QLineEdit) -> None:
+        status = combo.currentData()
+        if status is None:
+            return
+        if status is AttendanceStatus.EXCLUDED and not reason.text().strip():
+            reason.setFocus()
+            return
+        self.c.set_attendance(person_id, status, reason.text())
+
+    def _on_add_clicked(self) -> None:
+        if self.c.add_person(self.name.text(), self.role.currentText(), self.org.text()):
+            self.name.clear()
+            self.org.clear()
+            self.name.setFocus()
+
+
+class VoicePage(Page):
+    def __init__(self, controller: ReviewController, parent: QWidget | None = None) -> None:
+        super().__init__(controller, parent)
+        self.edits: dict[str, AutoSaveTextEdit] = {}
+        form = QFormLayout()
+        for key in ("voice.views", "voice.wants", "voice.how_gathered"):
+            edit = AutoSaveTextEdit(TEXT_FIELDS[key])
+            edit.setObjectName(key.replace(".", "_"))
+            edit.setMinimumHeight(self.fontMetrics().height() * (6 if key == "voice.views" else 3))
+            form.addRow(QLabel(TEXT_FIELDS[key] + ":"), edit)
+            self.edits[key] = edit
+        self.advocate_offered = QCheckBox("Advocate &offered")
+        self.advocate_offered.setAccessibleName("Advocate offered")
+        self.advocate_used = QCheckBox("Advocate &used")
+        self.advocate_used.setAccessibleName("Advocate used")
+        self.chaired = QComboBox()
+        self.chaired.setAccessibleName("Did the child chair the review")
+        for value, label in CHAIRED_CHOICES.items():
+            self.chaired.addItem(label, value)
+        self.code = QComboBox()
+        self.code.setObjectName("participation_combo")
+        self.code.setAccessibleName("Participation code")
+        self.code.addItem("Choose a code...", None)
+        for value, label in codes.choices(codes.PARTICIPATION):
+            self.code.addItem(label, value)
+        self.proposal = QLabel("")
+        self.proposal.setWordWrap(True)
+        self.advocate_offered.toggled.connect(lambda v: self.c.update(advocate_offered=v))
+        self.advocate_used.toggled.connect(lambda v: self.c.update(advocate_used=v))
+        self.chaired.activated.connect(
+            lambda _i: self.c.update(child_chaired=self.chaired.currentData()))
+        self.code.activated.connect(
+            lambda _i: self.c.update(participation_code=self.code.currentData()))
+        checks = QHBoxLayout()
+        checks.addWidget(self.advocate_offered)
+        checks.addWidget(self.advocate_used)
+        checks.addWidget(_buddy("Chai&red:", self.chaired))
+        checks.addWidget(self.chaired)
+        checks.addStretch(1)
+        form.addRow("", checks)
+        form.addRow(_buddy("Participation &code:", self.code), self.code)
+        form.addRow("", self.proposal)
+        layout = QVBoxLayout(self)
+        layout.addWidget(_heading("The child's wishes and feelings", self))
+        layout.addLayout(form)
+        self.first_field = self.edits["voice.views"]
+
+    def load(self, record: ReviewRecord) -> None:
+        for key, edit in self.edits.items():
+            self._bind(edit, record, key)
+        for widget, value in ((self.advocate_offered, record.advocate_offered),
+                              (self.advocate_used, record.advocate_used)):
+            widget.blockSignals(True)
+            widget.setChecked(value)
+            widget.blockSignals(False)
+        self.chaired.setCurrentIndex(max(0, self.chaired.findData(record.child_chaired)))
+        self.code.setCurrentIndex(max(0, self.code.findData(record.participation_code)))
+        proposed = record.proposed_code()
+        self.proposal.setText(
+            f"Proposed: {proposed} (the child is under 4 on the review date)." if proposed
+            else "Choose the code that describes how the child took part (PN1-PN7).")
+        for widget in (self.advocate_offered, self.advocate_used, self.chaired, self.code):
+            widget.setEnabled(not record.finalised)
+
+
+class AgendaItemPage(Page):
+    done_and_next = Signal()
+
+    def __init__(self, controller: ReviewController, parent: QWidget | None = None) -> None:
+        super().__init__(controller, parent)
+        self.title = _heading("", self)
+        self.guidance = QLabel("")
+        self.guidance.setObjectName("agenda_guidance")
+        self.guidance.setWordWrap(True)
+        self.guidance.setStyleSheet("color: palette(dark);")
+        self.edit = AutoSaveTextEdit("Discussion")
+        self.edit.setObjectName("agenda_text")
+        self.state = QComboBox()
+        self.state.setObjectName("item_state_combo")
+        self.state.setAccessibleName("State of this agenda item")
+        for state in ItemState:
+            self.state.addItem(state.label, state)
+        self.state.activated.connect(self._on_state_chosen)
+        done = QPushButton("&Done, next item (Ctrl+D)")
+        done.setObjectName("item_done_button")
+        done.setAccessibleName("Mark this item done and go to the next")
+        done.clicked.connect(self.done_and_next)
+        row = QHBoxLayout()
+        row.addWidget(_buddy("&State:", self.state))
+        row.addWidget(self.state)
+        row.addStretch(1)
+        row.addWidget(done)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.guidance)
+        layout.addWidget(self.edit, 1)
+        layout.addLayout(row)
+        self.key = ""
+        self.first_field = self.edit
+        self._done_button = done
+
+    def load(self, record: ReviewRecord) -> None:
+        item = next((i for i in record.agenda if i.key == self.key), None)
+        if item is None:
+            return
+        self.title.setText(item.title + (" (added at this review)" if item.ad_hoc else ""))
+        self.guidance.setText("\n".join(f"\u2022 {g}" for g in item.guidance.splitlines()))
+        self.guidance.setVisible(bool(item.guidance))
+        self._bind(self.edit, record, item.text_key)
+        self.state.setCurrentIndex(self.state.findData(item.state))
+        self.state.setEnabled(not record.finalised)
+        self._done_button.setEnabled(not record.finalised)
+
+    def show_item(self, key: str, record: ReviewRecord) -> None:
+        self.key = key
+        self.load(record)
+
+    def _on_state_chosen(self) -> None:
+        self.c.set_item_state(self.key, self.state.currentData())
+
+
+class EarlierDecisionsPage(Page):
+    notes_label = "&Discussion of previous decisions"
+
+    def __init__(self, controller: ReviewController, parent: QWidget | None = None) -> None:
+        super().__init__(controller, parent)
+        self.table = QTableWidget(0, 6)
+        self.table.setObjectName("earlier_decisions_table")
+        self.table.setAccessibleName("Decisions of earlier reviews")
+        self.table.setHorizontalHeaderLabels(["Decision", "Who", "By when", "Review",
+                                              "Update at this review", "Comment"])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        self.empty = QLabel("No decisions from earlier reviews are open.")
+        layout = QVBoxLayout(self)
+        layout.addWidget(_heading("Previous decisions: were they carried out?", self))
+        layout.addWidget(self.empty)
+        layout.addWidget(self.table, 1)
+        self._add_notes(layout)
+        self.first_field = self.table
+
+    def load(self, record: ReviewRecord) -> None:
+        decisions = record.earlier_decisions
+        self.empty.setVisible(not decisions)
+        self.table.setRowCount(len(decisions))
+        for row, d in enumerate(decisions):
+            text = d.text + ("  \u26a0 DRIFT: not done at two reviews in a row" if d.drifting
+                             else "")
+            item = QTableWidgetItem(text)
+            if d.drifting:
+                item.setForeground(Qt.GlobalColor.darkRed)
+            self.table.setItem(row, 0, item)
+            self.table.setItem(row, 1, QTableWidgetItem(d.responsible))
+            self.table.setItem(row, 2, QTableWidgetItem(
+                d.due_date.strftime("%d/%m/%Y") if d.due_date else ""))
+            self.table.setItem(row, 3, QTableWidgetItem(str(d.review_number)))
+            combo = QComboBox()
+            combo.setAccessibleName(f"Update on decision: {d.text[:60]}")
+            combo.addItem("Choose...", None)
+            for status in UPDATE_CHOICES:
+                combo.addItem(status.label, status)
+            if d.update_status is not None:
+                combo.setCurrentIndex(combo.findData(d.update_status))
+            comment = QLineEdit(d.update_comment)
+            comment.setAccessibleName(f"Comment on decision: {d.text[:60]}")
+            comment.setMaxLength(4000)
+            for widget in (combo, comment):
+                widget.setEnabled(not record.finalised)
+            combo.activated.connect(lambda _i, i=d.id, c=combo, t=comment: self._save(i, c, t))
+            comment.editingFinished.connect(lambda i=d.id, c=combo, t=comment: self._save(i, c, t))
+            self.table.setCellWidget(row, 4, combo)
+            self.table.setCellWidget(row, 5, comment)
+
+    def _save(self, decision_id: int, combo: QComboBox, comment: QLineEdit) -> None:
+        status: DecisionStatus | None = combo.currentData()
+        if status is not None:
+            self.c.update_decision(decision_id, status, comment.text())
+
+
+class DecisionsPage(Page):
+    notes_label = "IRO &summary"
+
+    def __init__(self, controller: ReviewController, parent: QWidget | None = None) -> None:
+        super().__init__(controller, parent)
+        self.table = QTableWidget(0, 4)
+        self.table.setObjectName("decisions_table")
+        self.table.setAccessibleName("Decisions of this review")
+        self.table.setHorizontalHeaderLabels(["Decision", "Who", "By when", "Agenda item"])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.text = QLineEdit()
+        self.text.setObjectName("decision_text_edit")
+        self.text.setAccessibleName("Decision")
+        self.text.setMaxLength(4000)
+        self.who = QComboBox()
+        self.who.setObjectName("decision_who_combo")
+        self.who.setAccessibleName("Who is responsible")
+        self.who.setEditable(True)
+        self.by_date = QRadioButton("By &date")
+        self.by_date.setAccessibleName("Due by a date")
+        self.within = QRadioButton("Wi&thin")
+        self.within.setAccessibleName("Due within a number of weeks")
+        self.within.setChecked(True)
+        self.due = _date_edit("Due date")
+        self.weeks = QSpinBox()
+        self.weeks.setObjectName("decision_weeks_spin")
+        self.weeks.setRange(1, 104)
+        self.weeks.setValue(4)
+        self.weeks.setSuffix(" weeks")
+        self.weeks.setAccessibleName("Due within weeks")
+        self.item = QComboBox()
+        self.item.setAccessibleName("Agenda item of the decision")
+        add = QPushButton("Add d&ecision (Ctrl+Enter)")
+        add.setObjectName("add_decision_button")
+        add.setAccessibleName("Add the decision")
+        add.clicked.connect(self._on_add_clicked)
+        self.text.returnPressed.connect(self._on_add_clicked)
+        for seq in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(seq), self, self._on_add_clicked,
+                      context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        form = QFormLayout()
+        form.addRow(_buddy("Decisio&n:", self.text), self.text)
+        form.addRow(_buddy("&Who:", self.who), self.who)
+        due_row = QHBoxLayout()
+        due_row.addWidget(self.within)
+        due_row.addWidget(self.weeks)
+        due_row.addWidget(self.by_date)
+        due_row.addWidget(self.due)
+        due_row.addStretch(1)
+        form.addRow("By when:", due_row)
+        form.addRow(_buddy("A&genda item:", self.item), self.item)
+        form.addRow("", add)
+        layout = QVBoxLayout(self)
+        layout.addWidget(_heading("IRO summary and decisions", self))
+        self._add_notes(layout)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(form)
+        self.first_field = self.text
+        self._record: ReviewRecord | None = None
+
+    def load(self, record: ReviewRecord) -> None:
+        self._record = record
+        self.table.setRowCount(len(record.decisions))
+        titles = {i.key: i.title for i in record.agenda}
+        for row, d in enumerate(record.decisions):
+            values = (d.text, d.responsible, d.due_date.strftime("%d/%m/%Y") if d.due_date else "",
+                      titles.get(d.agenda_key, ""))
+            for col, text in enumerate(values):
+                self.table.setItem(row, col, QTableWidgetItem(text))
+        self.who.clear()
+        self.who.addItem("", None)
+        for person in self.c.network:
+            self.who.addItem(f"{person.name} ({person.role})", person.id)
+        self.item.clear()
+        self.item.addItem("(none)", "")
+        for agenda_item in record.agenda:
+            self.item.addItem(agenda_item.title, agenda_item.key)
+        self.due.setDate(_qdate(record.review_date))
+        for widget in (self.text, self.who, self.by_date, self.within, self.due, self.weeks,
+                       self.item):
+            widget.setEnabled(not record.finalised)
+
+    def _on_add_clicked(self) -> None:
+        record = self._record
+        if record is None or record.finalised:
+            return
+        who_text = self.who.currentText().strip()
+        person_id = self.who.currentData() if self.who.findText(who_text) >= 0 else None
+        base = record.review_date or date.today()
+        due = (resolve_within_weeks(base, self.weeks.value()) if self.within.isChecked()
+               else _pydate(self.due.date()))
+        if self.c.add_decision(self.text.text(), person_id=person_id,
+                               responsible="" if person_id else who_text, due_date=due,
+                               agenda_key=self.item.currentData() or ""):
+            self.text.clear()
+            self.who.setCurrentIndex(0)
+            self.text.setFocus()
+
+
+class NextReviewPage(Page):
+    finalise_requested = Signal()
+    notes_label = "Distribution and other no&tes"
+
+    def __init__(self, controller: ReviewController, parent: QWidget | None = None) -> None:
+        super().__init__(controller, parent)
+        self.held = _date_edit("Date the review was held")
+        self.held.editingFinished.connect(
+            lambda: self.c.update(held_date=_pydate(self.held.date())))
+        self.next_date = _date_edit("Next review date")
+        self.next_date.setObjectName("next_review_date")
+        self.venue = QLineEdit()
+        self.venue.setAccessibleName("Next review venue")
+        self.venue.setMaxLength(200)
+        set_button = QPushButton("&Set next review")
+        set_button.setObjectName("set_next_review_button")
+        set_button.setAccessibleName("Set the next review date")
+        set_button.clicked.connect(
+            lambda: self.c.set_next_review(_pydate(self.next_date.date()), self.venue.text()))
+        self.lawful = QLabel("")
+        self.lawful.setObjectName("lawful_label")
+        self.lawful.setWordWrap(True)
+        self.finalise_button = QPushButton("Finalise the &record (Ctrl+Shift+F)")
+        self.finalise_button.setObjectName("finalise_button")
+        self.finalise_button.setAccessibleName("Finalise the record")
+        self.finalise_button.clicked.connect(self.finalise_requested)
+        form = QFormLayout()
+        form.addRow(_buddy("Review held &on:", self.held), self.held)
+        form.addRow(_buddy("&Next review:", self.next_date), self.next_date)
+        form.addRow(_buddy("Ven&ue:", self.venue), self.venue)
+        form.addRow("", set_button)
+        form.addRow("", self.lawful)
+        layout = QVBoxLayout(self)
+        layout.addWidget(_heading("Next review, distribution and finalising", self))
+        layout.addLayout(form)
+        self._add_notes(layout)
+        layout.addStretch(1)
+        layout.addWidget(QLabel("Finalising locks the record. Later changes are amendments "
+                                "with a reason, and the earlier text is kept."))
+        layout.addWidget(self.finalise_button)
+        self.first_field = self.next_date
+
+    def load(self, record: ReviewRecord) -> None:
+        self.held.setDate(_qdate(record.held_date or record.planned_date))
+        lawful = self.c.service.latest_lawful_next(record.council_id, record)
+        default_next = record.next_review_date or (lawful.due if lawful else None)
+        self.next_date.setDate(_qdate(default_next))
+        self.venue.setText(record.texts.get("next.venue", ""))
+        if lawful is None:
+            self.lawful.setText("Mark the review as held to see the latest lawful date of the "
+                                "next one.")
+        else:
+            text = f"Latest lawful date: {lawful.due:%d/%m/%Y} ({lawful.rule})."
+            if record.next_review_date and record.next_review_date > lawful.due:
+                text = "\u26a0 The date set is later than the law allows. " + text
+            self.lawful.setText(text)
+        for widget in (self.held, self.next_date, self.venue, self.finalise_button):
+            widget.setEnabled(not record.finalised)

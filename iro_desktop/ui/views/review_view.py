@@ -1,0 +1,315 @@
+"""The review workspace: a navigator of sections and agenda items beside the page for each.
+
+Keyboard: Ctrl+PgDown / Ctrl+PgUp (or Alt+Down / Alt+Up) next / previous section,
+Ctrl+D mark the agenda item done and go on, F6 switch between navigator and page,
+Ctrl+Shift+N add an ad hoc agenda item, Ctrl+Shift+H mark the review held,
+Ctrl+Shift+F finalise, Escape back to the child.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from iro_desktop.core import codes
+from iro_desktop.core.reviews import ItemState, ReviewStatus
+from iro_desktop.services.reviews import ReviewRecord
+from iro_desktop.ui.autosave_bridge import SavedBatch
+from iro_desktop.ui.views.review_controller import ReviewController
+from iro_desktop.ui.views.review_pages import (
+    AgendaItemPage,
+    AttendancePage,
+    DecisionsPage,
+    EarlierDecisionsPage,
+    NextReviewPage,
+    Page,
+    PreparationPage,
+    VoicePage,
+)
+
+NAV_ROLE = Qt.ItemDataRole.UserRole + 1
+# Agenda items whose discussion belongs with a structured page of the record.
+STRUCTURED = {"welcome": "attendance", "wishes": "voice", "previous_decisions": "earlier",
+              "summary": "decisions", "next_review": "next"}
+FALLBACK_TITLES = {"attendance": "Attendance", "voice": "Child's views",
+                   "earlier": "Previous decisions", "decisions": "IRO summary and decisions",
+                   "next": "Next review and finalise"}
+
+
+class ReviewView(QWidget):
+    back_requested = Signal()
+
+    def __init__(self, controller: ReviewController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("review_view")
+        self.c = controller
+        self.header = QLabel("")
+        self.header.setObjectName("review_header")
+        self.header.setTextFormat(Qt.TextFormat.PlainText)
+        font = QFont(self.font())
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        font.setBold(True)
+        self.header.setFont(font)
+        self.chip = QLabel("")
+        self.chip.setObjectName("council_chip")
+        self.sub = QLabel("")
+        self.sub.setObjectName("review_subheader")
+        self.sub.setTextFormat(Qt.TextFormat.PlainText)
+        self.save_state = QLabel("All changes saved")
+        self.save_state.setMinimumWidth(self.fontMetrics().horizontalAdvance("NOT SAVED - retrying") + 12)
+        self.save_state.setObjectName("save_state")
+        self.save_state.setAccessibleName("Save state")
+        self.held_button = QPushButton("Mar&k held")
+        self.held_button.setObjectName("mark_held_button")
+        self.held_button.setAccessibleName("Mark the review as held")
+        self.held_button.clicked.connect(self._on_mark_held)
+        back = QPushButton("\u2190 &Back to child")
+        back.setAccessibleName("Back to the child")
+        back.clicked.connect(self.back_requested)
+
+        top = QHBoxLayout()
+        top.addWidget(self.chip)
+        top.addWidget(self.header, 1)
+        top.addWidget(self.save_state)
+        top.addWidget(self.held_button)
+        top.addWidget(back)
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("review_navigator")
+        self.nav.setAccessibleName("Review sections and agenda items")
+        self.nav.setWordWrap(True)
+        self.nav.setSpacing(2)
+        self.nav.currentRowChanged.connect(self._on_nav_changed)
+        self.nav.itemActivated.connect(lambda _i: self._focus_page())
+        self.pages = QStackedWidget()
+        self.preparation = PreparationPage(controller)
+        self.attendance = AttendancePage(controller)
+        self.voice = VoicePage(controller)
+        self.earlier = EarlierDecisionsPage(controller)
+        self.agenda_page = AgendaItemPage(controller)
+        self.decisions = DecisionsPage(controller)
+        self.next_review = NextReviewPage(controller)
+        for page in (self.preparation, self.attendance, self.voice, self.earlier,
+                     self.agenda_page, self.decisions, self.next_review):
+            self.pages.addWidget(page)
+        self.agenda_page.done_and_next.connect(self.mark_item_done_and_next)
+        self.next_review.finalise_requested.connect(self.finalise)
+
+        split = QSplitter()
+        split.addWidget(self.nav)
+        split.addWidget(self.pages)
+        split.setStretchFactor(1, 1)
+        split.setSizes([self.fontMetrics().averageCharWidth() * 46, 900])
+
+        self.message = QLabel("")
+        self.message.setObjectName("review_message")
+        self.message.setWordWrap(True)
+        self.message.setAccessibleName("Review message")
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.sub)
+        layout.addWidget(split, 1)
+        layout.addWidget(self.message)
+
+        self._shortcut("Ctrl+PgDown", lambda: self.step(1))
+        self._shortcut("Ctrl+PgUp", lambda: self.step(-1))
+        self._shortcut("Alt+Down", lambda: self.step(1))
+        self._shortcut("Alt+Up", lambda: self.step(-1))
+        self._shortcut("Ctrl+D", self.mark_item_done_and_next)
+        self._shortcut("F6", self._toggle_focus)
+        self._shortcut("Ctrl+Shift+N", self.add_item)
+        self._shortcut("Ctrl+Shift+H", self._on_mark_held)
+        self._shortcut("Ctrl+Shift+F", self.finalise)
+        self._shortcut("Escape", self.back_requested.emit)
+
+        controller.record_changed.connect(self._on_record_changed)
+        controller.error.connect(lambda text: self._show(text, error=True))
+        controller.notice.connect(lambda text: self._show(text, error=True))
+        controller.bridge.saved.connect(self._on_saved)
+        controller.bridge.failed.connect(self._on_save_failed)
+        controller.bridge.edited.connect(lambda: self.save_state.setText("Saving..."))
+        self._nav_keys: list[tuple[str, str]] = []
+        self._failure_shown = False
+        self.current_item_key = ""
+
+    def _shortcut(self, keys: str, slot) -> None:  # type: ignore[no-untyped-def]
+        QShortcut(QKeySequence(keys), self, slot,
+                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+
+    # ---- loading -------------------------------------------------------------------
+
+    def open(self, council_id: str, review_id: int) -> None:
+        self._nav_keys = []
+        self.message.clear()
+        self.c.open(council_id, review_id)
+        self.nav.setCurrentRow(0)
+
+    def clear(self) -> None:
+        """Forget the record (vault locked): every field emptied."""
+        for page in (self.preparation, self.voice):
+            for edit in page.edits.values():
+                edit.unbind()
+        self.agenda_page.edit.unbind()
+        for page in (self.attendance, self.earlier, self.decisions, self.next_review):
+            if page.notes is not None:
+                page.notes.unbind()
+        self.current_item_key = ""
+        self.nav.clear()
+        self.header.clear()
+        self.sub.clear()
+        self.message.clear()
+        for table in (self.attendance.table, self.earlier.table, self.decisions.table):
+            table.setRowCount(0)
+        self._nav_keys = []
+
+    def _on_record_changed(self, record: ReviewRecord) -> None:
+        child = record.child.record
+        self.chip.setText(f" {record.child.council_id and self._council_code()} ")
+        self.header.setText(f"{child.display_name} \u2014 review {record.number}")
+        when = record.review_date.strftime("%d/%m/%Y") if record.review_date else "no date yet"
+        self.sub.setText(f"{child.child_ref} \u2022 born {child.date_of_birth:%d/%m/%Y} \u2022 "
+                         f"{codes.short_label(codes.LEGAL_STATUS, child.legal_status)} \u2022 "
+                         f"{codes.short_label(codes.PLACEMENT_TYPE, child.placement_type)} \u2022 "
+                         f"{record.status.label} \u2022 {when}")
+        self.held_button.setEnabled(record.status.rank < ReviewStatus.HELD.rank)
+        self._rebuild_nav(record)
+        current = self.pages.currentWidget()
+        if isinstance(current, Page):
+            current.load(record)
+            if current is not self.agenda_page:
+                current.load_notes(record, self.current_item_key)
+
+    def _council_code(self) -> str:
+        council = self.c.service.vault.council(self.c.council_id)
+        self.chip.setStyleSheet(f"background: {council.colour}; color: white; padding: 4px; "
+                                "font-weight: bold;")
+        self.chip.setAccessibleName(f"Council {council.name}")
+        return council.code
+
+    def _rebuild_nav(self, record: ReviewRecord) -> None:
+        counts = {"attendance": len(record.attendance), "earlier": len(record.earlier_decisions),
+                  "decisions": len(record.decisions)}
+
+        def label(kind: str, title: str) -> str:
+            if kind in counts:
+                return f"{title} ({counts[kind]})"
+            if kind == "voice" and record.participation_code:
+                return f"{title} \u2022 {record.participation_code}"
+            return title
+
+        entries: list[tuple[str, str, str]] = [("preparation", "", "Preparation")]
+        claimed: set[str] = set()
+        for item in record.agenda:
+            kind = STRUCTURED.get(item.key, "agenda")
+            claimed.add(kind)
+            entries.append((kind, item.key, f"{item.state.mark} {label(kind, item.title)}"))
+        # A council agenda without these items still reaches every part of the record.
+        entries += [(kind, "", label(kind, title)) for kind, title in FALLBACK_TITLES.items()
+                    if kind not in claimed]
+        keys = [(kind, key) for kind, key, _ in entries]
+        row = max(self.nav.currentRow(), 0)
+        self.nav.blockSignals(True)
+        if keys != self._nav_keys:
+            self.nav.clear()
+            for kind, key, label in entries:
+                item = QListWidgetItem(label)
+                item.setData(NAV_ROLE, (kind, key))
+                self.nav.addItem(item)
+            self._nav_keys = keys
+        else:
+            for index, (_kind, _key, label) in enumerate(entries):
+                self.nav.item(index).setText(label)
+        self.nav.setCurrentRow(min(row, self.nav.count() - 1))
+        self.nav.blockSignals(False)
+
+    # ---- navigation ----------------------------------------------------------------
+
+    def _on_nav_changed(self, row: int) -> None:
+        if row < 0 or self.c.record is None:
+            return
+        self.c.bridge.flush()
+        kind, key = self.nav.item(row).data(NAV_ROLE)
+        page: Page = {"preparation": self.preparation, "attendance": self.attendance,
+                      "voice": self.voice, "earlier": self.earlier, "agenda": self.agenda_page,
+                      "decisions": self.decisions, "next": self.next_review}[kind]
+        if kind == "agenda":
+            self.agenda_page.show_item(key, self.c.record)
+        else:
+            page.load(self.c.record)
+            page.load_notes(self.c.record, key)
+        self.current_item_key = key
+        self.pages.setCurrentWidget(page)
+
+    def step(self, delta: int) -> None:
+        row = self.nav.currentRow() + delta
+        if 0 <= row < self.nav.count():
+            self.nav.setCurrentRow(row)
+            self._focus_page()
+
+    def _focus_page(self) -> None:
+        page = self.pages.currentWidget()
+        if isinstance(page, Page) and page.first_field is not None:
+            page.first_field.setFocus()
+
+    def _toggle_focus(self) -> None:
+        if self.nav.hasFocus():
+            self._focus_page()
+        else:
+            self.nav.setFocus()
+
+    # ---- actions -------------------------------------------------------------------
+
+    def mark_item_done_and_next(self) -> None:
+        if self.current_item_key and self.c.record and not self.c.record.finalised:
+            self.c.set_item_state(self.current_item_key, ItemState.DONE)
+        self.step(1)
+
+    def add_item(self) -> None:
+        title, ok = QInputDialog.getText(self, "Add an agenda item", "Title of the new item:")
+        if ok and title.strip():
+            self.c.add_item(title)
+
+    def _on_mark_held(self) -> None:
+        if self.c.record and self.c.record.status.rank < ReviewStatus.HELD.rank:
+            self.c.set_status(ReviewStatus.HELD)
+
+    def finalise(self) -> None:
+        if self.c.record is None or self.c.record.finalised:
+            return
+        if self.c.finalise():
+            self._show("The record is finalised. Later changes are amendments with a reason.",
+                       error=False)
+
+    # ---- messages ------------------------------------------------------------------
+
+    def _show(self, text: str, *, error: bool) -> None:
+        self.message.setText(text)
+        self.message.setStyleSheet("color: #b00020;" if error else "color: #1b5e20;")
+
+    def _on_saved(self, _batch: SavedBatch) -> None:
+        self.save_state.setText("All changes saved")
+        self.save_state.setStyleSheet("")
+        self._failure_shown = False
+
+    def _on_save_failed(self, message: str) -> None:
+        self.save_state.setText("NOT SAVED \u2014 retrying")
+        self.save_state.setStyleSheet("color: #b00020; font-weight: bold;")
+        if self._failure_shown:  # one message per outage, not one per retry
+            return
+        self._failure_shown = True
+        QMessageBox.warning(self, "Not saved yet", message + "\n\nWhat you typed is kept in "
+                            "this window and saved as soon as the problem is fixed.")
