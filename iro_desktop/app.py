@@ -80,7 +80,7 @@ def open_vault_window(root: Path, settings: Settings):  # type: ignore[no-untype
 
 def _try_keyring_unlock(window, vault) -> None:  # type: ignore[no-untyped-def]
     try:
-        if vault.unlock_with_keyring():
+        if vault.unlock_with_keyring(tolerate_damaged=True):
             window.show_unlocked()
     except Exception as exc:  # noqa: BLE001 - the passphrase field stays available
         log.info("keyring.unlock_failed kind=%s", type(exc).__name__)

@@ -96,13 +96,14 @@ def _vault_dir(args: argparse.Namespace) -> Path:
     return args.vault or paths.default_vault_dir()
 
 
-def _open_unlocked(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _open_unlocked(args: argparse.Namespace, *, tolerate_damaged: bool = False):  # type: ignore[no-untyped-def]
     from iro_desktop.storage.vault import Vault
 
     vault = Vault(_vault_dir(args)).open()
     try:
-        if os.environ.get(ENV_PASSPHRASE) or not vault.unlock_with_keyring():
-            vault.unlock(_current_passphrase())
+        if os.environ.get(ENV_PASSPHRASE) or not vault.unlock_with_keyring(
+                tolerate_damaged=tolerate_damaged):
+            vault.unlock(_current_passphrase(), tolerate_damaged=tolerate_damaged)
     except BaseException:
         vault.close()
         raise
@@ -118,14 +119,17 @@ def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
     passphrase = _new_passphrase(ENV_PASSPHRASE)
     vault, recovery_key = Vault.create(root, passphrase)
     with vault:
+        print(f"Created an encrypted vault in {root}", file=out)
+        print("\nRECOVERY KEY - shown only this once. Print it or write it down and give it "
+              "to\nyour council's IRO manager to keep safe. It opens the vault if the "
+              f"passphrase is\nforgotten:\n\n    {recovery_key}\n", file=out)
+        out.flush()
         if args.remember:
-            vault.set_remembered(True)
-    print(f"Created an encrypted vault in {root}", file=out)
-    print("\nRECOVERY KEY - shown only this once. Print it or write it down and give it to",
-          file=out)
-    print("your council's IRO manager to keep safe. It opens the vault if the passphrase is",
-          file=out)
-    print(f"forgotten:\n\n    {recovery_key}\n", file=out)
+            try:
+                vault.set_remembered(True)
+                print("Remembered on this computer's keyring.", file=out)
+            except VaultError as exc:
+                print(f"warning: not remembered: {exc}", file=out)
     return EXIT_OK
 
 
@@ -215,7 +219,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     from iro_desktop.security.keystore import Keystore
 
     Keystore.load(_vault_dir(args) / "keystore.json")  # keystore readable and well formed
-    with _open_unlocked(args) as vault:
+    with _open_unlocked(args, tolerate_damaged=True) as vault:
         results = vault.check()
     for result in results:
         state = "ok" if result.ok else "FAILED: " + "; ".join(result.problems[:5])

@@ -54,7 +54,16 @@ def vault(vault_dir: Path, secret_store: MemorySecretStore):  # type: ignore[no-
 
 @pytest.fixture
 def demo_vault(vault):  # type: ignore[no-untyped-def]
-    """The vault seeded with the 72-child demo caseload."""
+    """The vault seeded with the 72-child demo caseload (no reviews)."""
+    from iro_desktop.services.demo import seed_demo
+
+    seed_demo(vault, with_reviews=False)
+    return vault
+
+
+@pytest.fixture
+def demo_vault_with_reviews(vault):  # type: ignore[no-untyped-def]
+    """The demo caseload plus its three sample reviews (finalised, in progress, planned)."""
     from iro_desktop.services.demo import seed_demo
 
     seed_demo(vault)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass
 
 from iro_desktop.core.models import Nation
@@ -68,7 +69,7 @@ def _text(value: object, where: str, limit: int) -> str:
         raise AgendaTemplateError(f"{where} must be non-empty text")
     if len(value) > limit:
         raise AgendaTemplateError(f"{where} is longer than {limit} characters")
-    if any(ord(ch) < 32 for ch in value):
+    if any(unicodedata.category(ch) == "Cc" for ch in value):
         raise AgendaTemplateError(f"{where} contains control characters")
     return value.strip()
 

@@ -133,14 +133,30 @@ class FinaliseCheck:
         return not self.problems
 
 
+def held_date_problem(held: date, looked_after: date, today: date) -> str | None:
+    if held < looked_after:
+        return (f"the review date {held:%d/%m/%Y} is before the child became looked after "
+                f"({looked_after:%d/%m/%Y})")
+    if held > today:
+        return f"the review date {held:%d/%m/%Y} is in the future"
+    return None
+
+
 def finalise_check(*, status: ReviewStatus, held_date: date | None,
-                   participation_code: str | None, date_of_birth: date) -> FinaliseCheck:
+                   participation_code: str | None, date_of_birth: date,
+                   looked_after: date | None = None, today: date | None = None) -> FinaliseCheck:
     problems: list[str] = []
+    participation_code = (codes.normalise(codes.PARTICIPATION, participation_code)
+                          if participation_code else None)
     if status.rank < ReviewStatus.HELD.rank:
         problems.append("the review has not been marked as held")
     if held_date is None:
         problems.append("the date the review was held is missing")
-    if not participation_code or not codes.is_valid(codes.PARTICIPATION, participation_code):
+    elif looked_after is not None and today is not None:
+        problem = held_date_problem(held_date, looked_after, today)
+        if problem:
+            problems.append(problem)
+    if not participation_code:
         problems.append("a participation code (PN0-PN7) is needed for a held review")
     elif held_date is not None:
         under_four = age_on(date_of_birth, held_date) < 4

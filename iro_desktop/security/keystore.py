@@ -141,6 +141,11 @@ class Keystore:
                 ):
                     raise ValueError
                 councils[cid] = {"slots": slots}
+                generation = entry.get("generation", 0)
+                if not isinstance(generation, int) or isinstance(generation, bool) \
+                        or generation < 0:
+                    raise ValueError
+                councils[cid]["generation"] = generation
             store = cls(
                 path=path,
                 vault_id=vault_id,
@@ -240,6 +245,14 @@ class Keystore:
 
     # ---- changes (caller saves) -----------------------------------------------------
 
+    def generation(self, council_id: str) -> int:
+        """How many times the council's database was closed cleanly, as last recorded."""
+        return int(self.councils.get(council_id, {}).get("generation", 0))
+
+    def set_generation(self, council_id: str, generation: int) -> None:
+        if council_id in self.councils:
+            self.councils[council_id]["generation"] = generation
+
     def add_council(self, council_id: str, dek: bytes, kek: bytes) -> None:
         if not _ID_RE.match(council_id) or council_id in self.councils:
             raise ValueError("bad or duplicate council id")
@@ -285,6 +298,8 @@ class Keystore:
     def kek_from_device_key(self, device_key: bytes) -> bytes:
         if self.keyring_slot is None:
             raise WrongPassphraseError("this vault is not remembered on this computer")
+        if len(device_key) != 32:
+            raise WrongPassphraseError("the key remembered on this computer is damaged")
         try:
             kek = _unwrap(device_key, self.keyring_slot, _aad(self.vault_id, "-", "keyring"))
         except InvalidTag:

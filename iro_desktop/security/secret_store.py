@@ -98,9 +98,17 @@ class KeyringSecretStore:
             return None
 
     def set(self, vault_id: str, secret: bytes) -> None:
-        import keyring
+        from iro_desktop.security.errors import KeyringUnavailableError
 
-        keyring.set_password(SERVICE, vault_id, base64.b64encode(secret).decode("ascii"))
+        try:
+            import keyring
+
+            keyring.set_password(SERVICE, vault_id, base64.b64encode(secret).decode("ascii"))
+        except Exception as exc:  # noqa: BLE001 - locked, D-Bus gone, service not running
+            log.info("keyring.write_failed kind=%s", type(exc).__name__)
+            raise KeyringUnavailableError(
+                "This computer's keyring did not accept the key (it may be locked). The vault "
+                "will ask for the passphrase each time.") from None
 
     def delete(self, vault_id: str) -> None:
         if not self.available():

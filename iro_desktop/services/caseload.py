@@ -8,16 +8,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from sqlalchemy.exc import DatabaseError as SADatabaseError
 
 from iro_desktop.core.caseload_csv import CaseloadFile, ImportIssue, parse_caseload
-from iro_desktop.core.models import Child, Council, Nation
+from iro_desktop.core.models import Child, ChildRecord, Council, Nation
 from iro_desktop.core.review_clock import DueDate, DueStatus, RuleSet, due_status, next_review_due
-from iro_desktop.security.errors import VaultError
-from iro_desktop.storage.repositories import ChildRepository, audit, record_from_row
+from iro_desktop.security.errors import DatabaseTamperedError, VaultError
+from iro_desktop.storage.repositories import (
+    ChildRepository,
+    audit,
+    decision_flags,
+    record_from_row,
+)
 from iro_desktop.storage.vault import Vault
 
 log = logging.getLogger(__name__)
@@ -32,6 +37,8 @@ class CaseloadEntry:
     due: DueDate
     status: DueStatus
     age: int
+    overdue_decisions: int = 0
+    drifting_decisions: int = 0
 
     def days_until_due(self, today: date) -> int:
         return self.due.days_until(today)
@@ -86,10 +93,20 @@ def age_on(born: date, today: date) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
+def keep_newer_reviews(incoming: ChildRecord, held: ChildRecord) -> ChildRecord:
+    """A council's export can lag behind reviews the IRO has finalised in the app: never
+    move reviews held or the last review date backwards on re-import."""
+    reviews = max(incoming.reviews_held, held.reviews_held)
+    dates = [d for d in (incoming.last_review_date, held.last_review_date) if d is not None]
+    return replace(incoming, reviews_held=reviews, last_review_date=max(dates) if dates else None)
+
+
 class CaseloadService:
-    def __init__(self, vault: Vault, today: Callable[[], date] = date.today) -> None:
+    def __init__(self, vault: Vault, today: Callable[[], date] = date.today,
+                 soon_days: int = DUE_SOON_DAYS) -> None:
         self.vault = vault
         self.today = today
+        self.soon_days = soon_days
 
     # ---- reading -------------------------------------------------------------------
 
@@ -107,14 +124,18 @@ class CaseloadService:
                 rules = self.rules(council.id)
                 with self.vault.session(council.id) as session:
                     children = ChildRepository(session, council.id).active()
-            except SADatabaseError:
-                raise self.vault.database_error(council.id) from None
+                    flags = decision_flags(session, today)
+            except DatabaseTamperedError:
+                # Marked damaged by the vault; the others still show, and the window
+                # names the damaged one (Vault.damaged).
+                continue
             for child in children:
                 rec = child.record
                 due = next_review_due(rec.date_became_looked_after, rec.reviews_held,
                                       rec.last_review_date, rules)
-                out.append(CaseloadEntry(council, child, due, due_status(due, today, DUE_SOON_DAYS),
-                                         age_on(rec.date_of_birth, today)))
+                overdue, drifting = flags.get(child.id, (0, 0))
+                out.append(CaseloadEntry(council, child, due, due_status(due, today, self.soon_days),
+                                         age_on(rec.date_of_birth, today), overdue, drifting))
         out.sort(key=lambda e: (e.due.due, e.council.code, e.child.record.last_name))
         return out
 
@@ -188,7 +209,9 @@ class CaseloadService:
                 if row is None:
                     repo.add(record, now)
                     counts.added += 1
-                elif record_from_row(row) != record or row.status != "active":
+                    continue
+                record = keep_newer_reviews(record, record_from_row(row))
+                if record_from_row(row) != record or row.status != "active":
                     repo.update(row, record, now)
                     counts.updated += 1
                 else:

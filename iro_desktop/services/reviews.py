@@ -27,6 +27,7 @@ from iro_desktop.core.reviews import (
     ReviewStatus,
     age_on,
     finalise_check,
+    held_date_problem,
     is_drifting,
     is_text_key,
     proposed_participation_code,
@@ -283,7 +284,9 @@ class ReviewService:
             row = self._open_review(s, review_id)
             row.status = status.value
             if status.rank >= ReviewStatus.HELD.rank and row.held_date is None:
-                row.held_date = row.planned_date or self.today()
+                today = self.today()
+                planned = row.planned_date
+                row.held_date = planned if planned is not None and planned <= today else today
             self._touch(row)
 
     def update_review(self, council_id: str, review_id: int, **fields: object) -> None:
@@ -295,10 +298,19 @@ class ReviewService:
         if unknown:
             raise ReviewError(f"unknown review field(s): {', '.join(sorted(unknown))}")
         code = fields.get("participation_code")
-        if code and not codes.is_valid(codes.PARTICIPATION, str(code)):
-            raise ReviewError(f"{code} is not a participation code (PN0-PN7)")
+        if code:
+            normalised = codes.normalise(codes.PARTICIPATION, str(code))
+            if normalised is None:
+                raise ReviewError(f"{code} is not a participation code (PN0-PN7)")
+            fields["participation_code"] = normalised
         with self.vault.session(council_id) as s:
             row = self._open_review(s, review_id)
+            held = fields.get("held_date")
+            if isinstance(held, date):
+                child = self._child_row(s, row.child_id)
+                problem = held_date_problem(held, child.date_became_looked_after, self.today())
+                if problem:
+                    raise ReviewError(problem[0].upper() + problem[1:] + ".")
             for name, value in fields.items():
                 if isinstance(value, str):
                     value = clean_text(value)[:200]
@@ -312,7 +324,9 @@ class ReviewService:
             child = self._child_row(s, row.child_id)
             check = finalise_check(status=ReviewStatus(row.status), held_date=row.held_date,
                                    participation_code=row.participation_code,
-                                   date_of_birth=child.date_of_birth)
+                                   date_of_birth=child.date_of_birth,
+                                   looked_after=child.date_became_looked_after,
+                                   today=self.today())
             if not check.ok:
                 raise ReviewError("The review cannot be finalised yet: "
                                   + "; ".join(check.problems) + ".")
@@ -329,14 +343,22 @@ class ReviewService:
 
     # ---- text (autosaved) ----------------------------------------------------------
 
-    def save_texts(self, council_id: str, edits: dict[tuple[int, str], str]) -> None:
-        """Write several text fields in one transaction (the autosaver's batch)."""
+    def save_texts(self, council_id: str, edits: dict[tuple[int, str], str]
+                   ) -> list[tuple[int, str]]:
+        """Write several text fields in one transaction (the autosaver's batch).
+
+        Edits for a finalised record are not written (that needs an amendment) and are
+        returned, so one refused field never holds back the others."""
         now = datetime.now()
+        refused: list[tuple[int, str]] = []
         with self.vault.session(council_id) as s:
             for (review_id, key), value in edits.items():
                 if not is_text_key(key):
                     raise ReviewError(f"unknown text field {key!r}")
-                row = self._open_review(s, review_id)
+                row = self._review(s, review_id)
+                if row.status == ReviewStatus.FINALISED.value:
+                    refused.append((review_id, key))
+                    continue
                 existing = s.get(ReviewTextRow, (review_id, key))
                 value = clean_text(value)
                 if existing is None:
@@ -351,6 +373,9 @@ class ReviewService:
                     if item is not None and item.state == ItemState.NOT_STARTED.value:
                         item.state = ItemState.IN_PROGRESS.value
                 row.updated_at = now
+        if refused:
+            log.warning("review.text_refused_finalised count=%d", len(refused))
+        return refused
 
     def amend(self, council_id: str, review_id: int, key: str, value: str, reason: str) -> None:
         """Change a finalised record's text; the earlier text is kept with the reason."""

@@ -52,9 +52,10 @@ def raw_connect(path: Path, dek: bytes, *, council_code: str = "") -> sqlcipher.
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlcipher.DatabaseError:
             raise DatabaseTamperedError(
-                f"The {council_code or 'council'} database could not be decrypted: it is damaged "
-                "or was changed outside iro-desktop (page 1 failed its authentication check). "
-                "It has not been modified; restore it from a backup or run 'iro-desktop check'.",
+                f"The {council_code or 'council'} database ({path.name}) could not be decrypted: "
+                "it is damaged or was changed outside iro-desktop (page 1 failed its "
+                "authentication check). It has not been modified; restore it from a backup or "
+                "run 'iro-desktop check'.",
                 council_code=council_code,
                 pages=(1,),
             ) from None
@@ -93,8 +94,53 @@ def open_engine(path: Path, dek: bytes, *, council_code: str = "") -> Engine:
 
 
 def integrity_problems(conn: sqlcipher.Connection) -> list[str]:
-    """Rows of ``cipher_integrity_check`` and ``quick_check`` that are not 'ok'."""
-    problems = [str(row[0]) for row in conn.execute("PRAGMA cipher_integrity_check")]
-    quick = [str(row[0]) for row in conn.execute("PRAGMA quick_check")]
-    problems.extend(q for q in quick if q != "ok")
+    """Problems found by ``cipher_integrity_check`` (every page's HMAC) and ``quick_check``
+    (structure). Each check runs on its own, so one failing does not hide the other's rows."""
+    problems: list[str] = []
+    try:
+        problems += [str(row[0]) for row in conn.execute("PRAGMA cipher_integrity_check")]
+    except (sqlcipher.DatabaseError, MemoryError) as exc:
+        problems.append(f"page authentication check could not finish ({type(exc).__name__})")
+    if problems:
+        return problems  # structure checks would only trip over the same damaged pages
+    try:
+        problems += [str(r[0]) for r in conn.execute("PRAGMA quick_check") if r[0] != "ok"]
+    except (sqlcipher.DatabaseError, MemoryError) as exc:
+        problems.append(f"structure check could not finish ({type(exc).__name__})")
     return problems
+
+
+_CORRUPT_CODES = {7, 11, 26}  # SQLITE_NOMEM (a failed page HMAC surfaces so), CORRUPT, NOTADB
+_FULL_CODES = {13}  # SQLITE_FULL
+_IO_CODES = {10}  # SQLITE_IOERR
+
+
+def is_damage(exc: BaseException) -> bool:
+    """True when a database error means the file failed authentication or is corrupt."""
+    orig = getattr(exc, "orig", exc)
+    if isinstance(orig, MemoryError):
+        return True
+    code = getattr(orig, "sqlite_errorcode", None)
+    if code is not None:
+        return (code & 0xFF) in _CORRUPT_CODES
+    text = str(orig).lower()
+    return "malformed" in text or "not a database" in text
+
+
+def storage_error(exc: BaseException, council_code: str) -> VaultError | None:
+    """A user-facing error for a full disk or an I/O failure; None for anything else."""
+    from iro_desktop.security.errors import StorageFullError
+
+    orig = getattr(exc, "orig", exc)
+    code = (getattr(orig, "sqlite_errorcode", 0) or 0) & 0xFF
+    text = str(orig).lower()
+    if code in _FULL_CODES or "disk is full" in text:
+        return StorageFullError(f"The {council_code} database could not be written: the disk is "
+                                "full. Free some space; nothing already saved was lost.")
+    if code in (5, 6) or "database is locked" in text:  # SQLITE_BUSY / SQLITE_LOCKED
+        return VaultError(f"The {council_code} database is busy with another task. "
+                          "Try again in a moment; nothing was lost.")
+    if code in _IO_CODES or "disk i/o error" in text:
+        return VaultError(f"The {council_code} database could not be written (a disk error). "
+                          "Nothing already saved was lost; try again, and check the disk.")
+    return None

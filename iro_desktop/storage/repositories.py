@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import fields
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -52,3 +52,29 @@ class ChildRepository:
 def audit(session: Session, code: str, **counts: int | str) -> None:
     """Record an event with counts or ids only: never names, references or free text."""
     session.add(AuditEvent(at=datetime.now(), code=code, detail=json.dumps(counts)))
+
+
+def decision_flags(session: Session, today: date) -> dict[int, tuple[int, int]]:
+    """Per child: (open decisions past their date, decisions drifting), for the caseload."""
+    from iro_desktop.core.reviews import DecisionStatus, is_drifting
+    from iro_desktop.storage.models import DecisionRow, DecisionUpdateRow, ReviewRow
+
+    closed = (DecisionStatus.DONE.value, DecisionStatus.NO_LONGER_NEEDED.value)
+    open_rows = session.execute(
+        select(DecisionRow.id, DecisionRow.child_id, DecisionRow.due_date)
+        .where(DecisionRow.status.not_in(closed))).all()
+    if not open_rows:
+        return {}
+    history: dict[int, list[DecisionStatus]] = {}
+    for decision_id, status in session.execute(
+            select(DecisionUpdateRow.decision_id, DecisionUpdateRow.status)
+            .join(ReviewRow, ReviewRow.id == DecisionUpdateRow.review_id)
+            .where(DecisionUpdateRow.decision_id.in_([r[0] for r in open_rows]))
+            .order_by(DecisionUpdateRow.decision_id, ReviewRow.number)):
+        history.setdefault(decision_id, []).append(DecisionStatus(status))
+    flags: dict[int, tuple[int, int]] = {}
+    for decision_id, child_id, due in open_rows:
+        overdue, drifting = flags.get(child_id, (0, 0))
+        flags[child_id] = (overdue + (1 if due is not None and today > due else 0),
+                           drifting + (1 if is_drifting(history.get(decision_id, [])) else 0))
+    return flags

@@ -26,6 +26,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DatabaseError as SADatabaseError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from iro_desktop.core.models import Council, Nation
@@ -44,7 +45,13 @@ from iro_desktop.security.passphrase_policy import assess
 from iro_desktop.security.recovery import format_recovery_key
 from iro_desktop.security.secret_store import KeyringSecretStore, SecretStore
 from iro_desktop.storage import migrate
-from iro_desktop.storage.engine import integrity_problems, open_engine, raw_connect
+from iro_desktop.storage.engine import (
+    integrity_problems,
+    is_damage,
+    open_engine,
+    raw_connect,
+    storage_error,
+)
 from iro_desktop.storage.instance_lock import InstanceLock
 from iro_desktop.storage.models import AuditEvent, CouncilRow, MetaRow
 
@@ -80,6 +87,9 @@ class Vault:
         self._councils: dict[str, Council] = {}
         self._failures = 0
         self.locked_listeners: list[Callable[[], None]] = []
+        # Councils whose database failed authentication this session: never written again
+        # (the damaged file is evidence), reported by check and in the window.
+        self.damaged: dict[str, DatabaseTamperedError] = {}
 
     # ---- paths and existence -------------------------------------------------------
 
@@ -150,7 +160,9 @@ class Vault:
     def is_unlocked(self) -> bool:
         return self._kek is not None
 
-    def unlock(self, passphrase: str) -> None:
+    def unlock(self, passphrase: str, *, tolerate_damaged: bool = False) -> None:
+        """Unlock with the passphrase. A damaged council database raises, unless
+        ``tolerate_damaged``: then the others open and ``damaged`` names it."""
         store = self._require_keystore()
         try:
             kek = store.derive_kek(passphrase)
@@ -160,9 +172,9 @@ class Vault:
                 time.sleep(min(30.0, 2.0 ** (self._failures - 3)))
             raise
         self._failures = 0
-        self._finish_unlock(kek, store.unwrap_all(kek))
+        self._finish_unlock(kek, store.unwrap_all(kek), tolerate_damaged)
 
-    def unlock_with_keyring(self) -> bool:
+    def unlock_with_keyring(self, *, tolerate_damaged: bool = False) -> bool:
         """Unlock with the key remembered on this computer; False (never an error) if unusable."""
         store = self._require_keystore()
         if store.keyring_slot is None:
@@ -174,7 +186,7 @@ class Vault:
             kek = store.kek_from_device_key(device_key)
         except VaultError:
             return False
-        self._finish_unlock(kek, store.unwrap_all(kek))
+        self._finish_unlock(kek, store.unwrap_all(kek), tolerate_damaged)
         return True
 
     def unlock_with_recovery(self, recovery_text: str, new_passphrase: str,
@@ -191,12 +203,20 @@ class Vault:
         self._finish_unlock(kek, deks)
         log.info("vault.recovered")
 
-    def _finish_unlock(self, kek: bytes, deks: dict[str, bytes]) -> None:
+    def _finish_unlock(self, kek: bytes, deks: dict[str, bytes],
+                       tolerate_damaged: bool = False) -> None:
         self._kek, self._deks = kek, deks
+        self.damaged = {}
         self._remove_orphans(set(deks))
         try:
             for council_id, dek in deks.items():
-                self._open_council(council_id, dek)
+                try:
+                    self._open_council(council_id, dek)
+                except DatabaseTamperedError as exc:
+                    self.damaged[council_id] = exc
+                    log.warning("vault.council_damaged council=%s", council_id)
+                    if not tolerate_damaged:
+                        raise
         except BaseException:
             self._close_databases()  # quietly: nobody saw it unlocked
             raise
@@ -224,7 +244,8 @@ class Vault:
             raise DatabaseTamperedError(
                 "A council database listed in the keystore is missing from the vault folder. "
                 "Restore the folder from a backup.", pages=())
-        engine = open_engine(path, dek)
+        code = ""  # unknown until the database is read; errors name the file instead
+        engine = open_engine(path, dek, council_code=code)
         try:
             migrate.upgrade(engine)
             with Session(engine) as session, session.begin():
@@ -233,26 +254,52 @@ class Vault:
                     raise DatabaseTamperedError(
                         "A council database does not belong with this keystore.")
                 council = _council_from_row(row)
-                unclean = session.get(MetaRow, "open")
-                if unclean is not None and unclean.value == "1":
-                    problems = self._integrity(path, dek)
-                    if problems:
-                        raise DatabaseTamperedError(
-                            f"The {council.code} database failed its integrity check after an "
-                            f"unclean exit: {problems[0]}", council_code=council.code)
-                    log.info("vault.unclean_exit_checked council=%s", council_id)
-                session.merge(MetaRow(key="open", value="1"))
-        except SADatabaseError:
+                meta = session.get(MetaRow, "generation")
+                generation = int(meta.value) if meta is not None else 0
+            expected = self._require_keystore().generation(council_id)
+            if generation < expected:
+                raise DatabaseTamperedError(
+                    f"The {council.code} database is an older copy than this vault expects "
+                    f"(generation {generation}, expected {expected}): it may have been replaced "
+                    "by an old backup, and recent work would be missing. It has not been "
+                    "changed; restore the latest copy.", council_code=council.code)
+            marker = self._open_marker(council_id)
+            if marker.exists():  # not closed cleanly last time: check every page first
+                problems = self._integrity(path, dek)
+                if problems:
+                    raise DatabaseTamperedError(
+                        f"The {council.code} database failed its integrity check after an "
+                        f"unclean exit: {problems[0]}", council_code=council.code)
+                log.info("vault.unclean_exit_checked council=%s", council_id)
+            # Outside the database, so that opening it writes nothing into the file.
+            atomic_write(marker, b"")
+        except (SADatabaseError, MemoryError) as exc:
             engine.dispose()
+            if not is_damage(exc):
+                raise
             raise DatabaseTamperedError(
-                "A council database is damaged or was changed outside iro-desktop. It has not "
-                "been modified; run 'iro-desktop check' to see which pages failed.") from None
+                f"The {code or 'council'} database ({path.name}) is damaged or was changed "
+                "outside iro-desktop. It has not been modified; run 'iro-desktop check' to "
+                "see which pages failed.", council_code=code) from None
         except BaseException:
             engine.dispose()
             raise
         self._engines[council_id] = engine
         self._councils[council_id] = council
         return council
+
+    def _open_marker(self, council_id: str) -> Path:
+        return self.root / COUNCILS_DIR / f"{council_id}.open"
+
+    @staticmethod
+    def _advance_generation(engine: Engine) -> int:
+        """Count one more clean close in the database; the keystore records the same number,
+        so a database later swapped for an older copy of itself is noticed at unlock."""
+        with Session(engine) as session, session.begin():
+            meta = session.get(MetaRow, "generation")
+            generation = (int(meta.value) if meta is not None else 0) + 1
+            session.merge(MetaRow(key="generation", value=str(generation)))
+        return generation
 
     def lock(self) -> None:
         """Close every database and forget every key, then tell listeners. Safe to call twice."""
@@ -264,18 +311,35 @@ class Vault:
                 listener()
 
     def _close_databases(self) -> None:
+        store = self._keystore
+        advanced = False
         for council_id, engine in list(self._engines.items()):
             try:
-                with Session(engine) as session, session.begin():
-                    session.merge(MetaRow(key="open", value="0"))
-                raw = engine.raw_connection()
-                try:
-                    raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-                finally:
-                    raw.close()
-            except SADatabaseError:
-                log.warning("vault.lock_checkpoint_failed council=%s", council_id)
-            engine.dispose()
+                if council_id not in self.damaged:  # a damaged file is never written
+                    generation = self._advance_generation(engine)
+                    raw = engine.raw_connection()
+                    try:
+                        raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                    finally:
+                        raw.close()
+                    if store is not None:
+                        store.set_generation(council_id, generation)
+                        advanced = True
+                    self._open_marker(council_id).unlink(missing_ok=True)
+            except Exception as exc:  # noqa: BLE001 - locking must always forget the keys
+                log.warning("vault.lock_checkpoint_failed council=%s kind=%s", council_id,
+                            type(exc).__name__)
+            try:
+                engine.dispose()
+            except Exception:  # noqa: BLE001
+                log.warning("vault.dispose_failed council=%s", council_id)
+        # With a damaged council the keystore is left as it is (evidence); the healthy
+        # databases' generation then runs one ahead, which unlock accepts.
+        if advanced and store is not None and not self.damaged:
+            try:
+                store.save()
+            except Exception as exc:  # noqa: BLE001
+                log.warning("vault.generation_save_failed kind=%s", type(exc).__name__)
         self._engines.clear()
         self._councils.clear()
         self._deks.clear()
@@ -305,7 +369,11 @@ class Vault:
         remembered = store.keyring_slot is not None
         self._kek = store.rewrap(new, dict(self._deks), kdf or store.kdf.with_new_salt())
         if remembered:
-            self._remember(store)
+            try:
+                self._remember(store)
+            except VaultError:  # the passphrase change stands; only "remember" is dropped
+                store.keyring_slot = None
+                log.info("vault.remember_dropped")
         store.save()
         log.info("vault.passphrase_changed")
 
@@ -350,8 +418,10 @@ class Vault:
     # ---- councils and sessions -----------------------------------------------------
 
     def councils(self) -> list[Council]:
+        """Every council that is open and usable (damaged ones are in ``damaged``)."""
         self._require_unlocked()
-        return sorted(self._councils.values(), key=lambda c: c.code)
+        return sorted((c for cid, c in self._councils.items() if cid not in self.damaged),
+                      key=lambda c: c.code)
 
     def council(self, council_id: str) -> Council:
         self._require_unlocked()
@@ -387,12 +457,13 @@ class Vault:
                 session.add(CouncilRow(id=council_id, code=code.upper(), name=name,
                                        nation=nation.value, rules_json=json.dumps(rules),
                                        colour=colour, created_at=datetime.now()))
-                session.add(MetaRow(key="open", value="1"))
+                session.add(MetaRow(key="generation", value="0"))
                 session.add(AuditEvent(at=datetime.now(), code="council.created", detail=""))
             assert self._kek is not None
             store.add_council(council_id, dek, self._kek)
             store.save()
             marker.unlink(missing_ok=True)
+            atomic_write(self._open_marker(council_id), b"")
         except BaseException:
             engine.dispose()
             store.remove_council(council_id)
@@ -418,10 +489,22 @@ class Vault:
     def session(self, council_id: str) -> Iterator[Session]:
         """A session in one transaction on one council's database: commit on success."""
         self._require_unlocked()
+        if council_id in self.damaged:
+            raise self.damaged[council_id]
         engine = self._engines[council_id]
-        with Session(engine, expire_on_commit=False) as session:
-            with session.begin():
-                yield session
+        try:
+            with Session(engine, expire_on_commit=False) as session:
+                with session.begin():
+                    yield session
+        except (SADatabaseError, MemoryError) as exc:
+            if isinstance(exc, IntegrityError):
+                raise
+            if is_damage(exc):
+                raise self.database_error(council_id) from None
+            problem = storage_error(exc, self._councils[council_id].code)
+            if problem is not None:
+                raise problem from None
+            raise
 
     # ---- checks --------------------------------------------------------------------
 
@@ -430,9 +513,15 @@ class Vault:
         self._require_unlocked()
         results: list[CheckResult] = []
         for council_id, dek in self._deks.items():
-            code = self._councils[council_id].code if council_id in self._councils else "?"
+            council = self._councils.get(council_id)
+            code = council.code if council else "?"
             path = self.database_path(council_id)
-            results.append(CheckResult(code, path.name, tuple(self._integrity(path, dek))))
+            problems = tuple(self._integrity(path, dek))
+            if problems and council_id not in self.damaged:  # never written again this session
+                self.damaged[council_id] = DatabaseTamperedError(
+                    f"The {code} database ({path.name}) failed its check: {problems[0]}",
+                    council_code=code if council else "")
+            results.append(CheckResult(code, path.name, problems))
         known = {f"{cid}.db" for cid in self._deks}
         for stray in sorted((self.root / COUNCILS_DIR).glob("*.db")):
             if stray.name not in known:
@@ -454,19 +543,23 @@ class Vault:
             conn.close()
 
     def database_error(self, council_id: str) -> DatabaseTamperedError:
-        """The user-facing error for a failed read or write on one council's database."""
+        """The user-facing error for a damaged council database; it is marked damaged, so
+        nothing is written to it again this session."""
         council = self._councils.get(council_id)
-        code = council.code if council else "council"
+        code = council.code if council else f"council ({council_id}.db)"
         pages: list[int] = []
         problems = self._integrity(self.database_path(council_id), self._deks[council_id])
         for problem in problems:
             digits = [int(w) for w in problem.replace(",", " ").split() if w.isdigit()]
             pages.extend(digits[:1])
         where = f" (page {', '.join(map(str, pages))})" if pages else ""
-        return DatabaseTamperedError(
+        error = DatabaseTamperedError(
             f"The {code} database is damaged or was changed outside iro-desktop{where}. "
             "Nothing was written to it; restore it from a backup.",
             council_code=code, pages=tuple(pages))
+        self.damaged[council_id] = error
+        log.warning("vault.council_damaged council=%s", council_id)
+        return error
 
     # ---- helpers -------------------------------------------------------------------
 

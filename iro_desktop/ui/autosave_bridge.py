@@ -25,8 +25,12 @@ class AutosaveBridge(QObject):
         by_council: dict[str, dict[tuple[int, str], str]] = {}
         for (council_id, review_id, key), value in batch.items():
             by_council.setdefault(council_id, {})[(review_id, key)] = value
+        refused = []
         for council_id, edits in by_council.items():
-            self.reviews.save_texts(council_id, edits)
+            refused += self.reviews.save_texts(council_id, edits)
+        if refused:  # not retried: a finalised record changes only by amendment
+            self.failed.emit("This record is finalised, so typing was not saved into it. "
+                             "Use an amendment (with a reason) to change it.")
 
     def put(self, target: Target, value: str) -> None:
         self.saver.put(target, value)

@@ -210,6 +210,15 @@ class MainWindow(QMainWindow):
         self.caseload_view.focus_table()
         self.auto_lock.start()
         self.vault_unlocked.emit()
+        self.warn_damaged()
+
+    def warn_damaged(self) -> None:
+        """Name any council database that failed its check; the others stay usable."""
+        if self.vault.damaged:
+            QMessageBox.warning(self, "A council database is damaged",
+                                "\n\n".join(str(e) for e in self.vault.damaged.values())
+                                + "\n\nThe other councils are open as usual. Run "
+                                "'iro-desktop check' for details.")
 
     def show_unlocked(self) -> None:
         """The vault was unlocked elsewhere (creation, keyring, demo): show the caseload."""
@@ -257,7 +266,8 @@ class MainWindow(QMainWindow):
             return
         self._busy = True
         self.unlock_view.set_busy(True)
-        run_in_background(lambda: self.vault.unlock(passphrase), self._on_unlocked,
+        run_in_background(lambda: self.vault.unlock(passphrase, tolerate_damaged=True),
+                          self._on_unlocked,
                           self._on_unlock_failed)
 
     def _on_unlocked(self, _result: object) -> None:
@@ -305,7 +315,9 @@ class MainWindow(QMainWindow):
         if self._caseload_service is None:
             from iro_desktop.services.caseload import CaseloadService
 
-            self._caseload_service = CaseloadService(self.vault)
+            self._caseload_service = CaseloadService(
+                self.vault, soon_days=self.settings.get("due_soon_days"))
+            self.caseload_view.soon_days = self._caseload_service.soon_days
         return self._caseload_service
 
     def refresh_caseload(self) -> None:
@@ -539,4 +551,7 @@ class MainWindow(QMainWindow):
         self.auto_lock.stop()
         self.lock()
         self.autosave.close()
+        QApplication.instance().removeEventFilter(self.auto_lock)
+        if self._on_vault_locked in self.vault.locked_listeners:
+            self.vault.locked_listeners.remove(self._on_vault_locked)
         event.accept()

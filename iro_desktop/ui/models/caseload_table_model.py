@@ -27,6 +27,7 @@ class Column(enum.IntEnum):
     LAST_REVIEW = 8
     NEXT_DUE = 9
     STATUS = 10
+    DECISIONS = 11
 
 
 HEADERS = {
@@ -41,6 +42,7 @@ HEADERS = {
     Column.LAST_REVIEW: "Last review",
     Column.NEXT_DUE: "Next review due",
     Column.STATUS: "Status",
+    Column.DECISIONS: "Decisions",
 }
 
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -61,6 +63,15 @@ def due_phrase(days: int) -> str:
     if days == 0:
         return "due today"
     return f"in {days} day{'s' if days != 1 else ''}"
+
+
+def decision_flags_text(entry: CaseloadEntry) -> str:
+    parts = []
+    if entry.overdue_decisions:
+        parts.append(f"{entry.overdue_decisions} overdue")
+    if entry.drifting_decisions:
+        parts.append(f"\u26a0 {entry.drifting_decisions} drifting")
+    return ", ".join(parts)
 
 
 class CaseloadTableModel(QAbstractTableModel):
@@ -114,6 +125,9 @@ class CaseloadTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             if column == Column.COUNCIL:
                 return QBrush(QColor("white"))
+            if column == Column.DECISIONS and (entry.overdue_decisions
+                                               or entry.drifting_decisions):
+                return QBrush(OVERDUE_COLOUR)
             if column in (Column.NEXT_DUE, Column.STATUS):
                 if entry.status is DueStatus.OVERDUE:
                     return QBrush(OVERDUE_COLOUR)
@@ -157,6 +171,8 @@ class CaseloadTableModel(QAbstractTableModel):
                 return f"{_d(entry.due.due)} ({due_phrase(entry.due.days_until(self._today))})"
             case Column.STATUS:
                 return STATUS_MARK[entry.status] + entry.status.label
+            case Column.DECISIONS:
+                return decision_flags_text(entry)
         return ""
 
     def _sort_key(self, entry: CaseloadEntry, column: Column) -> object:
@@ -177,6 +193,8 @@ class CaseloadTableModel(QAbstractTableModel):
             case Column.STATUS:
                 order = {DueStatus.OVERDUE: 0, DueStatus.DUE_SOON: 1, DueStatus.ON_TRACK: 2}
                 return order[entry.status] * 1_000_000 + entry.due.due.toordinal()
+            case Column.DECISIONS:
+                return -(entry.drifting_decisions * 1000 + entry.overdue_decisions)
         return self._display(entry, column).casefold()
 
     def _tooltip(self, entry: CaseloadEntry, column: Column) -> str | None:
@@ -211,17 +229,24 @@ class CaseloadFilterProxy(QSortFilterProxyModel):
         self._status = StatusFilter.ALL
         self._text = ""
 
+    def _refilter(self, change: object) -> None:
+        # Qt 6.10 replaced invalidateFilter() with begin/endFilterChange().
+        if hasattr(self, "beginFilterChange"):
+            self.beginFilterChange()
+            change()  # type: ignore[operator]
+            self.endFilterChange()
+        else:  # pragma: no cover - older Qt
+            change()  # type: ignore[operator]
+            self.invalidateFilter()
+
     def set_council(self, council_id: str | None) -> None:
-        self._council_id = council_id
-        self.invalidateFilter()
+        self._refilter(lambda: setattr(self, "_council_id", council_id))
 
     def set_status(self, status: StatusFilter) -> None:
-        self._status = status
-        self.invalidateFilter()
+        self._refilter(lambda: setattr(self, "_status", status))
 
     def set_text(self, text: str) -> None:
-        self._text = text.strip().casefold()
-        self.invalidateFilter()
+        self._refilter(lambda: setattr(self, "_text", text.strip().casefold()))
 
     def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:  # noqa: N802
         model = self.sourceModel()

@@ -92,8 +92,10 @@ class CaseloadView(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.setTabKeyNavigation(False)
         header = self.table.horizontalHeader()
+        # Every column fits its contents (names are never cut); the table scrolls sideways
+        # on a narrow screen rather than eliding a child's name.
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(Column.NAME, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(True)
         header.setSortIndicatorShown(True)
         self.table.sortByColumn(Column.NEXT_DUE, Qt.SortOrder.AscendingOrder)
 
@@ -109,6 +111,7 @@ class CaseloadView(QWidget):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty_hint)
         self._councils: list[Council] = []
+        self.soon_days = 28
 
     # ---- data ----------------------------------------------------------------------
 
@@ -149,7 +152,7 @@ class CaseloadView(QWidget):
         soon = sum(1 for e in shown if e.status is DueStatus.DUE_SOON)
         self.summary.setText(f"{len(shown)} children shown \u2022 {overdue} review"
                              f"{'s' if overdue != 1 else ''} overdue \u2022 {soon} due within "
-                             "28 days")
+                             f"{self.soon_days} days")
 
     def focus_table(self) -> None:
         self.table.setFocus()

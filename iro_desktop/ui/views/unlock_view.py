@@ -51,7 +51,7 @@ class UnlockView(QWidget):
         self.passphrase.setMinimumWidth(self.fontMetrics().averageCharWidth() * 36)
         self.passphrase.returnPressed.connect(self._on_unlock_clicked)
         prompt.setBuddy(self.passphrase)
-        self._reveal = QCheckBox("S&how")
+        self._reveal = QCheckBox("&Show")
         self._reveal.setObjectName("reveal_check")
         self._reveal.setAccessibleName("Show the passphrase as typed")
         self._reveal.toggled.connect(self._on_reveal_toggled)

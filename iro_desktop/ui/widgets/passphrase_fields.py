@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QCheckBox, QFormLayout, QLabel, QLineEdit, QProgressBar, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QWidget,
+)
 
 from iro_desktop.security.passphrase_policy import Assessment, assess
 
@@ -32,9 +40,11 @@ class NewPassphraseFields(QWidget):
         self.meter = QProgressBar()
         self.meter.setObjectName("strength_meter")
         self.meter.setRange(0, 4)
-        self.meter.setTextVisible(True)
-        self.meter.setFormat("")
+        self.meter.setTextVisible(False)  # the words are in the label beside it
         self.meter.setAccessibleName("Passphrase strength")
+        self.meter_label = QLabel("")
+        self.meter_label.setObjectName("strength_label")
+        self.meter_label.setMinimumWidth(self.fontMetrics().horizontalAdvance("Very strong") + 8)
         self.feedback = QLabel("At least 12 characters, or three or more words.")
         self.feedback.setObjectName("strength_feedback")
         self.feedback.setWordWrap(True)
@@ -49,7 +59,10 @@ class NewPassphraseFields(QWidget):
         form.addRow(first_label, self.first)
         form.addRow(second_label, self.second)
         form.addRow("", self.reveal)
-        form.addRow("Strength:", self.meter)
+        meter_row = QHBoxLayout()
+        meter_row.addWidget(self.meter, 1)
+        meter_row.addWidget(self.meter_label)
+        form.addRow("Strength:", meter_row)
         form.addRow("", self.feedback)
 
         self._assessment: Assessment | None = None
@@ -83,13 +96,18 @@ class NewPassphraseFields(QWidget):
         self._assessment = assess(text) if text else None
         if self._assessment is None:
             self.meter.setValue(0)
-            self.meter.setFormat("")
+            self.meter_label.setText("")
             self.feedback.setText("At least 12 characters, or three or more words.")
         else:
             score = self._assessment.score
-            self.meter.setValue(score)
-            self.meter.setFormat(self._assessment.label)
+            # At least a sliver of colour for score 0, so "very weak" shows red, not nothing.
+            self.meter.setValue(max(score, 0))
+            self.meter.setMinimum(-1 if score == 0 else 0)
+            self.meter_label.setText(self._assessment.label)
+            self.meter.setAccessibleDescription(self._assessment.label)
             self.meter.setStyleSheet(
+                "QProgressBar { border: 1px solid palette(mid); border-radius: 2px; "
+                "background: palette(base); max-height: 10px; }"
                 f"QProgressBar::chunk {{ background-color: {_BAR_COLOURS[score]}; }}")
             self.feedback.setText(self._assessment.feedback)
         self._update_match()
