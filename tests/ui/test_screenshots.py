@@ -79,8 +79,44 @@ def test_create_vault_screenshots(qtbot, out_dir) -> None:  # type: ignore[no-un
     qtbot.keyClicks(dialog.fields.first, STRONG)
     qtbot.keyClicks(dialog.fields.second, STRONG)
     qtbot.waitUntil(dialog.create_button.isEnabled, timeout=3000)
-    assert dialog.fields.meter.text() in ("Strong", "Very strong")
+    assert dialog.fields.meter_label.text() in ("Strong", "Very strong")
     save(qtbot, dialog, out_dir / "create-vault.png")
 
     dialog.show_recovery_key(format_recovery_key(os.urandom(32)))
     save(qtbot, dialog, out_dir / "recovery-key.png")
+
+
+def test_review_workspace_screenshots(qtbot, demo_vault_with_reviews, settings,  # type: ignore[no-untyped-def]
+                                      out_dir) -> None:
+    """The review workspace mid-review (the demo's record in progress), and a child."""
+    from iro_desktop.core.reviews import ReviewStatus
+    from iro_desktop.ui.main_window import MainWindow
+
+    window = MainWindow(demo_vault_with_reviews, settings)
+    qtbot.addWidget(window)
+    window.resize(1500, 900)
+    window.show()
+    window.show_unlocked()
+    service = window.review_service
+    entries = window.caseload_service.entries()
+
+    def latest(entry):  # type: ignore[no-untyped-def]
+        reviews = service.reviews(entry.council.id, entry.child.id)
+        return reviews[0] if reviews else None
+
+    recording = next(e for e in entries
+                     if latest(e) and latest(e).status is ReviewStatus.RECORDING)
+    window.open_child(recording)
+    window.open_review(latest(recording).id)
+    nav = window.review_view.nav
+    for part, name in (("Welcome", "review-attendance"), ("wishes", "review-voice"),
+                       ("Health", "review-agenda-item"), ("IRO summary", "review-decisions"),
+                       ("Next review", "review-next")):
+        row = next(i for i in range(nav.count()) if part in nav.item(i).text())
+        nav.setCurrentRow(row)
+        save(qtbot, window, out_dir / f"{name}.png")
+    finalised = next(e for e in entries
+                     if latest(e) and latest(e).status is ReviewStatus.FINALISED)
+    window.open_child(finalised)
+    save(qtbot, window, out_dir / "child.png")
+    window.lock()

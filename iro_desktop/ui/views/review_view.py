@@ -91,6 +91,7 @@ class ReviewView(QWidget):
         self.nav.setObjectName("review_navigator")
         self.nav.setAccessibleName("Review sections and agenda items")
         self.nav.setWordWrap(True)
+        self.nav.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.nav.setSpacing(2)
         self.nav.currentRowChanged.connect(self._on_nav_changed)
         self.nav.itemActivated.connect(lambda _i: self._focus_page())
