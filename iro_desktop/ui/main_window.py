@@ -39,6 +39,17 @@ SHORTCUTS_HELP = """
 <tr><td><b>Ctrl+F</b></td><td>Filter the caseload by name or reference</td></tr>
 <tr><td><b>Ctrl+1</b></td><td>Go to the caseload table</td></tr>
 <tr><td><b>Alt+O / Alt+T / Alt+D</b></td><td>Council filter / status filter / find</td></tr>
+<tr><td><b>Enter</b></td><td>Open the selected child; in the child view, its review</td></tr>
+<tr><td><b>Ctrl+N</b></td><td>Plan the child's next review</td></tr>
+<tr><td colspan='2'><b>In a review</b></td></tr>
+<tr><td><b>Ctrl+PgDown / Ctrl+PgUp</b></td><td>Next / previous section (also Alt+Down / Alt+Up)</td></tr>
+<tr><td><b>Ctrl+D</b></td><td>Mark the agenda item done and go to the next</td></tr>
+<tr><td><b>F6</b></td><td>Switch between the navigator and the page</td></tr>
+<tr><td><b>Ctrl+Shift+N</b></td><td>Add an ad hoc agenda item</td></tr>
+<tr><td><b>Ctrl+Shift+H</b></td><td>Mark the review held</td></tr>
+<tr><td><b>Ctrl+Enter</b></td><td>Add the decision being typed</td></tr>
+<tr><td><b>Ctrl+Shift+F</b></td><td>Finalise the record</td></tr>
+<tr><td><b>Escape</b></td><td>Back to the child, then to the caseload</td></tr>
 <tr><td><b>F1</b></td><td>This list</td></tr>
 <tr><td><b>Ctrl+Q</b></td><td>Quit (locks first)</td></tr>
 </table>

@@ -591,3 +591,48 @@ class NextReviewPage(Page):
             self.lawful.setText(text)
         for widget in (self.held, self.next_date, self.venue, self.finalise_button):
             widget.setEnabled(not record.finalised)
+
+
+class HistoryPage(Page):
+    """Amendments to the finalised record: when, which field, why, and the earlier text."""
+
+    amend_requested = Signal()
+
+    def __init__(self, controller: ReviewController, parent: QWidget | None = None) -> None:
+        super().__init__(controller, parent)
+        self.table = QTableWidget(0, 4)
+        self.table.setObjectName("amendments_table")
+        self.table.setAccessibleName("Amendments to the finalised record")
+        self.table.setHorizontalHeaderLabels(["When", "Field", "Reason", "Earlier text"])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.amend_button = QPushButton("A&mend the record...")
+        self.amend_button.setObjectName("amend_button")
+        self.amend_button.setAccessibleName("Amend the finalised record")
+        self.amend_button.clicked.connect(self.amend_requested)
+        self.state = QLabel("")
+        self.state.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(_heading("Record history", self))
+        layout.addWidget(self.state)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.amend_button)
+        self.first_field = self.amend_button
+
+    def load(self, record: ReviewRecord) -> None:
+        when = (f"Finalised on {record.finalised_at:%d/%m/%Y at %H:%M}." if record.finalised_at
+                else "Not finalised yet: the record can be edited directly.")
+        self.state.setText(when)
+        self.amend_button.setEnabled(record.finalised)
+        titles = {f"agenda:{i.key}": i.title for i in record.agenda} | TEXT_FIELDS
+        self.table.setRowCount(len(record.amendments))
+        for row, a in enumerate(record.amendments):
+            earlier = a.old_value if len(a.old_value) <= 2000 else a.old_value[:2000] + "..."
+            for col, text in enumerate((a.at.strftime("%d/%m/%Y %H:%M"), titles.get(a.key, a.key),
+                                        a.reason, earlier)):
+                self.table.setItem(row, col, QTableWidgetItem(text))
+        self.table.resizeRowsToContents()

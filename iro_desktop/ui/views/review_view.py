@@ -11,6 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QComboBox,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -34,6 +35,7 @@ from iro_desktop.ui.views.review_pages import (
     AttendancePage,
     DecisionsPage,
     EarlierDecisionsPage,
+    HistoryPage,
     NextReviewPage,
     Page,
     PreparationPage,
@@ -47,6 +49,9 @@ STRUCTURED = {"welcome": "attendance", "wishes": "voice", "previous_decisions": 
 FALLBACK_TITLES = {"attendance": "Attendance", "voice": "Child's views",
                    "earlier": "Previous decisions", "decisions": "IRO summary and decisions",
                    "next": "Next review and finalise"}
+# Forward steps of the lifecycle the IRO can choose (finalising has its own button).
+STATUS_CHOICES = (ReviewStatus.PLANNED, ReviewStatus.PREPARATION, ReviewStatus.HELD,
+                  ReviewStatus.RECORDING)
 
 
 class ReviewView(QWidget):
@@ -76,6 +81,12 @@ class ReviewView(QWidget):
         self.held_button.setObjectName("mark_held_button")
         self.held_button.setAccessibleName("Mark the review as held")
         self.held_button.clicked.connect(self._on_mark_held)
+        self.status_combo = QComboBox()
+        self.status_combo.setObjectName("review_status_combo")
+        self.status_combo.setAccessibleName("Stage of the review")
+        for status in STATUS_CHOICES:
+            self.status_combo.addItem(status.label, status.value)
+        self.status_combo.activated.connect(self._on_status_chosen)
         back = QPushButton("\u2190 &Back to child")
         back.setAccessibleName("Back to the child")
         back.clicked.connect(self.back_requested)
@@ -84,6 +95,10 @@ class ReviewView(QWidget):
         top.addWidget(self.chip)
         top.addWidget(self.header, 1)
         top.addWidget(self.save_state)
+        status_label = QLabel("Sta&ge:")
+        status_label.setBuddy(self.status_combo)
+        top.addWidget(status_label)
+        top.addWidget(self.status_combo)
         top.addWidget(self.held_button)
         top.addWidget(back)
 
@@ -103,9 +118,13 @@ class ReviewView(QWidget):
         self.agenda_page = AgendaItemPage(controller)
         self.decisions = DecisionsPage(controller)
         self.next_review = NextReviewPage(controller)
+        self.history = HistoryPage(controller)
+        self.history.amend_requested.connect(self.amend)
         for page in (self.preparation, self.attendance, self.voice, self.earlier,
-                     self.agenda_page, self.decisions, self.next_review):
+                     self.agenda_page, self.decisions, self.next_review, self.history):
             self.pages.addWidget(page)
+        for edit in self._text_edits():
+            edit.too_long.connect(self._on_too_long)
         self.agenda_page.done_and_next.connect(self.mark_item_done_and_next)
         self.next_review.finalise_requested.connect(self.finalise)
 
@@ -187,6 +206,15 @@ class ReviewView(QWidget):
                          f"{codes.short_label(codes.PLACEMENT_TYPE, child.placement_type)} \u2022 "
                          f"{record.status.label} \u2022 {when}")
         self.held_button.setEnabled(record.status.rank < ReviewStatus.HELD.rank)
+        self.status_combo.blockSignals(True)
+        finalised = record.status is ReviewStatus.FINALISED
+        if finalised and self.status_combo.findData("finalised") < 0:
+            self.status_combo.addItem(ReviewStatus.FINALISED.label, "finalised")
+        elif not finalised and self.status_combo.findData("finalised") >= 0:
+            self.status_combo.removeItem(self.status_combo.findData("finalised"))
+        self.status_combo.setCurrentIndex(self.status_combo.findData(record.status.value))
+        self.status_combo.setEnabled(not finalised)
+        self.status_combo.blockSignals(False)
         self._rebuild_nav(record)
         current = self.pages.currentWidget()
         if isinstance(current, Page):
@@ -221,6 +249,8 @@ class ReviewView(QWidget):
         # A council agenda without these items still reaches every part of the record.
         entries += [(kind, "", label(kind, title)) for kind, title in FALLBACK_TITLES.items()
                     if kind not in claimed]
+        entries.append(("history", "", f"History ({len(record.amendments)} amendment"
+                                       f"{'s' if len(record.amendments) != 1 else ''})"))
         keys = [(kind, key) for kind, key, _ in entries]
         row = max(self.nav.currentRow(), 0)
         self.nav.blockSignals(True)
@@ -246,7 +276,8 @@ class ReviewView(QWidget):
         kind, key = self.nav.item(row).data(NAV_ROLE)
         page: Page = {"preparation": self.preparation, "attendance": self.attendance,
                       "voice": self.voice, "earlier": self.earlier, "agenda": self.agenda_page,
-                      "decisions": self.decisions, "next": self.next_review}[kind]
+                      "decisions": self.decisions, "next": self.next_review,
+                      "history": self.history}[kind]
         if kind == "agenda":
             self.agenda_page.show_item(key, self.c.record)
         else:
@@ -283,6 +314,48 @@ class ReviewView(QWidget):
         title, ok = QInputDialog.getText(self, "Add an agenda item", "Title of the new item:")
         if ok and title.strip():
             self.c.add_item(title)
+
+    def _text_edits(self):  # type: ignore[no-untyped-def]
+        edits = [*self.preparation.edits.values(), *self.voice.edits.values(),
+                 self.agenda_page.edit]
+        return edits + [p.notes for p in (self.attendance, self.earlier, self.decisions,
+                                          self.next_review) if p.notes is not None]
+
+    def _on_too_long(self, length: int) -> None:
+        self._show(f"That text is {length:,} characters long; one field holds at most "
+                   "1,000,000. It was not saved: shorten it (Ctrl+Z undoes the paste). "
+                   "What was saved before is kept.", error=True)
+
+    def _on_status_chosen(self) -> None:
+        chosen = ReviewStatus(self.status_combo.currentData())
+        record = self.c.record
+        if record is None or chosen is record.status:
+            return
+        if chosen.rank < record.status.rank:
+            self._show("A review's stage only moves forward.", error=True)
+            self.status_combo.setCurrentIndex(self.status_combo.findData(record.status.value))
+            return
+        self.c.set_status(chosen)
+
+    def amend(self) -> None:
+        record = self.c.record
+        if record is None or not record.finalised:
+            return
+        from iro_desktop.core.reviews import TEXT_FIELDS
+        from iro_desktop.ui.dialogs.amend_dialog import AmendDialog
+        from iro_desktop.ui.main_window import dispose_dialog
+
+        fields = [(f"agenda:{i.key}", i.title) for i in record.agenda]
+        fields += [(k, t) for k, t in TEXT_FIELDS.items() if not k.startswith("prep.")]
+        dialog = AmendDialog(fields, record.texts, self)
+        try:
+            while dialog.exec():
+                if self.c.amend(dialog.key, dialog.text.toPlainText(), dialog.reason.text()):
+                    self._show("Amended; the earlier text is kept in the history.", error=False)
+                    break
+                dialog.show_error(self.message.text())
+        finally:
+            dispose_dialog(dialog)
 
     def _on_mark_held(self) -> None:
         if self.c.record and self.c.record.status.rank < ReviewStatus.HELD.rank:
