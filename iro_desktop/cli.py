@@ -154,11 +154,11 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
 
     nations = _parse_nations(args.nation)
     try:
-        size = args.file.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise CliError(f"{args.file} is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}",
-                           EXIT_PROBLEM)
-        data = args.file.read_bytes()
+        with open(args.file, "rb") as fh:  # a pipe reports no size: read at most the cap
+            data = fh.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise CliError(f"{args.file} is larger than {MAX_FILE_BYTES:,} bytes, the limit "
+                           "for a caseload file; nothing was imported.", EXIT_PROBLEM)
     except OSError as exc:
         raise CliError(f"cannot read {args.file}: {exc.strerror}", EXIT_PROBLEM) from None
     with _open_unlocked(args) as vault:

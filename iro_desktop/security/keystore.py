@@ -6,7 +6,8 @@ Layout (format version 1)::
      "kdf": {Argon2id parameters and salt},
      "check": AES-GCM(KEK, "passphrase-check")          -> tells a wrong passphrase
      "recovery_public_key": hex (X25519),
-     "header_mac": HMAC(KEK, vault id, version, recovery public key)
+     "header_mac": HMAC(KEK, vault id, version, recovery public key, every council's id
+                        and generation)
      "keyring": null | AES-GCM(device key, KEK)          -> "remember on this computer"
      "councils": [{"id": hex, "slots": {
          "passphrase": AES-GCM(KEK, DEK),
@@ -192,7 +193,9 @@ class Keystore:
 
     def _mac(self, kek: bytes) -> str:
         mac_key = hashlib.sha256(b"iro-desktop header mac|" + kek).digest()
-        body = f"{FORMAT}|{VERSION}|{self.vault_id}|{self.recovery_public_key.hex()}".encode()
+        councils = ",".join(f"{cid}:{self.generation(cid)}" for cid in sorted(self.councils))
+        body = (f"{FORMAT}|{VERSION}|{self.vault_id}|{self.recovery_public_key.hex()}|"
+                f"{councils}").encode()
         return hmac.new(mac_key, body, hashlib.sha256).hexdigest()
 
     def derive_kek(self, passphrase: str) -> bytes:
@@ -210,7 +213,8 @@ class Keystore:
             raise WrongPassphraseError("That passphrase is not right for this vault.")
         if not hmac.compare_digest(self.header_mac, self._mac(kek)):
             raise KeystoreTamperedError(
-                "the keystore's recovery settings were changed outside iro-desktop"
+                "the keystore's recovery settings or council list were changed outside "
+                "iro-desktop"
             )
 
     def unwrap_all(self, kek: bytes) -> dict[str, bytes]:
@@ -250,8 +254,13 @@ class Keystore:
         return int(self.councils.get(council_id, {}).get("generation", 0))
 
     def set_generation(self, council_id: str, generation: int) -> None:
+        """Record a council's generation; call :meth:`reseal` with the KEK before saving."""
         if council_id in self.councils:
             self.councils[council_id]["generation"] = generation
+
+    def reseal(self, kek: bytes) -> None:
+        """Recompute the MAC over the header and the council list after a change."""
+        self.header_mac = self._mac(kek)
 
     def add_council(self, council_id: str, dek: bytes, kek: bytes) -> None:
         if not _ID_RE.match(council_id) or council_id in self.councils:
@@ -263,6 +272,7 @@ class Keystore:
                                           _aad(self.vault_id, council_id, "recovery")),
             }
         }
+        self.header_mac = self._mac(kek)
 
     def remove_council(self, council_id: str) -> None:
         self.councils.pop(council_id, None)

@@ -245,8 +245,17 @@ class Vault:
                 "A council database listed in the keystore is missing from the vault folder. "
                 "Restore the folder from a backup.", pages=())
         code = ""  # unknown until the database is read; errors name the file instead
+        if path.stat().st_size < 4096:  # not even one page: never let a migration write here
+            raise DatabaseTamperedError(
+                f"A council database ({path.name}) is empty or cut short. It has not been "
+                "changed; restore it from a backup.")
         engine = open_engine(path, dek, council_code=code)
         try:
+            with engine.connect() as conn:
+                if migrate.current_revision(conn) is None:
+                    raise DatabaseTamperedError(
+                        f"A council database ({path.name}) is not an iro-desktop database. "
+                        "It has not been changed; restore it from a backup.")
             migrate.upgrade(engine)
             with Session(engine) as session, session.begin():
                 row = session.get(CouncilRow, council_id)
@@ -335,8 +344,9 @@ class Vault:
                 log.warning("vault.dispose_failed council=%s", council_id)
         # With a damaged council the keystore is left as it is (evidence); the healthy
         # databases' generation then runs one ahead, which unlock accepts.
-        if advanced and store is not None and not self.damaged:
+        if advanced and store is not None and not self.damaged and self._kek is not None:
             try:
+                store.reseal(self._kek)
                 store.save()
             except Exception as exc:  # noqa: BLE001
                 log.warning("vault.generation_save_failed kind=%s", type(exc).__name__)
@@ -513,10 +523,15 @@ class Vault:
         self._require_unlocked()
         results: list[CheckResult] = []
         for council_id, dek in self._deks.items():
+            if council_id in self.damaged and not self.database_path(council_id).is_file():
+                results.append(CheckResult("?", f"{council_id}.db", (str(self.damaged[council_id]),)))
+                continue
             council = self._councils.get(council_id)
             code = council.code if council else "?"
             path = self.database_path(council_id)
             problems = tuple(self._integrity(path, dek))
+            if not problems and council_id in self.damaged:  # e.g. an older copy, not a bad page
+                problems = (str(self.damaged[council_id]),)
             if problems and council_id not in self.damaged:  # never written again this session
                 self.damaged[council_id] = DatabaseTamperedError(
                     f"The {code} database ({path.name}) failed its check: {problems[0]}",
@@ -531,6 +546,8 @@ class Vault:
 
     @staticmethod
     def _integrity(path: Path, dek: bytes) -> list[str]:
+        if not path.is_file():  # connecting would create an empty database in its place
+            return ["the database file is missing"]
         try:
             conn = raw_connect(path, dek)
         except DatabaseTamperedError:
