@@ -8,6 +8,7 @@ variables, because either may hold a name or a note.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -23,6 +24,9 @@ def configure_logging(level: int = logging.INFO, *, to_file: bool = True) -> Pat
     if to_file:
         try:
             log_file = ensure_private_dir(paths.log_dir()) / "iro-desktop.log"
+            os.close(os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+            if os.name == "posix":
+                os.chmod(log_file, 0o600)  # owner-only whatever the process umask
             handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
         except OSError:
             log_file = None

@@ -28,7 +28,7 @@ DEFAULT_LANES = 4
 # Nothing below OWASP's Argon2id minimum is ever accepted, even from a keystore.
 MIN_MEMORY_KIB = 19 * 1024
 MIN_ITERATIONS = 2
-MAX_MEMORY_KIB = 4 * 1024 * 1024
+MAX_MEMORY_KIB = 1024 * 1024  # 1 GiB: an edited keystore cannot make unlock exhaust memory
 MAX_ITERATIONS = 64
 MAX_LANES = 16
 

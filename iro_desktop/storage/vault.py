@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DatabaseError as SADatabaseError
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.orm import Session
 
 from iro_desktop.core.models import Council, Nation
@@ -506,6 +507,9 @@ class Vault:
             with Session(engine, expire_on_commit=False) as session:
                 with session.begin():
                     yield session
+        except SATimeoutError:
+            raise VaultError("The council database is busy with another task. Try again in a "
+                             "moment; nothing was lost.") from None
         except (SADatabaseError, MemoryError) as exc:
             if isinstance(exc, IntegrityError):
                 raise
