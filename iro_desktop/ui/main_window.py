@@ -75,6 +75,22 @@ def dispose_dialog(dialog: QDialog) -> None:
     dialog.deleteLater()
 
 
+def run_until_done(dialog: QDialog, action) -> bool:  # type: ignore[no-untyped-def]
+    """Show ``dialog`` until ``action`` succeeds (True) or the user cancels (False). A failure
+    is shown in the dialog (``show_error``), which stays open; it is disposed either way."""
+    try:
+        while dialog.exec():
+            try:
+                action()
+            except Exception as exc:  # noqa: BLE001 - shown in the dialog, which stays open
+                dialog.show_error(user_message(exc))  # type: ignore[attr-defined]
+                continue
+            return True
+        return False
+    finally:
+        dispose_dialog(dialog)
+
+
 class MainWindow(QMainWindow):
     vault_locked = Signal()
     vault_unlocked = Signal()
@@ -302,18 +318,9 @@ class MainWindow(QMainWindow):
         from iro_desktop.ui.dialogs.recovery_dialog import RecoveryDialog
 
         dialog = RecoveryDialog(self)
-        try:
-            while dialog.exec():
-                try:
-                    self.vault.unlock_with_recovery(dialog.key_text, dialog.new_passphrase)
-                except Exception as exc:  # noqa: BLE001 - shown in the dialog, which stays open
-                    dialog.show_error(user_message(exc))
-                    continue
-                break
-            else:
-                return
-        finally:
-            dispose_dialog(dialog)
+        if not run_until_done(dialog, lambda: self.vault.unlock_with_recovery(
+                dialog.key_text, dialog.new_passphrase)):
+            return
         self._set_unlocked_ui()
         QMessageBox.information(self, "Vault unlocked",
                                 "The vault is open and your new passphrase is set. "
@@ -486,19 +493,9 @@ class MainWindow(QMainWindow):
         from iro_desktop.ui.dialogs.change_passphrase_dialog import ChangePassphraseDialog
 
         dialog = ChangePassphraseDialog(self)
-        try:
-            while dialog.exec():
-                try:
-                    self.vault.change_passphrase(dialog.current_passphrase,
-                                                 dialog.new_passphrase)
-                except Exception as exc:  # noqa: BLE001
-                    dialog.show_error(user_message(exc))
-                    continue
-                break
-            else:
-                return
-        finally:
-            dispose_dialog(dialog)
+        if not run_until_done(dialog, lambda: self.vault.change_passphrase(
+                dialog.current_passphrase, dialog.new_passphrase)):
+            return
         QMessageBox.information(self, "Passphrase changed",
                                 "Your passphrase is changed. The recovery key still works.")
 

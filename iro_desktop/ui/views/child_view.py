@@ -7,17 +7,14 @@ from datetime import date
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -28,6 +25,7 @@ from iro_desktop.core.models import Council
 from iro_desktop.core.reviews import ReviewStatus
 from iro_desktop.services.caseload import CaseloadEntry
 from iro_desktop.services.reviews import Decision, ReviewSummary
+from iro_desktop.ui.widgets.tables import read_only_table
 
 REVIEW_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -97,27 +95,13 @@ class ChildView(QWidget):
         open_button.setAccessibleName("Open the selected review")
         open_button.clicked.connect(self._on_open_clicked)
 
-        self.reviews = QTableWidget(0, 4)
-        self.reviews.setObjectName("reviews_table")
-        self.reviews.setAccessibleName("Reviews of this child")
-        self.reviews.setHorizontalHeaderLabels(["Review", "Date", "Status", "Participation"])
-        self.reviews.verticalHeader().setVisible(False)
-        self.reviews.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.reviews.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.reviews.setTabKeyNavigation(False)
-        self.reviews.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.reviews = read_only_table(["Review", "Date", "Status", "Participation"],
+                                       "reviews_table", "Reviews of this child",
+                                       fit_others=False, select_rows=True)
         self.reviews.activated.connect(lambda _i: self._on_open_clicked())
 
-        self.decisions = QTableWidget(0, 4)
-        self.decisions.setObjectName("open_decisions_table")
-        self.decisions.setAccessibleName("Open decisions")
-        self.decisions.setHorizontalHeaderLabels(["Decision", "Who", "By when", "Flag"])
-        self.decisions.verticalHeader().setVisible(False)
-        self.decisions.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.decisions.setTabKeyNavigation(False)
-        header = self.decisions.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.decisions = read_only_table(["Decision", "Who", "By when", "Flag"],
+                                         "open_decisions_table", "Open decisions")
 
         top = QHBoxLayout()
         top.addWidget(self.chip)

@@ -13,13 +13,11 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QRadioButton,
     QSpinBox,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -39,6 +37,7 @@ from iro_desktop.core.reviews import (
 from iro_desktop.services.reviews import ReviewRecord
 from iro_desktop.ui.views.review_controller import ReviewController
 from iro_desktop.ui.widgets.autosave_text import AutoSaveTextEdit
+from iro_desktop.ui.widgets.tables import read_only_table
 
 
 def _heading(text: str, parent: QWidget) -> QLabel:
@@ -161,14 +160,9 @@ class AttendancePage(Page):
 
     def __init__(self, controller: ReviewController, parent: QWidget | None = None) -> None:
         super().__init__(controller, parent)
-        self.table = QTableWidget(0, 5)
-        self.table.setObjectName("attendance_table")
-        self.table.setAccessibleName("Attendance")
-        self.table.setHorizontalHeaderLabels(["Name", "Role", "Organisation", "Attendance",
-                                              "Reason (if excluded)"])
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table = read_only_table(
+            ["Name", "Role", "Organisation", "Attendance", "Reason (if excluded)"],
+            "attendance_table", "Attendance", fit_others=False, tab_between_cells=True)
         self.name = QLineEdit()
         self.name.setObjectName("person_name_edit")
         self.name.setAccessibleName("New person's name")
@@ -373,17 +367,10 @@ class EarlierDecisionsPage(Page):
 
     def __init__(self, controller: ReviewController, parent: QWidget | None = None) -> None:
         super().__init__(controller, parent)
-        self.table = QTableWidget(0, 6)
-        self.table.setObjectName("earlier_decisions_table")
-        self.table.setAccessibleName("Decisions of earlier reviews")
-        self.table.setHorizontalHeaderLabels(["Decision", "Who", "By when", "Review",
-                                              "Update at this review", "Comment"])
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        self.table = read_only_table(
+            ["Decision", "Who", "By when", "Review", "Update at this review", "Comment"],
+            "earlier_decisions_table", "Decisions of earlier reviews", stretch=(0, 5),
+            tab_between_cells=True)
         self.empty = QLabel("No decisions from earlier reviews are open.")
         layout = QVBoxLayout(self)
         layout.addWidget(_heading("Previous decisions: were they carried out?", self))
@@ -435,15 +422,9 @@ class DecisionsPage(Page):
 
     def __init__(self, controller: ReviewController, parent: QWidget | None = None) -> None:
         super().__init__(controller, parent)
-        self.table = QTableWidget(0, 4)
-        self.table.setObjectName("decisions_table")
-        self.table.setAccessibleName("Decisions of this review")
-        self.table.setHorizontalHeaderLabels(["Decision", "Who", "By when", "Agenda item"])
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table = read_only_table(["Decision", "Who", "By when", "Agenda item"],
+                                     "decisions_table", "Decisions of this review",
+                                     tab_between_cells=True)
         self.text = QLineEdit()
         self.text.setObjectName("decision_text_edit")
         self.text.setAccessibleName("Decision")
@@ -466,7 +447,7 @@ class DecisionsPage(Page):
         self.weeks.setAccessibleName("Due within weeks")
         self.item = QComboBox()
         self.item.setAccessibleName("Agenda item of the decision")
-        add = QPushButton("Add d&ecision (Ctrl+Enter)")
+        add = QPushButton("Add decisi&on (Ctrl+Enter)")
         add.setObjectName("add_decision_button")
         add.setAccessibleName("Add the decision")
         add.clicked.connect(self._on_add_clicked)
@@ -600,16 +581,10 @@ class HistoryPage(Page):
 
     def __init__(self, controller: ReviewController, parent: QWidget | None = None) -> None:
         super().__init__(controller, parent)
-        self.table = QTableWidget(0, 4)
-        self.table.setObjectName("amendments_table")
-        self.table.setAccessibleName("Amendments to the finalised record")
-        self.table.setHorizontalHeaderLabels(["When", "Field", "Reason", "Earlier text"])
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table = read_only_table(["When", "Field", "Reason", "Earlier text"],
+                                     "amendments_table", "Amendments to the finalised record",
+                                     stretch=(3,))
         self.table.setWordWrap(True)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.amend_button = QPushButton("A&mend the record...")
         self.amend_button.setObjectName("amend_button")
         self.amend_button.setAccessibleName("Amend the finalised record")

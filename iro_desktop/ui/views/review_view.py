@@ -95,7 +95,7 @@ class ReviewView(QWidget):
         top.addWidget(self.chip)
         top.addWidget(self.header, 1)
         top.addWidget(self.save_state)
-        status_label = QLabel("Sta&ge:")
+        status_label = QLabel("Stag&e:")
         status_label.setBuddy(self.status_combo)
         top.addWidget(status_label)
         top.addWidget(self.status_combo)
