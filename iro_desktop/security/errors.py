@@ -9,6 +9,11 @@ class VaultError(Exception):
     code = "vault.error"
 
 
+class SlotAuthenticationError(Exception):
+    """A wrapped key failed AES-GCM authentication: wrong key, or the slot was edited.
+    Internal: callers turn it into WrongPassphraseError or KeystoreTamperedError."""
+
+
 class VaultNotFoundError(VaultError):
     code = "vault.not_found"
 

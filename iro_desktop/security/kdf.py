@@ -13,8 +13,6 @@ import os
 import time
 from dataclasses import dataclass
 
-from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
-
 from iro_desktop.security.errors import KeystoreTamperedError
 
 SALT_BYTES = 16
@@ -41,6 +39,8 @@ class KdfParams:
     lanes: int = DEFAULT_LANES
 
     def derive(self, passphrase: str) -> bytes:
+        from cryptography.hazmat.primitives.kdf.argon2 import Argon2id  # slow import: on use
+
         kdf = Argon2id(
             salt=self.salt,
             length=KEY_BYTES,

@@ -31,13 +31,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from iro_desktop.fsutil import atomic_write
 from iro_desktop.security import recovery
 from iro_desktop.security.errors import (
     KeystoreTamperedError,
+    SlotAuthenticationError,
     VaultNotFoundError,
     WrongPassphraseError,
     WrongRecoveryKeyError,
@@ -64,19 +63,28 @@ def _aad(vault_id: str, council_id: str, slot: str) -> bytes:
 
 
 def _wrap(key: bytes, plaintext: bytes, aad: bytes) -> dict[str, str]:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # slow import: on use
+
     nonce = os.urandom(12)
     return {"nonce": nonce.hex(), "ct": AESGCM(key).encrypt(nonce, plaintext, aad).hex()}
 
 
 def _unwrap(key: bytes, slot: Any, aad: bytes) -> bytes:
-    """Raises InvalidTag for a wrong key or an edited slot, KeystoreTamperedError if unreadable."""
+    """Raises SlotAuthenticationError for a wrong key or an edited slot, KeystoreTamperedError
+    if unreadable."""
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     try:
         nonce, ct = bytes.fromhex(slot["nonce"]), bytes.fromhex(slot["ct"])
     except (KeyError, TypeError, ValueError):
         raise KeystoreTamperedError("a key slot in the keystore is unreadable") from None
     if len(nonce) != 12:
         raise KeystoreTamperedError("a key slot in the keystore is unreadable")
-    return AESGCM(key).decrypt(nonce, ct, aad)
+    try:
+        return AESGCM(key).decrypt(nonce, ct, aad)
+    except InvalidTag:
+        raise SlotAuthenticationError from None
 
 
 @dataclass
@@ -207,7 +215,7 @@ class Keystore:
     def verify_kek(self, kek: bytes) -> None:
         try:
             ok = _unwrap(kek, self.check, _aad(self.vault_id, "-", "check")) == _CHECK_PLAINTEXT
-        except InvalidTag:
+        except SlotAuthenticationError:
             ok = False
         if not ok:
             raise WrongPassphraseError("That passphrase is not right for this vault.")
@@ -224,7 +232,7 @@ class Keystore:
             try:
                 keys[cid] = _unwrap(kek, entry["slots"]["passphrase"],
                                     _aad(self.vault_id, cid, "passphrase"))
-            except InvalidTag:
+            except SlotAuthenticationError:
                 raise KeystoreTamperedError(
                     "a council's key slot in the keystore was changed outside iro-desktop"
                 ) from None
@@ -241,7 +249,7 @@ class Keystore:
             try:
                 keys[cid] = recovery.unseal(private, entry["slots"]["recovery"],
                                             _aad(self.vault_id, cid, "recovery"))
-            except (InvalidTag, KeyError, TypeError, ValueError):
+            except (SlotAuthenticationError, KeyError, TypeError, ValueError):
                 raise KeystoreTamperedError(
                     "a council's recovery slot in the keystore was changed outside iro-desktop"
                 ) from None
@@ -312,7 +320,7 @@ class Keystore:
             raise WrongPassphraseError("the key remembered on this computer is damaged")
         try:
             kek = _unwrap(device_key, self.keyring_slot, _aad(self.vault_id, "-", "keyring"))
-        except InvalidTag:
+        except SlotAuthenticationError:
             raise WrongPassphraseError("the key remembered on this computer no longer fits") from None
         self.verify_kek(kek)
         return kek

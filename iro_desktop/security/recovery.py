@@ -13,11 +13,12 @@ import hashlib
 import os
 import re
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from typing import TYPE_CHECKING
+
+from iro_desktop.security.errors import SlotAuthenticationError
+
+if TYPE_CHECKING:  # cryptography is imported where it is used: it is slow to import
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
 SECRET_BYTES = 32
 CHECK_BYTES = 3
@@ -58,20 +59,33 @@ def parse_recovery_key(text: str) -> bytes:
 
 
 def _hkdf(material: bytes, salt: bytes, info: bytes) -> bytes:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=info).derive(material)
 
 
 def recovery_private_key(secret: bytes, vault_id: str) -> X25519PrivateKey:
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
     seed = _hkdf(secret, bytes.fromhex(vault_id), b"iro-desktop recovery x25519 v1")
     return X25519PrivateKey.from_private_bytes(seed)
 
 
 def public_bytes(key: X25519PublicKey) -> bytes:
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
     return key.public_bytes(Encoding.Raw, PublicFormat.Raw)
 
 
 def seal(public_key: bytes, plaintext: bytes, aad: bytes) -> dict[str, str]:
     """Encrypt ``plaintext`` so only the holder of the recovery key can open it."""
+    from cryptography.hazmat.primitives.asymmetric.x25519 import (
+        X25519PrivateKey,
+        X25519PublicKey,
+    )
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     ephemeral = X25519PrivateKey.generate()
     epk = public_bytes(ephemeral.public_key())
     shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(public_key))
@@ -82,9 +96,17 @@ def seal(public_key: bytes, plaintext: bytes, aad: bytes) -> dict[str, str]:
 
 
 def unseal(private_key: X25519PrivateKey, slot: dict[str, str], aad: bytes) -> bytes:
-    """Open a sealed slot; raises ``cryptography.exceptions.InvalidTag`` on a wrong key or tamper."""
+    """Open a sealed slot; raises SlotAuthenticationError on a wrong key or tamper."""
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     epk = bytes.fromhex(slot["epk"])
     own_public = public_bytes(private_key.public_key())
     shared = private_key.exchange(X25519PublicKey.from_public_bytes(epk))
     wrap_key = _hkdf(shared, epk + own_public, b"iro-desktop recovery wrap v1")
-    return AESGCM(wrap_key).decrypt(bytes.fromhex(slot["nonce"]), bytes.fromhex(slot["ct"]), aad)
+    try:
+        return AESGCM(wrap_key).decrypt(bytes.fromhex(slot["nonce"]), bytes.fromhex(slot["ct"]),
+                                        aad)
+    except InvalidTag:
+        raise SlotAuthenticationError from None

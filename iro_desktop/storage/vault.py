@@ -22,12 +22,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DatabaseError as SADatabaseError
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.exc import TimeoutError as SATimeoutError
-from sqlalchemy.orm import Session
 
 from iro_desktop.core.models import Council, Nation
 from iro_desktop.fsutil import atomic_write, ensure_private_dir
@@ -44,18 +40,22 @@ from iro_desktop.security.keystore import Keystore, new_data_key, new_id
 from iro_desktop.security.passphrase_policy import assess
 from iro_desktop.security.recovery import format_recovery_key
 from iro_desktop.security.secret_store import KeyringSecretStore, SecretStore
-from iro_desktop.storage import migrate
-from iro_desktop.storage.engine import (
-    integrity_problems,
-    is_damage,
-    open_engine,
-    raw_connect,
-    storage_error,
-)
 from iro_desktop.storage.instance_lock import InstanceLock
-from iro_desktop.storage.models import AuditEvent, CouncilRow, MetaRow
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.orm import Session
+
+    from iro_desktop.storage.models import CouncilRow
 
 log = logging.getLogger(__name__)
+
+
+def _db():  # type: ignore[no-untyped-def]
+    """The database layer, imported on first use (it is slow to import)."""
+    from iro_desktop.storage import _db as db
+
+    return db
 
 KEYSTORE_NAME = "keystore.json"
 COUNCILS_DIR = "councils"
@@ -239,6 +239,7 @@ class Vault:
             marker.unlink(missing_ok=True)
 
     def _open_council(self, council_id: str, dek: bytes) -> Council:
+        db = _db()
         path = self.database_path(council_id)
         if not path.is_file():
             raise DatabaseTamperedError(
@@ -249,21 +250,21 @@ class Vault:
             raise DatabaseTamperedError(
                 f"A council database ({path.name}) is empty or cut short. It has not been "
                 "changed; restore it from a backup.")
-        engine = open_engine(path, dek, council_code=code)
+        engine = db.open_engine(path, dek, council_code=code)
         try:
             with engine.connect() as conn:
-                if migrate.current_revision(conn) is None:
+                if db.migrate.current_revision(conn) is None:
                     raise DatabaseTamperedError(
                         f"A council database ({path.name}) is not an iro-desktop database. "
                         "It has not been changed; restore it from a backup.")
-            migrate.upgrade(engine)
-            with Session(engine) as session, session.begin():
-                row = session.get(CouncilRow, council_id)
+            db.migrate.upgrade(engine)
+            with db.Session(engine) as session, session.begin():
+                row = session.get(db.CouncilRow, council_id)
                 if row is None:
                     raise DatabaseTamperedError(
                         "A council database does not belong with this keystore.")
                 council = _council_from_row(row)
-                meta = session.get(MetaRow, "generation")
+                meta = session.get(db.MetaRow, "generation")
                 generation = int(meta.value) if meta is not None else 0
             expected = self._require_keystore().generation(council_id)
             if generation < expected:
@@ -282,9 +283,9 @@ class Vault:
                 log.info("vault.unclean_exit_checked council=%s", council_id)
             # Outside the database, so that opening it writes nothing into the file.
             atomic_write(marker, b"")
-        except (SADatabaseError, MemoryError) as exc:
+        except (db.SADatabaseError, MemoryError) as exc:
             engine.dispose()
-            if not is_damage(exc):
+            if not db.is_damage(exc):
                 raise
             raise DatabaseTamperedError(
                 f"The {code or 'council'} database ({path.name}) is damaged or was changed "
@@ -304,10 +305,11 @@ class Vault:
     def _advance_generation(engine: Engine) -> int:
         """Count one more clean close in the database; the keystore records the same number,
         so a database later swapped for an older copy of itself is noticed at unlock."""
-        with Session(engine) as session, session.begin():
-            meta = session.get(MetaRow, "generation")
+        db = _db()
+        with db.Session(engine) as session, session.begin():
+            meta = session.get(db.MetaRow, "generation")
             generation = (int(meta.value) if meta is not None else 0) + 1
-            session.merge(MetaRow(key="generation", value=str(generation)))
+            session.merge(db.MetaRow(key="generation", value=str(generation)))
         return generation
 
     def lock(self) -> None:
@@ -444,6 +446,7 @@ class Vault:
     def add_council(self, code: str, name: str, nation: Nation,
                     rules: dict[str, object] | None = None) -> Council:
         """Create the council's own database and data key, then record the key."""
+        db = _db()
         self._require_unlocked()
         if self.council_by_code(code) is not None:
             raise VaultError(f"council {code} is already in this vault")
@@ -460,15 +463,15 @@ class Vault:
         atomic_write(marker, b"")
         # Created owner-only before SQLCipher opens it; its -wal and -shm inherit the mode.
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        engine = open_engine(path, dek, council_code=code)
+        engine = db.open_engine(path, dek, council_code=code)
         try:
-            migrate.upgrade(engine)
-            with Session(engine) as session, session.begin():
-                session.add(CouncilRow(id=council_id, code=code.upper(), name=name,
+            db.migrate.upgrade(engine)
+            with db.Session(engine) as session, session.begin():
+                session.add(db.CouncilRow(id=council_id, code=code.upper(), name=name,
                                        nation=nation.value, rules_json=json.dumps(rules),
                                        colour=colour, created_at=datetime.now()))
-                session.add(MetaRow(key="generation", value="0"))
-                session.add(AuditEvent(at=datetime.now(), code="council.created", detail=""))
+                session.add(db.MetaRow(key="generation", value="0"))
+                session.add(db.AuditEvent(at=datetime.now(), code="council.created", detail=""))
             assert self._kek is not None
             store.add_council(council_id, dek, self._kek)
             store.save()
@@ -490,31 +493,33 @@ class Vault:
         return council
 
     def council_rules(self, council_id: str) -> dict[str, object]:
+        db = _db()
         with self.session(council_id) as session:
-            row = session.get(CouncilRow, council_id)
+            row = session.get(db.CouncilRow, council_id)
             assert row is not None
             return dict(json.loads(row.rules_json))
 
     @contextmanager
     def session(self, council_id: str) -> Iterator[Session]:
         """A session in one transaction on one council's database: commit on success."""
+        db = _db()
         self._require_unlocked()
         if council_id in self.damaged:
             raise self.damaged[council_id]
         engine = self._engines[council_id]
         try:
-            with Session(engine, expire_on_commit=False) as session:
+            with db.Session(engine, expire_on_commit=False) as session:
                 with session.begin():
                     yield session
-        except SATimeoutError:
+        except db.SATimeoutError:
             raise VaultError("The council database is busy with another task. Try again in a "
                              "moment; nothing was lost.") from None
-        except (SADatabaseError, MemoryError) as exc:
-            if isinstance(exc, IntegrityError):
+        except (db.SADatabaseError, MemoryError) as exc:
+            if isinstance(exc, db.IntegrityError):
                 raise
-            if is_damage(exc):
+            if db.is_damage(exc):
                 raise self.database_error(council_id) from None
-            problem = storage_error(exc, self._councils[council_id].code)
+            problem = db.storage_error(exc, self._councils[council_id].code)
             if problem is not None:
                 raise problem from None
             raise
@@ -549,14 +554,15 @@ class Vault:
 
     @staticmethod
     def _integrity(path: Path, dek: bytes) -> list[str]:
+        db = _db()
         if not path.is_file():  # connecting would create an empty database in its place
             return ["the database file is missing"]
         try:
-            conn = raw_connect(path, dek)
+            conn = db.raw_connect(path, dek)
         except DatabaseTamperedError:
             return ["page 1 failed its authentication check (tampered or corrupt)"]
         try:
-            return integrity_problems(conn)
+            return db.integrity_problems(conn)
         except Exception as exc:  # noqa: BLE001 - a corrupt file may fail the check itself
             return [f"integrity check could not finish ({type(exc).__name__})"]
         finally:

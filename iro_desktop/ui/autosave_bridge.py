@@ -18,6 +18,8 @@ class AutosaveBridge(QObject):
         super().__init__(parent)
         self.reviews = reviews
         # Signals emitted from the writer thread are queued to this object's (GUI) thread.
+        self._dirty = False
+        self.saved.connect(self._on_saved)
         self.saver = AutoSaver(self._write, on_saved=self.saved.emit,
                                on_error=lambda exc: self.failed.emit(user_message(exc)))
 
@@ -34,7 +36,12 @@ class AutosaveBridge(QObject):
 
     def put(self, target: Target, value: str) -> None:
         self.saver.put(target, value)
-        self.edited.emit()
+        if not self._dirty:  # one signal per unsaved stretch, not one per keystroke
+            self._dirty = True
+            self.edited.emit()
+
+    def _on_saved(self, _batch: SavedBatch) -> None:
+        self._dirty = False
 
     def flush(self) -> bool:
         return self.saver.flush()

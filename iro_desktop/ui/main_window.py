@@ -42,7 +42,7 @@ SHORTCUTS_HELP = """
 <tr><td><b>Enter</b></td><td>Open the selected child; in the child view, its review</td></tr>
 <tr><td><b>Ctrl+N</b></td><td>Plan the child's next review</td></tr>
 <tr><td colspan='2'><b>In a review</b></td></tr>
-<tr><td><b>Ctrl+PgDown / Ctrl+PgUp</b></td><td>Next / previous section (also Alt+Down / Alt+Up)</td></tr>
+<tr><td><b>Ctrl+PgDown / Ctrl+PgUp</b></td><td>Next / previous section or agenda item</td></tr>
 <tr><td><b>Ctrl+D</b></td><td>Mark the agenda item done and go to the next</td></tr>
 <tr><td><b>F6</b></td><td>Switch between the navigator and the page</td></tr>
 <tr><td><b>Ctrl+Shift+N</b></td><td>Add an ad hoc agenda item</td></tr>

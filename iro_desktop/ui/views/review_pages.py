@@ -197,9 +197,27 @@ class AttendancePage(Page):
         layout.addLayout(row)
         self._add_notes(layout)
         self.first_field = self.table
+        self._people: list[int] = []
+        self._review_id = 0
 
     def load(self, record: ReviewRecord) -> None:
         status_of = {a.person.id: a for a in record.attendance}
+        people = [p.id for p in self.c.network]
+        if people == self._people and record.id == self._review_id:
+            # Same rows: update values in place so the widget with the focus survives.
+            for row, person in enumerate(self.c.network):
+                combo = self.table.cellWidget(row, 3)
+                reason = self.table.cellWidget(row, 4)
+                current = status_of.get(person.id)
+                combo.blockSignals(True)
+                combo.setCurrentIndex(combo.findData(current.status) if current else 0)
+                combo.blockSignals(False)
+                if not reason.hasFocus():
+                    reason.setText(current.reason if current else "")
+                combo.setEnabled(not record.finalised)
+                reason.setEnabled(not record.finalised)
+            return
+        self._people, self._review_id = people, record.id
         self.table.setRowCount(len(self.c.network))
         for row, person in enumerate(self.c.network):
             for col, text in enumerate((person.name, person.role, person.organisation)):
@@ -226,9 +244,10 @@ class AttendancePage(Page):
             widget.setEnabled(not record.finalised)
 
     def _on_status_chosen(self, person_id: int, combo: QComboBox, reason: QLineEdit) -> None:
-        status = combo.currentData()
-        if status is None:
+        data = combo.currentData()
+        if data is None:
             return
+        status = AttendanceStatus(data)  # Qt hands a StrEnum back as plain str
         if status is AttendanceStatus.EXCLUDED and not reason.text().strip():
             reason.setFocus()
             return
@@ -359,7 +378,7 @@ class AgendaItemPage(Page):
         self.load(record)
 
     def _on_state_chosen(self) -> None:
-        self.c.set_item_state(self.key, self.state.currentData())
+        self.c.set_item_state(self.key, ItemState(self.state.currentData()))
 
 
 class EarlierDecisionsPage(Page):
@@ -378,10 +397,25 @@ class EarlierDecisionsPage(Page):
         layout.addWidget(self.table, 1)
         self._add_notes(layout)
         self.first_field = self.table
+        self._ids: list[tuple[int, bool]] = []
+        self._review_id = 0
 
     def load(self, record: ReviewRecord) -> None:
         decisions = record.earlier_decisions
         self.empty.setVisible(not decisions)
+        ids = [(d.id, d.drifting) for d in decisions]
+        if ids == self._ids and record.id == self._review_id:
+            # Same rows: keep the widgets (and the focus); only the values move.
+            for row, d in enumerate(decisions):
+                combo = self.table.cellWidget(row, 4)
+                combo.blockSignals(True)
+                combo.setCurrentIndex(max(0, combo.findData(d.update_status))
+                                      if d.update_status else 0)
+                combo.blockSignals(False)
+                combo.setEnabled(not record.finalised)
+                self.table.cellWidget(row, 5).setEnabled(not record.finalised)
+            return
+        self._ids, self._review_id = ids, record.id
         self.table.setRowCount(len(decisions))
         for row, d in enumerate(decisions):
             text = d.text + ("  \u26a0 DRIFT: not done at two reviews in a row" if d.drifting
@@ -412,9 +446,9 @@ class EarlierDecisionsPage(Page):
             self.table.setCellWidget(row, 5, comment)
 
     def _save(self, decision_id: int, combo: QComboBox, comment: QLineEdit) -> None:
-        status: DecisionStatus | None = combo.currentData()
-        if status is not None:
-            self.c.update_decision(decision_id, status, comment.text())
+        data = combo.currentData()
+        if data is not None:  # Qt hands a StrEnum back as plain str
+            self.c.update_decision(decision_id, DecisionStatus(data), comment.text())
 
 
 class DecisionsPage(Page):

@@ -1,6 +1,7 @@
 """The review workspace: a navigator of sections and agenda items beside the page for each.
 
-Keyboard: Ctrl+PgDown / Ctrl+PgUp (or Alt+Down / Alt+Up) next / previous section,
+Keyboard: Ctrl+PgDown / Ctrl+PgUp next / previous section (Alt+Down is left to combo boxes
+and date fields, where it opens the list or calendar),
 Ctrl+D mark the agenda item done and go on, F6 switch between navigator and page,
 Ctrl+Shift+N add an ad hoc agenda item, Ctrl+Shift+H mark the review held,
 Ctrl+Shift+F finalise, Escape back to the child.
@@ -147,8 +148,6 @@ class ReviewView(QWidget):
 
         self._shortcut("Ctrl+PgDown", lambda: self.step(1))
         self._shortcut("Ctrl+PgUp", lambda: self.step(-1))
-        self._shortcut("Alt+Down", lambda: self.step(1))
-        self._shortcut("Alt+Up", lambda: self.step(-1))
         self._shortcut("Ctrl+D", self.mark_item_done_and_next)
         self._shortcut("F6", self._toggle_focus)
         self._shortcut("Ctrl+Shift+N", self.add_item)
