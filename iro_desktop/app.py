@@ -72,7 +72,7 @@ def open_vault_window(root: Path, settings: Settings):  # type: ignore[no-untype
         return None
     window = MainWindow(vault, settings)
     window.show()
-    window.auto_lock.connect_os_signals(int(window.winId()))
+    QTimer.singleShot(300, window.warm_up)
     if vault.remembered:
         QTimer.singleShot(0, lambda: _try_keyring_unlock(window, vault))
     return window, vault
@@ -121,7 +121,6 @@ def create_vault_flow(root: Path, settings: Settings):  # type: ignore[no-untype
     window = MainWindow(vault, settings)
     window.show()
     window.show_unlocked()
-    window.auto_lock.connect_os_signals(int(window.winId()))
     return window, vault
 
 

@@ -8,7 +8,6 @@ process list and shell history.
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import os
 import sys
@@ -72,6 +71,8 @@ def _prompt(label: str) -> str:
     if not sys.stdin.isatty():
         raise CliError(f"no terminal to ask for the {label}: set {ENV_PASSPHRASE} for scripts",
                        EXIT_USAGE)
+    import getpass
+
     return getpass.getpass(f"{label}: ")
 
 

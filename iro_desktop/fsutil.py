@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import os
-import secrets
 from pathlib import Path
 
 from iro_desktop.security.errors import StorageFullError, VaultError
@@ -41,7 +40,7 @@ def atomic_write(path: Path, data: bytes) -> None:
     The temporary file sits in the same folder (never the OS temp folder), is
     created owner-only, fsynced, then renamed over the target.
     """
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.urandom(4).hex()}.tmp")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
                      PRIVATE_FILE)

@@ -37,9 +37,15 @@ from iro_desktop.security.errors import (
 )
 from iro_desktop.security.kdf import KdfParams, calibrate
 from iro_desktop.security.keystore import Keystore, new_data_key, new_id
-from iro_desktop.security.passphrase_policy import assess
 from iro_desktop.security.recovery import format_recovery_key
 from iro_desktop.security.secret_store import KeyringSecretStore, SecretStore
+
+
+def assess(passphrase: str):  # type: ignore[no-untyped-def]
+    """The passphrase policy (imported on use: its word lists are large)."""
+    from iro_desktop.security.passphrase_policy import assess as policy
+
+    return policy(passphrase)
 from iro_desktop.storage.instance_lock import InstanceLock
 
 if TYPE_CHECKING:

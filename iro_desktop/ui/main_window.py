@@ -109,28 +109,11 @@ class MainWindow(QMainWindow):
         self.unlock_view = UnlockView(f"Vault: {vault.root}")
         self.unlock_view.unlock_requested.connect(self._on_unlock_requested)
         self.unlock_view.recovery_requested.connect(self._on_recovery_requested)
-        from iro_desktop.ui.views.caseload_view import CaseloadView
-
-        self.caseload_view = CaseloadView()
-        self.caseload_view.table.activated.connect(self._on_caseload_activated)
-        from iro_desktop.services.reviews import ReviewService
-        from iro_desktop.ui.autosave_bridge import AutosaveBridge
-        from iro_desktop.ui.views.child_view import ChildView
-        from iro_desktop.ui.views.review_controller import ReviewController
-        from iro_desktop.ui.views.review_view import ReviewView
-
-        self.review_service = ReviewService(vault)
-        self.autosave = AutosaveBridge(self.review_service, self)
-        self.review_controller = ReviewController(self.review_service, self.autosave, self)
-        self.child_view = ChildView()
-        self.child_view.back_requested.connect(self.show_caseload)
-        self.child_view.plan_requested.connect(self._on_plan_requested)
-        self.child_view.review_requested.connect(self.open_review)
-        self.review_view = ReviewView(self.review_controller)
-        self.review_view.back_requested.connect(self._on_review_back)
+        # The caseload and review pages (and the database layer under them) are built at
+        # the first unlock: the locked window needs none of it (docs/performance.md).
+        self._workspace: dict[str, object] = {}
         self.stack = QStackedWidget()
-        for page in (self.unlock_view, self.caseload_view, self.child_view, self.review_view):
-            self.stack.addWidget(page)
+        self.stack.addWidget(self.unlock_view)
 
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -150,11 +133,87 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self.auto_lock = auto_lock or AutoLock(settings.get("idle_lock_minutes"), self)
         self.auto_lock.lock_requested.connect(self._on_auto_lock)
-        QApplication.instance().installEventFilter(self.auto_lock)
+        self._os_signals_connected = False
         vault.locked_listeners.append(self._on_vault_locked)
         self._set_locked_ui()
         fm = self.fontMetrics()
         self.resize(fm.averageCharWidth() * 170, fm.height() * 40)
+
+    # ---- the workspace, built at first unlock --------------------------------------------
+
+    def _ensure_workspace(self) -> dict[str, object]:
+        if self._workspace:
+            return self._workspace
+        from iro_desktop.services.reviews import ReviewService
+        from iro_desktop.ui.autosave_bridge import AutosaveBridge
+        from iro_desktop.ui.views.caseload_view import CaseloadView
+        from iro_desktop.ui.views.child_view import ChildView
+        from iro_desktop.ui.views.review_controller import ReviewController
+        from iro_desktop.ui.views.review_view import ReviewView
+
+        caseload_view = CaseloadView()
+        caseload_view.table.activated.connect(self._on_caseload_activated)
+        review_service = ReviewService(self.vault)
+        autosave = AutosaveBridge(review_service, self)
+        controller = ReviewController(review_service, autosave, self)
+        child_view = ChildView()
+        child_view.back_requested.connect(self.show_caseload)
+        child_view.plan_requested.connect(self._on_plan_requested)
+        child_view.review_requested.connect(self.open_review)
+        review_view = ReviewView(controller)
+        review_view.back_requested.connect(self._on_review_back)
+        for page in (caseload_view, child_view, review_view):
+            self.stack.addWidget(page)
+        self._workspace.update(caseload_view=caseload_view, review_service=review_service,
+                               autosave=autosave, review_controller=controller,
+                               child_view=child_view, review_view=review_view)
+        return self._workspace
+
+    @property
+    def caseload_view(self):  # type: ignore[no-untyped-def]
+        return self._ensure_workspace()["caseload_view"]
+
+    @property
+    def child_view(self):  # type: ignore[no-untyped-def]
+        return self._ensure_workspace()["child_view"]
+
+    @property
+    def review_view(self):  # type: ignore[no-untyped-def]
+        return self._ensure_workspace()["review_view"]
+
+    @property
+    def review_service(self):  # type: ignore[no-untyped-def]
+        return self._ensure_workspace()["review_service"]
+
+    @property
+    def review_controller(self):  # type: ignore[no-untyped-def]
+        return self._ensure_workspace()["review_controller"]
+
+    @property
+    def autosave(self):  # type: ignore[no-untyped-def]
+        return self._ensure_workspace()["autosave"]
+
+    def warm_up(self) -> None:
+        """Import, on a background thread, what unlocking and the caseload will need, while
+        the IRO types the passphrase (keeps both start-up and unlock quick)."""
+        import threading
+
+        def work() -> None:
+            try:
+                import iro_desktop.services.caseload  # noqa: F401 - SQLAlchemy, SQLCipher
+                import iro_desktop.services.reviews  # noqa: F401
+                import iro_desktop.storage._db  # noqa: F401
+                from iro_desktop.core.review_clock import bank_holidays
+                from iro_desktop.security.kdf import KdfParams  # noqa: F401
+
+                import cryptography.hazmat.primitives.kdf.argon2  # noqa: F401
+                year = date.today().year
+                for y in range(year - 1, year + 3):
+                    bank_holidays(y)
+            except Exception as exc:  # noqa: BLE001 - only a head start; unlock imports anyway
+                log.info("warmup.failed kind=%s", type(exc).__name__)
+
+        threading.Thread(target=work, name="iro-warmup", daemon=True).start()
 
     # ---- actions and menus -----------------------------------------------------------
 
@@ -217,10 +276,12 @@ class MainWindow(QMainWindow):
     # ---- lock state ----------------------------------------------------------------
 
     def _set_locked_ui(self) -> None:
-        self.caseload_view.clear()
-        self.child_view.clear()
-        self.review_view.clear()
-        self.review_controller.record = None
+        if self._workspace:
+            self.caseload_view.clear()
+            self.child_view.clear()
+            self.review_view.clear()
+            self.review_controller.record = None
+        QApplication.instance().removeEventFilter(self.auto_lock)
         self.stack.setCurrentWidget(self.unlock_view)
         for action in self._unlocked_only:
             action.setEnabled(False)
@@ -235,7 +296,11 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.caseload_view)
         self.refresh_caseload()
         self.caseload_view.focus_table()
+        QApplication.instance().installEventFilter(self.auto_lock)
         self.auto_lock.start()
+        if not self._os_signals_connected:
+            self._os_signals_connected = True
+            self.auto_lock.connect_os_signals(int(self.winId()))
         self.vault_unlocked.emit()
         self.warn_damaged()
 
@@ -253,9 +318,10 @@ class MainWindow(QMainWindow):
 
     def lock(self) -> None:
         if self.vault.is_unlocked:
-            if not self.autosave.flush():  # save what was typed before the keys go
-                log.warning("lock.unsaved_text_discarded")
-            self.autosave.saver.discard()
+            if self._workspace:
+                if not self.autosave.flush():  # save what was typed before the keys go
+                    log.warning("lock.unsaved_text_discarded")
+                self.autosave.saver.discard()
             self.vault.lock()  # listeners clear the window
         else:
             self._on_vault_locked()
@@ -558,7 +624,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.auto_lock.stop()
         self.lock()
-        self.autosave.close()
+        if self._workspace:
+            self.autosave.close()
         QApplication.instance().removeEventFilter(self.auto_lock)
         if self._on_vault_locked in self.vault.locked_listeners:
             self.vault.locked_listeners.remove(self._on_vault_locked)

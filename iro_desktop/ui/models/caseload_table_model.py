@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import enum
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QBrush, QColor
 
 from iro_desktop.core import codes
 from iro_desktop.core.review_clock import DueStatus
-from iro_desktop.services.caseload import CaseloadEntry
+
+if TYPE_CHECKING:  # the service module pulls in the database layer: not needed to draw
+    from iro_desktop.services.caseload import CaseloadEntry
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -78,6 +81,8 @@ class CaseloadTableModel(QAbstractTableModel):
     def __init__(self, parent: object | None = None) -> None:
         super().__init__(parent)  # type: ignore[arg-type]
         self._entries: list[CaseloadEntry] = []
+        self._text: list[list[str]] = []
+        self._keys: list[list[object]] = []
         self._today = date.today()
 
     # ---- data in and out -------------------------------------------------------------
@@ -86,7 +91,14 @@ class CaseloadTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._entries = list(entries)
         self._today = today
+        # Display text is worked out once per load; data() is then a lookup (Qt asks for it
+        # many thousands of times while sorting, sizing and painting).
+        self._text = [[self._display(e, column) for column in Column] for e in self._entries]
+        self._keys = [[self._sort_key(e, column) for column in Column] for e in self._entries]
         self.endResetModel()
+
+    def column_texts(self, column: Column) -> list[str]:
+        return [row[column] for row in self._text]
 
     def clear(self) -> None:
         """Forget every child (used when the vault locks)."""
@@ -115,9 +127,9 @@ class CaseloadTableModel(QAbstractTableModel):
         entry = self._entries[index.row()]
         column = Column(index.column())
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return self._display(entry, column)
+            return self._text[index.row()][column]
         if role == SORT_ROLE:
-            return self._sort_key(entry, column)
+            return self._keys[index.row()][column]
         if role == ENTRY_ROLE:
             return entry
         if role == Qt.ItemDataRole.ToolTipRole:

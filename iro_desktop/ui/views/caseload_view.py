@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -20,8 +21,11 @@ from PySide6.QtWidgets import (
 
 from iro_desktop.core.models import Council
 from iro_desktop.core.review_clock import DueStatus
-from iro_desktop.services.caseload import CaseloadEntry
+
+if TYPE_CHECKING:  # the service module pulls in the database layer: not needed to draw
+    from iro_desktop.services.caseload import CaseloadEntry
 from iro_desktop.ui.models.caseload_table_model import (
+    HEADERS,
     CaseloadFilterProxy,
     CaseloadTableModel,
     Column,
@@ -92,9 +96,9 @@ class CaseloadView(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.setTabKeyNavigation(False)
         header = self.table.horizontalHeader()
-        # Every column fits its contents (names are never cut); the table scrolls sideways
-        # on a narrow screen rather than eliding a child's name.
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Columns are sized to their contents once per load (see _fit_columns): names are
+        # never cut, and the table scrolls sideways on a narrow screen. The IRO can resize.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         header.setSortIndicatorShown(True)
         self.table.sortByColumn(Column.NEXT_DUE, Qt.SortOrder.AscendingOrder)
@@ -128,12 +132,28 @@ class CaseloadView(QWidget):
         self.council_combo.blockSignals(False)
         self.proxy.set_council(self.council_combo.currentData())
         self.model.set_entries(entries, today)
+        self._fit_columns()
         self.table.sortByColumn(self.table.horizontalHeader().sortIndicatorSection(),
                                 self.table.horizontalHeader().sortIndicatorOrder())
         self._update_summary()
         has_children = bool(entries)
         self.table.setVisible(has_children)
         self.empty_hint.setVisible(not has_children)
+
+    def _fit_columns(self) -> None:
+        """Width of the widest text in each column, measured with the table's font: far
+        cheaper than Qt's ResizeToContents, which asks the model for every cell's size."""
+        fm = self.table.fontMetrics()
+        bold = QFont(self.table.font())
+        bold.setBold(True)
+        header_fm = QFontMetrics(bold)
+        header = self.table.horizontalHeader()
+        padding = fm.averageCharWidth() * 3
+        for column in Column:
+            widest = max((fm.horizontalAdvance(t) for t in self.model.column_texts(column)),
+                         default=0)
+            title = header_fm.horizontalAdvance(HEADERS[column]) + padding  # sort arrow room
+            header.resizeSection(column, max(widest + padding, title))
 
     def clear(self) -> None:
         """Drop every child from the widgets (vault locked)."""
