@@ -30,7 +30,7 @@ class SavedBatch:
 
 class AutoSaver:
     def __init__(self, write: Callable[[dict[Target, str]], None], *, delay: float = 0.3,
-                 max_delay: float = 0.8, retry_after: float = 2.0,
+                 max_delay: float = 0.5, retry_after: float = 2.0,
                  on_saved: Callable[[SavedBatch], None] | None = None,
                  on_error: Callable[[BaseException], None] | None = None) -> None:
         self._write = write

@@ -11,7 +11,7 @@ import logging
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -142,32 +142,43 @@ class MainWindow(QMainWindow):
     # ---- the workspace, built at first unlock --------------------------------------------
 
     def _ensure_workspace(self) -> dict[str, object]:
+        """The caseload page and the services; built while the passphrase is typed (see
+        warm_up) or at the latest at the first unlock."""
         if self._workspace:
             return self._workspace
         from iro_desktop.services.reviews import ReviewService
         from iro_desktop.ui.autosave_bridge import AutosaveBridge
         from iro_desktop.ui.views.caseload_view import CaseloadView
-        from iro_desktop.ui.views.child_view import ChildView
         from iro_desktop.ui.views.review_controller import ReviewController
-        from iro_desktop.ui.views.review_view import ReviewView
 
         caseload_view = CaseloadView()
         caseload_view.table.activated.connect(self._on_caseload_activated)
         review_service = ReviewService(self.vault)
         autosave = AutosaveBridge(review_service, self)
         controller = ReviewController(review_service, autosave, self)
+        self.stack.addWidget(caseload_view)
+        self._workspace.update(caseload_view=caseload_view, review_service=review_service,
+                               autosave=autosave, review_controller=controller)
+        return self._workspace
+
+    def _ensure_review_pages(self) -> dict[str, object]:
+        """The child and review pages, built when first needed."""
+        workspace = self._ensure_workspace()
+        if "review_view" in workspace:
+            return workspace
+        from iro_desktop.ui.views.child_view import ChildView
+        from iro_desktop.ui.views.review_view import ReviewView
+
         child_view = ChildView()
         child_view.back_requested.connect(self.show_caseload)
         child_view.plan_requested.connect(self._on_plan_requested)
         child_view.review_requested.connect(self.open_review)
-        review_view = ReviewView(controller)
+        review_view = ReviewView(self.review_controller)
         review_view.back_requested.connect(self._on_review_back)
-        for page in (caseload_view, child_view, review_view):
-            self.stack.addWidget(page)
-        self._workspace.update(caseload_view=caseload_view, review_service=review_service,
-                               autosave=autosave, review_controller=controller,
-                               child_view=child_view, review_view=review_view)
-        return self._workspace
+        self.stack.addWidget(child_view)
+        self.stack.addWidget(review_view)
+        workspace.update(child_view=child_view, review_view=review_view)
+        return workspace
 
     @property
     def caseload_view(self):  # type: ignore[no-untyped-def]
@@ -175,11 +186,11 @@ class MainWindow(QMainWindow):
 
     @property
     def child_view(self):  # type: ignore[no-untyped-def]
-        return self._ensure_workspace()["child_view"]
+        return self._ensure_review_pages()["child_view"]
 
     @property
     def review_view(self):  # type: ignore[no-untyped-def]
-        return self._ensure_workspace()["review_view"]
+        return self._ensure_review_pages()["review_view"]
 
     @property
     def review_service(self):  # type: ignore[no-untyped-def]
@@ -213,7 +224,18 @@ class MainWindow(QMainWindow):
             except Exception as exc:  # noqa: BLE001 - only a head start; unlock imports anyway
                 log.info("warmup.failed kind=%s", type(exc).__name__)
 
-        threading.Thread(target=work, name="iro-warmup", daemon=True).start()
+        thread = threading.Thread(target=work, name="iro-warmup", daemon=True)
+        thread.start()
+
+        def build_pages() -> None:  # widgets belong to the GUI thread: built here, hidden
+            if thread.is_alive():
+                QTimer.singleShot(100, build_pages)
+                return
+            if not self.vault.is_unlocked or not self._workspace:
+                self._ensure_workspace()
+                self.caseload_view.ensurePolished()
+
+        QTimer.singleShot(100, build_pages)
 
     # ---- actions and menus -----------------------------------------------------------
 
@@ -278,9 +300,10 @@ class MainWindow(QMainWindow):
     def _set_locked_ui(self) -> None:
         if self._workspace:
             self.caseload_view.clear()
+            self.review_controller.record = None
+        if "review_view" in self._workspace:
             self.child_view.clear()
             self.review_view.clear()
-            self.review_controller.record = None
         QApplication.instance().removeEventFilter(self.auto_lock)
         self.stack.setCurrentWidget(self.unlock_view)
         for action in self._unlocked_only:

@@ -31,7 +31,7 @@ def _demo_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]
         vault, recovery = Vault.create(root, PASSPHRASE, kdf=fast_test_params(),
                                        secret_store=MemorySecretStore())
         try:
-            seed_demo(vault)
+            seed_demo(vault, with_reviews=False)
         finally:
             vault.close()
     return root, recovery

@@ -397,16 +397,20 @@ class EarlierDecisionsPage(Page):
         layout.addWidget(self.table, 1)
         self._add_notes(layout)
         self.first_field = self.table
-        self._ids: list[tuple[int, bool]] = []
+        self._ids: list[int] = []
         self._review_id = 0
 
     def load(self, record: ReviewRecord) -> None:
         decisions = record.earlier_decisions
         self.empty.setVisible(not decisions)
-        ids = [(d.id, d.drifting) for d in decisions]
+        ids = [d.id for d in decisions]
         if ids == self._ids and record.id == self._review_id:
             # Same rows: keep the widgets (and the focus); only the values move.
             for row, d in enumerate(decisions):
+                item = self.table.item(row, 0)
+                item.setText(self._decision_text(d))
+                item.setForeground(Qt.GlobalColor.darkRed if d.drifting
+                                   else self.table.palette().text().color())
                 combo = self.table.cellWidget(row, 4)
                 combo.blockSignals(True)
                 combo.setCurrentIndex(max(0, combo.findData(d.update_status))
@@ -418,9 +422,7 @@ class EarlierDecisionsPage(Page):
         self._ids, self._review_id = ids, record.id
         self.table.setRowCount(len(decisions))
         for row, d in enumerate(decisions):
-            text = d.text + ("  \u26a0 DRIFT: not done at two reviews in a row" if d.drifting
-                             else "")
-            item = QTableWidgetItem(text)
+            item = QTableWidgetItem(self._decision_text(d))
             if d.drifting:
                 item.setForeground(Qt.GlobalColor.darkRed)
             self.table.setItem(row, 0, item)
@@ -444,6 +446,11 @@ class EarlierDecisionsPage(Page):
             comment.editingFinished.connect(lambda i=d.id, c=combo, t=comment: self._save(i, c, t))
             self.table.setCellWidget(row, 4, combo)
             self.table.setCellWidget(row, 5, comment)
+
+    @staticmethod
+    def _decision_text(d) -> str:  # type: ignore[no-untyped-def]
+        return d.text + ("  \u26a0 DRIFT: not done at two reviews in a row" if d.drifting
+                         else "")
 
     def _save(self, decision_id: int, combo: QComboBox, comment: QLineEdit) -> None:
         data = combo.currentData()
