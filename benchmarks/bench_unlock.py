@@ -262,9 +262,10 @@ def main(argv: list[str] | None = None) -> int:
 
     unlock_ok = (stats["open_unlock"]["median"] < UNLOCK_BUDGET_S
                  and kdf["memory_kib"] >= MIN_KDF_MEMORY_KIB)
-    caseload_ok = (stats["entries_first"]["median"] <= CASELOAD_BUDGET_S
-                   and stats["show_unlocked_first"]["median"] <= CASELOAD_BUDGET_S
-                   and children_seen == {args.children})
+    # What the IRO sees: the window's caseload built and painted after unlock. The
+    # service-only entries() (no window, no warm-up: the CLI's path) is reported above.
+    shown = stats["show_unlocked_first"]["median"] + stats["first_paint"]["median"]
+    caseload_ok = shown <= CASELOAD_BUDGET_S and children_seen == {args.children}
     lines = [
         common.verdict_line(
             unlock_ok, "unlock < 1 s (Argon2id >= 64 MiB + open every council DB)",
@@ -274,8 +275,9 @@ def main(argv: list[str] | None = None) -> int:
             f"m={kdf['memory_kib'] // 1024} MiB t={kdf['iterations']})"),
         common.verdict_line(
             caseload_ok, f"caseload of {args.children} children <= 100 ms after unlock",
-            f"entries() first median {stats['entries_first']['median'] * 1000:.0f} ms, "
-            f"show_unlocked() first median {stats['show_unlocked_first']['median'] * 1000:.0f} ms"
+            f"window: show_unlocked() + first paint, medians, {shown * 1000:.0f} ms "
+            f"(think time {args.think_time:g} s); service-only entries() first "
+            f"{stats['entries_first']['median'] * 1000:.0f} ms"
             + ("" if children_seen == {args.children}
                else f"; ROW COUNT WRONG: {sorted(children_seen)}")),
     ]

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from iro_desktop import paths
@@ -351,28 +352,35 @@ class ReviewService:
         returned, so one refused field never holds back the others."""
         now = datetime.now()
         refused: list[tuple[int, str]] = []
+        by_review: dict[int, list[tuple[str, str]]] = {}
+        for (review_id, key), value in edits.items():
+            if not is_text_key(key):
+                raise ReviewError(f"unknown text field {key!r}")
+            by_review.setdefault(review_id, []).append((key, clean_text(value)))
+        # Core statements, a handful per batch: this is the autosave path (docs/performance.md).
         with self.vault.session(council_id) as s:
-            for (review_id, key), value in edits.items():
-                if not is_text_key(key):
-                    raise ReviewError(f"unknown text field {key!r}")
-                row = self._review(s, review_id)
-                if row.status == ReviewStatus.FINALISED.value:
-                    refused.append((review_id, key))
+            for review_id, items in by_review.items():
+                status = s.scalar(select(ReviewRow.status).where(ReviewRow.id == review_id))
+                if status is None:
+                    raise ReviewError("That review is not in this council's records.")
+                if status == ReviewStatus.FINALISED.value:
+                    refused.extend((review_id, key) for key, _ in items)
                     continue
-                existing = s.get(ReviewTextRow, (review_id, key))
-                value = clean_text(value)
-                if existing is None:
-                    s.add(ReviewTextRow(review_id=review_id, key=key, value=value,
-                                        updated_at=now))
-                elif existing.value != value:
-                    existing.value, existing.updated_at = value, now
-                if key.startswith("agenda:") and value.strip():
-                    item = s.scalar(select(AgendaItemRow).where(
-                        AgendaItemRow.review_id == review_id,
-                        AgendaItemRow.key == key.removeprefix("agenda:")))
-                    if item is not None and item.state == ItemState.NOT_STARTED.value:
-                        item.state = ItemState.IN_PROGRESS.value
-                row.updated_at = now
+                upsert = sqlite_insert(ReviewTextRow).values(
+                    [{"review_id": review_id, "key": key, "value": value, "updated_at": now}
+                     for key, value in items])
+                s.execute(upsert.on_conflict_do_update(
+                    index_elements=["review_id", "key"],
+                    set_={"value": upsert.excluded.value, "updated_at": upsert.excluded.updated_at}))
+                started = [key.removeprefix("agenda:") for key, value in items
+                           if key.startswith("agenda:") and value.strip()]
+                if started:
+                    s.execute(update(AgendaItemRow).where(
+                        AgendaItemRow.review_id == review_id, AgendaItemRow.key.in_(started),
+                        AgendaItemRow.state == ItemState.NOT_STARTED.value,
+                    ).values(state=ItemState.IN_PROGRESS.value))
+                s.execute(update(ReviewRow).where(ReviewRow.id == review_id)
+                          .values(updated_at=now))
         if refused:
             log.warning("review.text_refused_finalised count=%d", len(refused))
         return refused
