@@ -19,18 +19,21 @@ _Index = QModelIndex | QPersistentModelIndex
 
 
 class Column(enum.IntEnum):
+    """In the order shown: what the IRO acts on (when the review is due, its status,
+    decisions slipping) comes straight after who the child is."""
+
     COUNCIL = 0
     REFERENCE = 1
     NAME = 2
-    AGE = 3
-    LEGAL_STATUS = 4
-    PLACEMENT = 5
-    LOOKED_AFTER = 6
-    REVIEWS = 7
-    LAST_REVIEW = 8
-    NEXT_DUE = 9
-    STATUS = 10
-    DECISIONS = 11
+    NEXT_DUE = 3
+    STATUS = 4
+    DECISIONS = 5
+    AGE = 6
+    LEGAL_STATUS = 7
+    PLACEMENT = 8
+    LOOKED_AFTER = 9
+    REVIEWS = 10
+    LAST_REVIEW = 11
 
 
 HEADERS = {
