@@ -379,8 +379,8 @@ class ReviewService:
                         AgendaItemRow.review_id == review_id, AgendaItemRow.key.in_(started),
                         AgendaItemRow.state == ItemState.NOT_STARTED.value,
                     ).values(state=ItemState.IN_PROGRESS.value))
-                s.execute(update(ReviewRow).where(ReviewRow.id == review_id)
-                          .values(updated_at=now))
+                # review.updated_at is left alone here: each text row has its own time, and
+                # one write fewer per keystroke batch keeps autosave commits short.
         if refused:
             log.warning("review.text_refused_finalised count=%d", len(refused))
         return refused
