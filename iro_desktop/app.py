@@ -36,6 +36,18 @@ def _application() -> QApplication:
     return app  # type: ignore[return-value]
 
 
+def _quit_on_signals(app: QApplication) -> None:
+    """SIGTERM / Ctrl+C close the window the normal way (locking the vault, removing a demo
+    vault). Qt's loop runs in C++, so a timer gives Python a moment to see the signal."""
+    import signal
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: app.closeAllWindows() or app.quit())
+    ticker = QTimer(app)
+    ticker.timeout.connect(lambda: None)
+    ticker.start(500)
+
+
 def main(vault_dir: Path | None = None, demo: bool = False) -> int:
     app = _application()
     settings = Settings()
@@ -49,6 +61,7 @@ def main(vault_dir: Path | None = None, demo: bool = False) -> int:
         window, vault = opened
     if os.environ.get(ENV_BENCH_EXIT):
         QTimer.singleShot(0, app.quit)
+    _quit_on_signals(app)
     try:
         return app.exec()
     finally:
