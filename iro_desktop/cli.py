@@ -61,6 +61,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("check", help="verify every council database (HMAC and structure)")
     sub.add_parser("demo-data", help="seed the vault with the demo caseload")
     sub.add_parser("change-passphrase", help="set a new passphrase (databases untouched)")
+
+    revs = sub.add_parser("reviews", help="list every review of every council")
+    revs.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+    exp = sub.add_parser("export", help="write a review record as a Word document (.docx)")
+    exp.add_argument("--council", required=True, metavar="CODE", help="council code, e.g. NBK")
+    exp.add_argument("--child", required=True, metavar="REF", help="the child's council reference")
+    exp.add_argument("--review", default="latest", metavar="N|latest",
+                     help="review number (default: the latest review)")
+    exp.add_argument("--variant", choices=("full", "decisions"), default="full",
+                     help="full record, or the decisions only (default: %(default)s)")
+    exp.add_argument("--out", required=True, type=Path, metavar="FILE",
+                     help="where to write the .docx (not encrypted)")
+    exp.add_argument("--force", action="store_true", help="replace FILE if it exists")
     return parser
 
 
@@ -247,6 +261,55 @@ def cmd_change_passphrase(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def cmd_reviews(args: argparse.Namespace, out: TextIO) -> int:
+    from iro_desktop.services.export import ExportService
+
+    with _open_unlocked(args) as vault:
+        rows = ExportService(vault).reviews_overview()
+    if args.json:
+        json.dump(rows, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+        return EXIT_OK
+    if not rows:
+        print("No reviews.", file=out)
+        return EXIT_OK
+    print(f"{'Council':8} {'Reference':12} {'Name':20} {'No.':>4} {'Date':10}  {'Status':12} PN",
+          file=out)
+    for r in rows:
+        print(f"{r['council_code']:8} {r['child_ref']:12} {str(r['last_name'])[:20]:20} "
+              f"{r['review_number']:>4} {r['date'] or '-':10}  {r['status']:12} "
+              f"{r['participation_code'] or '-'}", file=out)
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
+    from iro_desktop.fsutil import atomic_write
+    from iro_desktop.services.export import ExportService
+
+    review = args.review.strip().lower()
+    if review != "latest":
+        if not review.isdigit() or int(review) < 1:
+            raise CliError(f"--review takes a review number or 'latest', not {args.review!r}",
+                           EXIT_USAGE)
+        review = int(review)
+    target: Path = args.out.expanduser()
+    if target.is_dir():
+        raise CliError(f"{target} is a folder; give a file name ending .docx", EXIT_USAGE)
+    if not target.parent.is_dir():
+        raise CliError(f"the folder {target.parent} does not exist", EXIT_PROBLEM)
+    if target.exists() and not args.force:
+        raise CliError(f"{target} already exists; use --force to replace it", EXIT_PROBLEM)
+    with _open_unlocked(args) as vault:
+        data = ExportService(vault).export(args.council, args.child, review, args.variant)
+    if target.exists() and not args.force:  # appeared while the record was being built
+        raise CliError(f"{target} already exists; use --force to replace it", EXIT_PROBLEM)
+    atomic_write(target, data)
+    print(f"Wrote the {args.variant} review record to {target.resolve()}", file=out)
+    print("This copy is NOT encrypted (readable by your account only): store, send and "
+          "delete it as your council requires.", file=out)
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
     "init": cmd_init,
     "import-caseload": cmd_import,
@@ -254,6 +317,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
     "check": cmd_check,
     "demo-data": cmd_demo_data,
     "change-passphrase": cmd_change_passphrase,
+    "reviews": cmd_reviews,
+    "export": cmd_export,
 }
 
 
