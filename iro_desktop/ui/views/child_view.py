@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -25,6 +24,7 @@ from iro_desktop.core.models import Council
 from iro_desktop.core.reviews import ReviewStatus
 from iro_desktop.services.caseload import CaseloadEntry
 from iro_desktop.services.reviews import Decision, ReviewSummary
+from iro_desktop.ui.widgets.date_edit import DateEdit
 from iro_desktop.ui.widgets.tables import read_only_table
 
 REVIEW_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -34,11 +34,9 @@ class PlanReviewDialog(QDialog):
     def __init__(self, suggested: date, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Plan a review")
-        self.when = QDateEdit(QDate(suggested.year, suggested.month, suggested.day))
+        self.when = DateEdit("Review date")
+        self.when.set_py_date(suggested)
         self.when.setObjectName("plan_date_edit")
-        self.when.setCalendarPopup(True)
-        self.when.setDisplayFormat("dd/MM/yyyy")
-        self.when.setAccessibleName("Review date")
         self.venue = QLineEdit()
         self.venue.setObjectName("plan_venue_edit")
         self.venue.setAccessibleName("Venue")

@@ -10,7 +10,6 @@ from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -37,6 +36,7 @@ from iro_desktop.core.reviews import (
 from iro_desktop.services.reviews import ReviewRecord
 from iro_desktop.ui.views.review_controller import ReviewController
 from iro_desktop.ui.widgets.autosave_text import AutoSaveTextEdit
+from iro_desktop.ui.widgets.date_edit import DateEdit
 from iro_desktop.ui.widgets.tables import read_only_table
 
 
@@ -59,12 +59,8 @@ def _pydate(value: QDate) -> date:
     return date(value.year(), value.month(), value.day())
 
 
-def _date_edit(name: str) -> QDateEdit:
-    edit = QDateEdit()
-    edit.setCalendarPopup(True)
-    edit.setDisplayFormat("dd/MM/yyyy")
-    edit.setAccessibleName(name)
-    return edit
+def _date_edit(name: str) -> DateEdit:
+    return DateEdit(name)
 
 
 def _buddy(text: str, widget: QWidget) -> QLabel:
