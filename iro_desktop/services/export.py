@@ -95,7 +95,17 @@ class ExportService:
         council = self.council(council_code)
         child_id = self.child_id(council, child_ref)
         review_id = self.review_id(council, child_id, child_ref.strip(), review)
-        record = self.reviews.record(council.id, review_id)
-        network = self.reviews.network(council.id, child_id)
+        return self.export_review(council.id, review_id, variant, marking=marking, chair=chair,
+                                  today=today)
+
+    def export_review(self, council_id: str, review_id: int, variant: str = "full", *,
+                      marking: str = "OFFICIAL-SENSITIVE", chair: str = "",
+                      today: date | None = None) -> bytes:
+        """The record of one review (as the window knows it) as .docx bytes."""
+        if variant not in VARIANTS:
+            raise ExportError(f"unknown variant {variant!r}: use one of {', '.join(VARIANTS)}")
+        council = self.vault.council(council_id)
+        record = self.reviews.record(council_id, review_id)
+        network = self.reviews.network(council_id, record.child.id)
         return build_record(record, council, variant=variant, marking=marking, chair=chair,
                             network=network, today=today)

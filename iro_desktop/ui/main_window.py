@@ -53,6 +53,7 @@ SHORTCUTS_HELP = """
 <tr><td><b>Ctrl+Shift+H</b></td><td>Mark the review held</td></tr>
 <tr><td><b>Ctrl+Enter</b></td><td>Add the decision being typed</td></tr>
 <tr><td><b>Ctrl+Shift+F</b></td><td>Finalise the record</td></tr>
+<tr><td><b>Ctrl+Shift+E</b></td><td>Save a Word copy of the record (not encrypted)</td></tr>
 <tr><td><b>Escape</b></td><td>Back to the child, then to the caseload</td></tr>
 <tr><td><b>F1</b></td><td>This list</td></tr>
 <tr><td><b>Ctrl+Q</b></td><td>Quit (locks first)</td></tr>

@@ -79,3 +79,37 @@ def test_amend_without_reason_is_refused_and_nothing_changes(qtbot, demo_vault_w
     assert record.amendments == []
     assert len(calls) == 2
     window.lock()
+
+
+def test_save_a_word_copy_from_the_review(qtbot, demo_vault_with_reviews, settings,  # type: ignore[no-untyped-def]
+                                          monkeypatch, tmp_path) -> None:
+    """The IRO saves a Word copy where they choose; the window says it is not encrypted."""
+    import os
+
+    from docx import Document
+    from PySide6.QtWidgets import QFileDialog, QInputDialog
+
+    window = MainWindow(demo_vault_with_reviews, settings)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_unlocked()
+    entry, _review_id = _open_finalised(window)
+    out = tmp_path / "out"
+    out.mkdir()
+    target = out / "copy.docx"
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: ("Decisions only", True))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    window.review_view.export_copy()
+
+    assert target.is_file()
+    if os.name == "posix":
+        assert target.stat().st_mode & 0o777 == 0o600
+    text = "\n".join(p.text for p in Document(str(target)).paragraphs)
+    tables = "\n".join(c.text for t in Document(str(target)).tables for r in t.rows
+                       for c in r.cells)
+    assert entry.child.record.last_name in tables + text
+    assert "Book a dental check-up" in tables  # a demo decision
+    message = window.review_view.message.text()
+    assert "unencrypted" in message and str(target) in message
+    assert [p.name for p in out.iterdir()] == ["copy.docx"]  # no temporary file left
+    window.lock()

@@ -88,6 +88,10 @@ class ReviewView(QWidget):
         for status in STATUS_CHOICES:
             self.status_combo.addItem(status.label, status.value)
         self.status_combo.activated.connect(self._on_status_chosen)
+        self.export_button = QPushButton("Save a Word cop&y...")
+        self.export_button.setObjectName("export_button")
+        self.export_button.setAccessibleName("Save a Word copy of this record")
+        self.export_button.clicked.connect(self.export_copy)
         back = QPushButton("\u2190 &Back to child")
         back.setAccessibleName("Back to the child")
         back.clicked.connect(self.back_requested)
@@ -101,6 +105,7 @@ class ReviewView(QWidget):
         top.addWidget(status_label)
         top.addWidget(self.status_combo)
         top.addWidget(self.held_button)
+        top.addWidget(self.export_button)
         top.addWidget(back)
 
         self.nav = QListWidget()
@@ -154,6 +159,7 @@ class ReviewView(QWidget):
         self._shortcut("Ctrl+Shift+H", self._on_mark_held)
         self._shortcut("Ctrl+Shift+F", self.finalise)
         self._shortcut("Escape", self.back_requested.emit)
+        self._shortcut("Ctrl+Shift+E", self.export_copy)
 
         controller.record_changed.connect(self._on_record_changed)
         controller.error.connect(lambda text: self._show(text, error=True))
@@ -355,6 +361,43 @@ class ReviewView(QWidget):
                 dialog.show_error(self.message.text())
         finally:
             dispose_dialog(dialog)
+
+    def export_copy(self) -> None:
+        """Save a copy of the record as a Word file where the IRO chooses; says it is not
+        encrypted and where it went. Built in memory, written atomically, owner-only."""
+        record = self.c.record
+        if record is None:
+            return
+        from PySide6.QtWidgets import QFileDialog, QInputDialog
+
+        from iro_desktop.fsutil import atomic_write
+        from iro_desktop.services.export import ExportService
+        from iro_desktop.ui.workers import user_message
+
+        choices = ["Full record", "Decisions only"]
+        choice, ok = QInputDialog.getItem(self, "Save a Word copy", "Which record?", choices,
+                                          0, False)
+        if not ok:
+            return
+        variant = "full" if choice == choices[0] else "decisions"
+        self.c.bridge.flush()
+        suggested = f"review-{record.number}-{variant}.docx"  # no name in the file name
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save a Word copy (NOT encrypted)", suggested, "Word documents (*.docx)")
+        if not path:
+            return
+        try:
+            data = ExportService(self.c.service.vault, self.c.service).export_review(
+                record.council_id, record.id, variant)
+            from pathlib import Path
+
+            target = Path(path if path.lower().endswith(".docx") else path + ".docx")
+            atomic_write(target, data)
+        except Exception as exc:  # noqa: BLE001 - the record in the vault is untouched
+            self._show(f"The copy was not saved: {user_message(exc)}", error=True)
+            return
+        self._show(f"Saved an unencrypted Word copy to {target}. Keep it only as long as "
+                   "you need it, as your council requires.", error=False)
 
     def _on_mark_held(self) -> None:
         if self.c.record and self.c.record.status.rank < ReviewStatus.HELD.rank:
