@@ -75,9 +75,9 @@ def open_vault_window(root: Path, settings: Settings):  # type: ignore[no-untype
     from iro_desktop.storage.vault import Vault
     from iro_desktop.ui.main_window import MainWindow
 
-    vault = Vault(root)
     if not Vault.exists(root):
         return create_vault_flow(root, settings)
+    vault = Vault(root)
     try:
         vault.open()
     except VaultError as exc:
