@@ -113,7 +113,7 @@ class CaseloadView(QWidget):
         layout.addLayout(filters)
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
-        layout.addWidget(self.empty_hint)
+        layout.addWidget(self.empty_hint, 1)  # the empty state takes the space, not the gaps
         self._councils: list[Council] = []
         self.soon_days = 28
 
