@@ -75,6 +75,19 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--out", required=True, type=Path, metavar="FILE",
                      help="where to write the .docx (not encrypted)")
     exp.add_argument("--force", action="store_true", help="replace FILE if it exists")
+
+    data = sub.add_parser("review-data",
+                          help="write structured review data for the council's return")
+    data.add_argument("--from", dest="date_from", required=True, metavar="DATE",
+                      help="first review date included (YYYY-MM-DD or dd/mm/yyyy)")
+    data.add_argument("--to", dest="date_to", required=True, metavar="DATE",
+                      help="last review date included (YYYY-MM-DD or dd/mm/yyyy)")
+    data.add_argument("--council", metavar="CODE", help="only this council")
+    fmt = data.add_mutually_exclusive_group(required=True)
+    fmt.add_argument("--csv", type=Path, metavar="FILE", help="write one CSV row per review")
+    fmt.add_argument("--json", type=Path, metavar="FILE",
+                     help="write a JSON list, one object per review")
+    data.add_argument("--force", action="store_true", help="replace FILE if it exists")
     return parser
 
 
@@ -310,6 +323,51 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def cmd_review_data(args: argparse.Namespace, out: TextIO) -> int:
+    from iro_desktop.fsutil import atomic_write
+    from iro_desktop.services import returns
+
+    days = []
+    for option, value in (("--from", args.date_from), ("--to", args.date_to)):
+        try:
+            days.append(returns.parse_day(value))
+        except ValueError:
+            raise CliError(f"{option} takes a date as YYYY-MM-DD or dd/mm/yyyy, not {value!r}",
+                           EXIT_USAGE) from None
+    date_from, date_to = days
+    if date_from > date_to:
+        raise CliError(f"--from {date_from:%d/%m/%Y} is after --to {date_to:%d/%m/%Y}",
+                       EXIT_USAGE)
+    target: Path = (args.csv or args.json).expanduser()
+    if target.is_dir():
+        raise CliError(f"{target} is a folder; give a file name", EXIT_USAGE)
+    if not target.parent.is_dir():
+        raise CliError(f"the folder {target.parent} does not exist", EXIT_PROBLEM)
+    if target.exists() and not args.force:
+        raise CliError(f"{target} already exists; use --force to replace it", EXIT_PROBLEM)
+    with _open_unlocked(args) as vault:
+        try:
+            if args.csv:
+                text = returns.reviews_csv(vault, date_from, date_to, args.council)
+                count = max(0, len(text.splitlines()) - 1)
+            else:
+                items = returns.reviews_json(vault, date_from, date_to, args.council)
+                text = json.dumps(items, indent=2, ensure_ascii=False) + "\n"
+                count = len(items)
+        except returns.ReturnsError as exc:
+            raise CliError(str(exc), EXIT_USAGE) from None
+    if target.exists() and not args.force:  # appeared while the data was being built
+        raise CliError(f"{target} already exists; use --force to replace it", EXIT_PROBLEM)
+    # A byte-order mark on CSV: Excel, where councils open it, then reads UTF-8 correctly.
+    atomic_write(target, text.encode("utf-8-sig" if args.csv else "utf-8"))
+    kind = "CSV" if args.csv else "JSON"
+    print(f"Wrote {count} review(s) from {date_from:%d/%m/%Y} to {date_to:%d/%m/%Y} as {kind} "
+          f"to {target.resolve()}", file=out)
+    print("This copy is NOT encrypted (readable by your account only): store, send and "
+          "delete it as your council requires.", file=out)
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
     "init": cmd_init,
     "import-caseload": cmd_import,
@@ -319,6 +377,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
     "change-passphrase": cmd_change_passphrase,
     "reviews": cmd_reviews,
     "export": cmd_export,
+    "review-data": cmd_review_data,
 }
 
 
