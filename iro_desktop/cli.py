@@ -295,8 +295,29 @@ def cmd_reviews(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
+def _check_target(target: Path, force: bool, what: str = "a file name") -> None:
+    """Refuse a folder, a missing folder, or an existing file without --force."""
+    if target.is_dir():
+        raise CliError(f"{target} is a folder; give {what}", EXIT_USAGE)
+    if not target.parent.is_dir():
+        raise CliError(f"the folder {target.parent} does not exist", EXIT_PROBLEM)
+    if target.exists() and not force:
+        raise CliError(f"{target} already exists; use --force to replace it", EXIT_PROBLEM)
+
+
+def _write_unencrypted(target: Path, data: bytes, force: bool, done: str, out: TextIO) -> None:
+    """Write an export the IRO asked for (owner-only, atomically) and say where it went."""
     from iro_desktop.fsutil import atomic_write
+
+    if target.exists() and not force:  # appeared while the data was being built
+        raise CliError(f"{target} already exists; use --force to replace it", EXIT_PROBLEM)
+    atomic_write(target, data)
+    print(f"{done} to {target.resolve()}", file=out)
+    print("This copy is NOT encrypted (readable by your account only): store, send and "
+          "delete it as your council requires.", file=out)
+
+
+def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     from iro_desktop.services.export import ExportService
 
     review = args.review.strip().lower()
@@ -306,25 +327,15 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
                            EXIT_USAGE)
         review = int(review)
     target: Path = args.out.expanduser()
-    if target.is_dir():
-        raise CliError(f"{target} is a folder; give a file name ending .docx", EXIT_USAGE)
-    if not target.parent.is_dir():
-        raise CliError(f"the folder {target.parent} does not exist", EXIT_PROBLEM)
-    if target.exists() and not args.force:
-        raise CliError(f"{target} already exists; use --force to replace it", EXIT_PROBLEM)
+    _check_target(target, args.force, "a file name ending .docx")
     with _open_unlocked(args) as vault:
         data = ExportService(vault).export(args.council, args.child, review, args.variant)
-    if target.exists() and not args.force:  # appeared while the record was being built
-        raise CliError(f"{target} already exists; use --force to replace it", EXIT_PROBLEM)
-    atomic_write(target, data)
-    print(f"Wrote the {args.variant} review record to {target.resolve()}", file=out)
-    print("This copy is NOT encrypted (readable by your account only): store, send and "
-          "delete it as your council requires.", file=out)
+    _write_unencrypted(target, data, args.force,
+                       f"Wrote the {args.variant} review record", out)
     return EXIT_OK
 
 
 def cmd_review_data(args: argparse.Namespace, out: TextIO) -> int:
-    from iro_desktop.fsutil import atomic_write
     from iro_desktop.services import returns
 
     days = []
@@ -339,12 +350,7 @@ def cmd_review_data(args: argparse.Namespace, out: TextIO) -> int:
         raise CliError(f"--from {date_from:%d/%m/%Y} is after --to {date_to:%d/%m/%Y}",
                        EXIT_USAGE)
     target: Path = (args.csv or args.json).expanduser()
-    if target.is_dir():
-        raise CliError(f"{target} is a folder; give a file name", EXIT_USAGE)
-    if not target.parent.is_dir():
-        raise CliError(f"the folder {target.parent} does not exist", EXIT_PROBLEM)
-    if target.exists() and not args.force:
-        raise CliError(f"{target} already exists; use --force to replace it", EXIT_PROBLEM)
+    _check_target(target, args.force)
     with _open_unlocked(args) as vault:
         try:
             if args.csv:
@@ -356,15 +362,11 @@ def cmd_review_data(args: argparse.Namespace, out: TextIO) -> int:
                 count = len(items)
         except returns.ReturnsError as exc:
             raise CliError(str(exc), EXIT_USAGE) from None
-    if target.exists() and not args.force:  # appeared while the data was being built
-        raise CliError(f"{target} already exists; use --force to replace it", EXIT_PROBLEM)
-    # A byte-order mark on CSV: Excel, where councils open it, then reads UTF-8 correctly.
-    atomic_write(target, text.encode("utf-8-sig" if args.csv else "utf-8"))
     kind = "CSV" if args.csv else "JSON"
-    print(f"Wrote {count} review(s) from {date_from:%d/%m/%Y} to {date_to:%d/%m/%Y} as {kind} "
-          f"to {target.resolve()}", file=out)
-    print("This copy is NOT encrypted (readable by your account only): store, send and "
-          "delete it as your council requires.", file=out)
+    # A byte-order mark on CSV: Excel, where councils open it, then reads UTF-8 correctly.
+    _write_unencrypted(target, text.encode("utf-8-sig" if args.csv else "utf-8"), args.force,
+                       f"Wrote {count} review(s) from {date_from:%d/%m/%Y} to "
+                       f"{date_to:%d/%m/%Y} as {kind}", out)
     return EXIT_OK
 
 
