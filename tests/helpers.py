@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import os
 import shutil
 import signal
@@ -255,3 +256,23 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> ClosedVault:
 def closed_demo(demo_template: ClosedVault, vault_dir: Path) -> ClosedVault:
     """A private copy of the closed demo vault at ``vault_dir``."""
     return demo_template.copy_to(vault_dir)
+
+
+# ---- the command line on the demo vault with its sample reviews ---------------------------
+
+
+@pytest.fixture
+def closed_reviews_vault(demo_vault_with_reviews, vault_dir: Path,  # type: ignore[no-untyped-def]
+                         monkeypatch: pytest.MonkeyPatch) -> Path:
+    demo_vault_with_reviews.close()  # release the instance lock for the CLI
+    monkeypatch.setenv("IRO_DESKTOP_PASSPHRASE", PASSPHRASE)
+    return vault_dir
+
+
+def cli(vault_dir: Path, *args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    from iro_desktop.cli import run
+
+    code = run(["--vault", str(vault_dir), *args], out=out, err=err)
+    assert "Traceback" not in out.getvalue() + err.getvalue()
+    return code, out.getvalue(), err.getvalue()

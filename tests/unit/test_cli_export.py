@@ -11,26 +11,13 @@ from pathlib import Path
 import docx
 import pytest
 
-from tests.conftest import PASSPHRASE
+from tests.helpers import cli, closed_reviews_vault  # noqa: F401 - fixture
 from iro_desktop.cli import run
 
 KEYS = {"council_code", "child_ref", "last_name", "review_number", "date", "status",
         "participation_code"}
 
 
-@pytest.fixture
-def closed_reviews_vault(demo_vault_with_reviews, vault_dir: Path,  # type: ignore[no-untyped-def]
-                         monkeypatch: pytest.MonkeyPatch) -> Path:
-    demo_vault_with_reviews.close()  # release the instance lock for the CLI
-    monkeypatch.setenv("IRO_DESKTOP_PASSPHRASE", PASSPHRASE)
-    return vault_dir
-
-
-def cli(vault_dir: Path, *args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = run(["--vault", str(vault_dir), *args], out=out, err=err)
-    assert "Traceback" not in out.getvalue() + err.getvalue()
-    return code, out.getvalue(), err.getvalue()
 
 
 def _reviews(vault_dir: Path) -> list[dict[str, object]]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PASSPHRASE
+from tests.helpers import cli, closed_reviews_vault  # noqa: F401 - fixture
 from iro_desktop.cli import run
 from iro_desktop.core.reviews import ReviewStatus
 from iro_desktop.services import returns
@@ -167,19 +167,6 @@ def test_parse_day_accepts_iso_and_british() -> None:
 # ---- the command line ------------------------------------------------------------------
 
 
-@pytest.fixture
-def closed_reviews_vault(demo_vault_with_reviews, vault_dir: Path,  # type: ignore[no-untyped-def]
-                         monkeypatch: pytest.MonkeyPatch) -> Path:
-    demo_vault_with_reviews.close()  # release the instance lock for the CLI
-    monkeypatch.setenv("IRO_DESKTOP_PASSPHRASE", PASSPHRASE)
-    return vault_dir
-
-
-def cli(vault_dir: Path, *args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = run(["--vault", str(vault_dir), *args], out=out, err=err)
-    assert "Traceback" not in out.getvalue() + err.getvalue()
-    return code, out.getvalue(), err.getvalue()
 
 
 def test_cli_writes_csv_and_json_and_refuses_to_overwrite(closed_reviews_vault: Path,
