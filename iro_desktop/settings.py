@@ -32,6 +32,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("idle_lock_minutes", int, 5, "Lock after this many idle minutes", 1, 120),
     Setting("due_soon_days", int, 28, "Show reviews as due soon within this many days", 1, 180),
     Setting("vault_dir", str, "", "Vault folder (empty: the default)"),
+    Setting("chair_name", str, "", "Your name, as chair of the reviews"),
 )
 _BY_KEY = {s.key: s for s in SETTINGS}
 

@@ -44,6 +44,7 @@ from iro_desktop.storage.models import (
     PersonRow,
     ReviewRow,
     ReviewTextRow,
+    TextMarkRow,
 )
 from iro_desktop.storage.repositories import audit, child_from_row
 from iro_desktop.storage.vault import Vault
@@ -68,6 +69,7 @@ class Person:
     name: str
     role: str
     organisation: str
+    address: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +157,10 @@ class ReviewRecord:
     decisions: list[Decision] = field(default_factory=list)
     earlier_decisions: list[Decision] = field(default_factory=list)
     amendments: list[Amendment] = field(default_factory=list)
+    # field key -> marks ("letter", "withhold:parents", ...); see core.redaction
+    marks: dict[str, set[str]] = field(default_factory=dict)
+    placement_confidential: bool = False
+    placement_address: str = ""
 
     @property
     def finalised(self) -> bool:
@@ -238,6 +244,62 @@ class ReviewService:
             s.add(row)
             s.flush()
             return _person(row)
+
+    def update_person(self, council_id: str, person_id: int, *, address: str | None = None,
+                      organisation: str | None = None) -> Person:
+        with self.vault.session(council_id) as s:
+            row = s.get(PersonRow, person_id)
+            if row is None:
+                raise ReviewError("That person is no longer in this council's records.")
+            if address is not None:
+                row.address = clean_text(address.strip())[:2000]
+            if organisation is not None:
+                row.organisation = clean_text(organisation.strip())[:200]
+            return _person(row)
+
+    def placement(self, council_id: str, child_id: int) -> tuple[bool, str]:
+        """(address confidential?, placement address) of the child."""
+        with self.vault.session(council_id) as s:
+            row = self._child_row(s, child_id)
+            return row.placement_confidential, row.placement_address
+
+    def set_placement(self, council_id: str, child_id: int, *, confidential: bool,
+                      address: str = "") -> None:
+        """A confidential placement address is withheld from parents' copies by default,
+        with the address of every carer in the child's network."""
+        with self.vault.session(council_id) as s:
+            row = self._child_row(s, child_id)
+            row.placement_confidential = bool(confidential)
+            row.placement_address = clean_text(address.strip())[:2000]
+            row.updated_at = datetime.now()
+
+    # ---- marks: the letter to the child, withholding from a recipient group --------
+
+    def set_mark(self, council_id: str, review_id: int, key: str, mark: str, on: bool) -> None:
+        """Mark a field for the letter ("letter") or withhold it ("withhold:parents")."""
+        from iro_desktop.core.redaction import LETTER_MARK, WITHHOLD_PREFIX, withhold_mark
+
+        if not (is_text_key(key) or key.startswith(("decision:", "person:"))):
+            raise ReviewError(f"{key!r} is not a field of a review")
+        if mark != LETTER_MARK:
+            if not mark.startswith(WITHHOLD_PREFIX):
+                raise ReviewError(f"unknown mark {mark!r}")
+            mark = withhold_mark(mark.removeprefix(WITHHOLD_PREFIX))
+        with self.vault.session(council_id) as s:
+            self._review(s, review_id)
+            existing = s.get(TextMarkRow, (review_id, key, mark))
+            if on and existing is None:
+                s.add(TextMarkRow(review_id=review_id, key=key, mark=mark))
+            elif not on and existing is not None:
+                s.delete(existing)
+
+    def marks(self, council_id: str, review_id: int) -> dict[str, set[str]]:
+        with self.vault.session(council_id) as s:
+            out: dict[str, set[str]] = {}
+            for key, mark in s.execute(select(TextMarkRow.key, TextMarkRow.mark)
+                                       .where(TextMarkRow.review_id == review_id)):
+                out.setdefault(key, set()).add(mark)
+            return out
 
     # ---- lifecycle -----------------------------------------------------------------
 
@@ -568,6 +630,13 @@ class ReviewService:
                 self._decision(s, d, numbers.get(d.review_id, 0), at_review=review_id)
                 for d in decisions
                 if numbers.get(d.review_id, 0) < r.number and self._relevant_at(s, d, review_id)]
+            rec.placement_confidential = bool(s.scalar(
+                select(ChildRow.placement_confidential).where(ChildRow.id == r.child_id)))
+            rec.placement_address = s.scalar(
+                select(ChildRow.placement_address).where(ChildRow.id == r.child_id)) or ""
+            for key, mark in s.execute(select(TextMarkRow.key, TextMarkRow.mark)
+                                       .where(TextMarkRow.review_id == review_id)):
+                rec.marks.setdefault(key, set()).add(mark)
             rec.amendments = [Amendment(a.key, a.old_value, a.new_value, a.reason, a.at)
                               for a in s.scalars(select(AmendmentRow).where(
                                   AmendmentRow.review_id == review_id).order_by(AmendmentRow.id))]
@@ -625,7 +694,7 @@ class ReviewService:
 
 
 def _person(r: PersonRow) -> Person:
-    return Person(r.id, r.name, r.role, r.organisation)
+    return Person(r.id, r.name, r.role, r.organisation, r.address)
 
 
 def _item(r: AgendaItemRow) -> AgendaItem:

@@ -11,10 +11,12 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -55,6 +57,11 @@ class ChildRow(Base):
     social_worker: Mapped[str] = mapped_column(String(100), nullable=False, default="")
     notes: Mapped[str] = mapped_column(Text, nullable=False, default="")
     status: Mapped[str] = mapped_column(String(10), nullable=False, default="active")
+    # Set in the app, never by an import (migration 0003).
+    placement_confidential: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+                                                         server_default=text("0"))
+    placement_address: Mapped[str] = mapped_column(Text, nullable=False, default="",
+                                                   server_default=text("''"))
     created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
 
@@ -93,6 +100,8 @@ class PersonRow(Base):
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     role: Mapped[str] = mapped_column(String(60), nullable=False)
     organisation: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    address: Mapped[str] = mapped_column(Text, nullable=False, default="",
+                                         server_default=text("''"))
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
 
 
@@ -205,3 +214,65 @@ class DecisionUpdateRow(Base):
     status: Mapped[str] = mapped_column(String(20), nullable=False)
     comment: Mapped[str] = mapped_column(Text, nullable=False, default="")
     at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+
+
+# ---- minutes and the outbox (migration 0003) -------------------------------------------
+
+
+class CouncilSettingRow(Base):
+    """The council's profile as key/value text (marking, delivery folder, retention...)."""
+
+    __tablename__ = "council_setting"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class CouncilAssetRow(Base):
+    """A file the council supplied: its Word template ("template") or logo ("logo")."""
+
+    __tablename__ = "council_asset"
+
+    name: Mapped[str] = mapped_column(String(20), primary_key=True)
+    filename: Mapped[str] = mapped_column(String(200), nullable=False)
+    content: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+
+
+class TextMarkRow(Base):
+    """A mark on one field of a review: "letter" (goes into the letter to the child) or
+    "withhold:<group>" (left out of that recipient group's copy)."""
+
+    __tablename__ = "text_mark"
+
+    review_id: Mapped[int] = mapped_column(ForeignKey("review.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    mark: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class OutboxItemRow(Base):
+    """A document waiting to be delivered to the council, kept inside the encrypted
+    database. After delivery and the retention period its content is purged; the row
+    stays as the record of which copy went to whom."""
+
+    __tablename__ = "outbox_item"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("review.id", ondelete="CASCADE"),
+                                           nullable=False, index=True)
+    kind: Mapped[str] = mapped_column(String(10), nullable=False)  # "docx" | "json"
+    variant: Mapped[str] = mapped_column(String(20), nullable=False)
+    recipient_group: Mapped[str] = mapped_column(String(30), nullable=False, default="")
+    recipients: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    filename: Mapped[str] = mapped_column(String(200), nullable=False)
+    content: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    state: Mapped[str] = mapped_column(String(12), nullable=False, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    delivered_to: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    purged_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    last_error: Mapped[str] = mapped_column(Text, nullable=False, default="")
