@@ -25,7 +25,7 @@ from iro_desktop.storage.vault import Vault
 DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
 DEFAULT_RETENTION_DAYS = 30
 MAX_ASSET_BYTES = 10 * 1024 * 1024
-ASSETS = {"template": "Word template", "logo": "logo"}
+ASSETS = {"template": "Word template", "logo": "logo", "agenda": "agenda template"}
 
 
 class ProfileError(VaultError):
@@ -59,6 +59,47 @@ def _days(value: str) -> str:
     return str(days)
 
 
+def _working_days(value: str) -> str:
+    try:
+        days = int(str(value).strip())
+    except ValueError:
+        raise ProfileError(f"Expected a whole number of working days, not {value!r}.") from None
+    if not 1 <= days <= 100:
+        raise ProfileError("Working days must be between 1 and 100.")
+    return str(days)
+
+
+def _iso_date(value: str) -> str:
+    from datetime import date
+
+    text = str(value).strip()
+    if not text:
+        return ""
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise ProfileError(f"Expected a date as YYYY-MM-DD, not {text!r}.") from None
+
+
+def _pattern(value: str) -> str:
+    import re
+
+    text = str(value).strip()
+    if text:
+        try:
+            re.compile(text)
+        except re.error as exc:
+            raise ProfileError(f"The reference pattern {text!r} is not valid: {exc}.") from None
+    return text
+
+
+def _groups(value: str) -> str:
+    from iro_desktop.core.redaction import group_key
+
+    keys = [group_key(part) for part in str(value).replace(";", ",").split(",") if part.strip()]
+    return ",".join(dict.fromkeys(keys))
+
+
 def _flag(value: str) -> str:
     text = str(value).strip().lower()
     if text in ("1", "true", "yes", "on"):
@@ -82,6 +123,19 @@ PROFILE_SETTINGS: tuple[ProfileSetting, ...] = (
     ProfileSetting("retention_days", "Keep delivered items in the outbox for (days)",
                    str(DEFAULT_RETENTION_DAYS), _days),
     ProfileSetting("auto_send", "Send when the delivery folder is reachable", "0", _flag),
+    # distribution deadlines after the review (dashboard)
+    ProfileSetting("decisions_within_working_days",
+                   "Send the decisions within (working days of the review)", "5", _working_days),
+    ProfileSetting("record_within_working_days",
+                   "Send the full record within (working days of the review)", "20",
+                   _working_days),
+    # the IRO's contract with this council and its conventions
+    ProfileSetting("contract_start", "Contract starts (YYYY-MM-DD)", "", _iso_date),
+    ProfileSetting("contract_end", "Contract ends (YYYY-MM-DD)", "", _iso_date),
+    ProfileSetting("reference_pattern", "Child reference pattern (regular expression)", "",
+                   _pattern),
+    ProfileSetting("distribution_groups", "Copies sent by default (recipient groups)",
+                   "parents,child,carers,professionals", _groups),
 )
 _BY_KEY = {s.key: s for s in PROFILE_SETTINGS}
 
