@@ -624,10 +624,12 @@ class ReviewService:
                                      .where(ReviewRow.child_id == r.child_id)).all())
             decisions = list(s.scalars(select(DecisionRow).where(
                 DecisionRow.child_id == r.child_id).order_by(DecisionRow.id)))
-            rec.decisions = [self._decision(s, d, r.number) for d in decisions
-                             if d.review_id == review_id]
+            updates = self._updates(s, [d.id for d in decisions])
+            rec.decisions = [self._decision(s, d, r.number, updates=updates[d.id])
+                             for d in decisions if d.review_id == review_id]
             rec.earlier_decisions = [
-                self._decision(s, d, numbers.get(d.review_id, 0), at_review=review_id)
+                self._decision(s, d, numbers.get(d.review_id, 0), at_review=review_id,
+                               updates=updates[d.id])
                 for d in decisions
                 if numbers.get(d.review_id, 0) < r.number and self._relevant_at(s, d, review_id)]
             rec.placement_confidential = bool(s.scalar(
@@ -651,13 +653,26 @@ class ReviewService:
             DecisionUpdateRow.decision_id == d.id,
             DecisionUpdateRow.review_id == review_id)) is not None
 
+    @staticmethod
+    def _updates(s: Session, decision_ids: list[int]) -> dict[int, list[tuple]]:
+        """(status, comment, review id, review number) per decision, oldest review first."""
+        out: dict[int, list[tuple]] = {i: [] for i in decision_ids}
+        if decision_ids:
+            for decision_id, *update in s.execute(
+                    select(DecisionUpdateRow.decision_id, DecisionUpdateRow.status,
+                           DecisionUpdateRow.comment, DecisionUpdateRow.review_id,
+                           ReviewRow.number)
+                    .join(ReviewRow, ReviewRow.id == DecisionUpdateRow.review_id)
+                    .where(DecisionUpdateRow.decision_id.in_(decision_ids))
+                    .order_by(DecisionUpdateRow.decision_id, ReviewRow.number)):
+                out[decision_id].append(tuple(update))
+        return out
+
     def _decision(self, s: Session, d: DecisionRow, number: int,
-                  at_review: int | None = None) -> Decision:
-        updates = list(s.execute(
-            select(DecisionUpdateRow.status, DecisionUpdateRow.comment, DecisionUpdateRow.review_id,
-                   ReviewRow.number)
-            .join(ReviewRow, ReviewRow.id == DecisionUpdateRow.review_id)
-            .where(DecisionUpdateRow.decision_id == d.id).order_by(ReviewRow.number)).all())
+                  at_review: int | None = None,
+                  updates: list[tuple] | None = None) -> Decision:
+        if updates is None:
+            updates = self._updates(s, [d.id])[d.id]
         history = [DecisionStatus(u[0]) for u in updates]
         here = next((u for u in updates if u[2] == at_review), None)
         responsible = d.responsible_text
