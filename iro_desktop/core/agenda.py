@@ -30,6 +30,8 @@ _KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 class AgendaTemplateError(ValueError):
     """The template was refused; the message names the problem."""
 
+    user_facing = True  # the window shows the message as it is
+
 
 @dataclass(frozen=True, slots=True)
 class AgendaItemTemplate:

@@ -48,7 +48,7 @@ _BULLET = re.compile(r"^(\s*(?:[-*\u2022]\s+)?)")
 
 
 class RedactionError(ValueError):
-    pass
+    user_facing = True  # the window shows the message as it is
 
 
 def group_key(text: str) -> str:

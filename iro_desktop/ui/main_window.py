@@ -45,6 +45,7 @@ SHORTCUTS_HELP = """
 <tr><td><b>Alt+O / Alt+T / Alt+D</b></td><td>Council filter / status filter / find</td></tr>
 <tr><td><b>Enter</b></td><td>Open the selected child; in the child view, its review</td></tr>
 <tr><td><b>Ctrl+N</b></td><td>Plan the child's next review</td></tr>
+<tr><td><b>Ctrl+,</b></td><td>Council settings (marking, template, delivery folder...)</td></tr>
 <tr><td colspan='2'><b>In a review</b></td></tr>
 <tr><td><b>Ctrl+PgDown / Ctrl+PgUp</b></td><td>Next / previous section or agenda item</td></tr>
 <tr><td><b>Ctrl+D</b></td><td>Mark the agenda item done and go to the next</td></tr>
@@ -53,6 +54,8 @@ SHORTCUTS_HELP = """
 <tr><td><b>Ctrl+Shift+H</b></td><td>Mark the review held</td></tr>
 <tr><td><b>Ctrl+Enter</b></td><td>Add the decision being typed</td></tr>
 <tr><td><b>Ctrl+Shift+F</b></td><td>Finalise the record</td></tr>
+<tr><td><b>Ctrl+Shift+W</b></td><td>Withhold the paragraph at the cursor from a group</td></tr>
+<tr><td><b>Ctrl+Shift+O</b></td><td>Put copies of the record in the outbox</td></tr>
 <tr><td><b>Ctrl+Shift+E</b></td><td>Save a Word copy of the record (not encrypted)</td></tr>
 <tr><td><b>Escape</b></td><td>Back to the child, then to the caseload</td></tr>
 <tr><td><b>F1</b></td><td>This list</td></tr>
@@ -274,6 +277,9 @@ class MainWindow(QMainWindow):
                                             None, "new_recovery_action")
         self.autolock_action = self._action("&Auto-lock after...", self._on_autolock_settings,
                                             None, "autolock_action")
+        self.council_settings_action = self._action(
+            "Council &settings...", self._on_council_settings, "Ctrl+,",
+            "council_settings_action")
         self.shortcuts_action = self._action("&Keyboard shortcuts", self._on_shortcuts_help,
                                              "F1", "shortcuts_action")
         self.about_action = self._action("&About iro-desktop", self._on_about, None,
@@ -288,6 +294,8 @@ class MainWindow(QMainWindow):
         view_menu = bar.addMenu("&View")
         view_menu.addAction(self.table_action)
         view_menu.addAction(self.filter_action)
+        council_menu = bar.addMenu("&Councils")
+        council_menu.addAction(self.council_settings_action)
         vault_menu = bar.addMenu("V&ault")
         vault_menu.addAction(self.change_action)
         vault_menu.addAction(self.recovery_action)
@@ -298,7 +306,7 @@ class MainWindow(QMainWindow):
         help_menu.addAction(self.about_action)
         self._unlocked_only = (self.import_action, self.lock_action, self.filter_action,
                                self.table_action, self.change_action, self.remember_action,
-                               self.recovery_action)
+                               self.recovery_action, self.council_settings_action)
 
     # ---- lock state ----------------------------------------------------------------
 
@@ -638,6 +646,16 @@ class MainWindow(QMainWindow):
         if ok:
             self.settings.set("idle_lock_minutes", minutes)
             self.auto_lock.set_idle_minutes(minutes)
+
+    def _on_council_settings(self) -> None:
+        from iro_desktop.services.council_profile import CouncilProfileService
+        from iro_desktop.ui.dialogs.council_settings_dialog import CouncilSettingsDialog
+
+        dialog = CouncilSettingsDialog(CouncilProfileService(self.vault), self.settings, self)
+        try:
+            dialog.exec()
+        finally:
+            dispose_dialog(dialog)
 
     def _on_shortcuts_help(self) -> None:
         QMessageBox.information(self, "Keyboard shortcuts", SHORTCUTS_HELP)

@@ -53,7 +53,7 @@ def run_in_background(fn: Callable[[], Any], on_done: Callable[[Any], None],
 
 def user_message(exc: BaseException) -> str:
     """What to show for an exception: our own messages, or a generic line for anything else."""
-    if isinstance(exc, VaultError):
+    if isinstance(exc, VaultError) or getattr(exc, "user_facing", False):
         return str(exc)
     return (f"Something went wrong ({type(exc).__name__}). Nothing already saved was lost. "
             "Details without personal data are in the log.")
