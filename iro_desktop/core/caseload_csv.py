@@ -34,7 +34,7 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
     "gender", "legal_status", "placement_type", "date_became_looked_after", "reviews_held",
 )
 OPTIONAL_COLUMNS: tuple[str, ...] = (
-    "preferred_name", "last_review_date", "social_worker", "notes", "nation",
+    "preferred_name", "last_review_date", "social_worker", "notes", "nation", "end_date",
 )
 MAX_LENGTH: dict[str, int] = {
     "council_name": 200, "child_ref": 40, "first_name": 100, "last_name": 100,
@@ -78,6 +78,7 @@ class ParsedRow:
     line: int
     council_code: str
     record: ChildRecord
+    ended: date | None = None  # the child left the IRO's caseload on this day (end_date)
 
 
 @dataclass
@@ -121,6 +122,20 @@ def parse_caseload(data: bytes, *, today: date) -> CaseloadFile:
     if result.errors:
         result.rows, result.councils = [], {}
     return result
+
+
+def reference_problem(ref: str, pattern: str) -> str | None:
+    """Why ``ref`` does not fit the council's reference ``pattern`` (a regular expression the
+    whole reference must match), or None when it fits or there is no pattern."""
+    if not pattern:
+        return None
+    try:
+        if re.fullmatch(pattern, ref):
+            return None
+    except re.error as exc:
+        return f"the council's reference pattern {pattern!r} is not valid ({exc})"
+    return (f"child_ref {_show(ref)} does not match this council's reference pattern "
+            f"{pattern!r}")
 
 
 # --- bytes -> text -> records -------------------------------------------------------
@@ -346,7 +361,9 @@ class _Validator:
         worker = self.text_field("social_worker")
         notes = self.text_field("notes", multiline=True)
         nation = self._nation()
+        ended = self.date_field("end_date")
         self._cross_field(born, started, last_review, reviews)
+        self._end_date(ended, started)
         self._cross_row(code, council_name, ref, nation)
         if not self.row_ok or code is None:
             return
@@ -356,7 +373,7 @@ class _Validator:
             date_of_birth=born, gender=gender, legal_status=legal, placement_type=placement,
             date_became_looked_after=started, reviews_held=reviews,
             last_review_date=last_review, social_worker=worker, notes=notes)
-        self.result.rows.append(ParsedRow(self.line, code, record))
+        self.result.rows.append(ParsedRow(self.line, code, record, ended))
 
     # -- single fields
     def raw(self, column: str) -> str:
@@ -459,6 +476,15 @@ class _Validator:
         if born and born <= self.today and _age_on(born, self.today) >= ADULT_AGE:
             self.warn("date_of_birth", f"child is aged {_age_on(born, self.today)} (born "
                       f"{_format_date(born)}); care normally ends at {ADULT_AGE}")
+
+    def _end_date(self, ended: date | None, started: date | None) -> None:
+        if ended and ended > self.today:
+            self.error("end_date", f"end date {_format_date(ended)} is in the future (today is "
+                                   f"{_format_date(self.today)}); send the child without an end "
+                                   "date until then")
+        if ended and started and ended < started:
+            self.error("end_date", f"end date {_format_date(ended)} is before the date became "
+                                   f"looked after {_format_date(started)}")
 
     def _cross_row(self, code: str | None, name: str, ref: str, nation: Nation | None) -> None:
         if code is None:

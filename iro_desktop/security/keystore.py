@@ -17,7 +17,8 @@ Every AES-GCM slot binds, as associated data, the vault id, the council id,
 the slot type and the format version, so a slot moved, swapped or edited is
 rejected as tampering. The passphrase-derived key (KEK) wraps each council's
 random 256-bit data key (DEK); changing the passphrase rewraps the DEKs and
-never touches a database. Deleting a council's slots destroys its key.
+never touches a database. Deleting a council's slots destroys its key
+(:meth:`Keystore.erase_council`, used when a contract ends).
 """
 
 from __future__ import annotations
@@ -283,7 +284,18 @@ class Keystore:
         self.header_mac = self._mac(kek)
 
     def remove_council(self, council_id: str) -> None:
+        """Forget a council's entry in memory (undoing an unsaved :meth:`add_council`)."""
         self.councils.pop(council_id, None)
+
+    def erase_council(self, council_id: str, kek: bytes) -> None:
+        """Destroy a council's data key: both its slots go, and the header MAC is recomputed
+        over the remaining councils so the file still verifies. The caller saves; the atomic
+        rewrite replaces the only file that held the wrapped key."""
+        if council_id not in self.councils:
+            raise ValueError("no such council in the keystore")
+        self.verify_kek(kek)
+        del self.councils[council_id]
+        self.header_mac = self._mac(kek)
 
     def rewrap(self, new_passphrase: str, deks: dict[str, bytes], kdf: KdfParams) -> bytes:
         """New salt and KEK; every passphrase slot rewrapped. Returns the new KEK."""

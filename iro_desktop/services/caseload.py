@@ -2,21 +2,36 @@
 
 One service under both the window and the command line. It returns plain
 domain objects; callers never see SQLAlchemy.
+
+A child leaves the caseload ("ended") when a file says so (``end_date``), when a file
+that lists the council's whole caseload no longer has them (``complete=True``), or when
+the IRO removes them. The record stays, out of the caseload, until retention
+(``services/retention.py``) flags it for purging; a later file that lists the child
+without an end date brings them back.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from sqlalchemy.exc import DatabaseError as SADatabaseError
+from sqlalchemy.orm import Session
 
-from iro_desktop.core.caseload_csv import CaseloadFile, ImportIssue, parse_caseload
+from iro_desktop.core.caseload_csv import (
+    CaseloadFile,
+    ImportIssue,
+    ParsedRow,
+    parse_caseload,
+    reference_problem,
+)
 from iro_desktop.core.models import Child, ChildRecord, Council, Nation
 from iro_desktop.core.review_clock import DueDate, DueStatus, RuleSet, due_status, next_review_due
 from iro_desktop.security.errors import DatabaseTamperedError, VaultError
+from iro_desktop.storage.models import AuditEvent, ChildRow
 from iro_desktop.storage.repositories import (
     ChildRepository,
     audit,
@@ -28,6 +43,8 @@ from iro_desktop.storage.vault import Vault
 log = logging.getLogger(__name__)
 
 DUE_SOON_DAYS = 28
+ACTIVE, ENDED = "active", "ended"  # child.status
+ENDED_EVENT = "child.ended"  # audit event: {"child": id, "on": ISO date, "how": ...}
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +70,7 @@ class CouncilImportCounts:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
+    ended: int = 0  # children this import took off the caseload
 
 
 @dataclass
@@ -72,8 +90,13 @@ class ImportReport:
     def unchanged(self) -> int:
         return sum(c.unchanged for c in self.councils)
 
+    @property
+    def ended(self) -> int:
+        return sum(c.ended for c in self.councils)
+
     def summary(self) -> str:
-        return (f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged "
+        ended = f", {self.ended} no longer on the caseload" if self.ended else ""
+        return (f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged{ended} "
                 f"across {len(self.councils)} council{'s' if len(self.councils) != 1 else ''}")
 
 
@@ -91,6 +114,19 @@ class CaseloadImportError(VaultError):
 
 def age_on(born: date, today: date) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def mark_ended(session: Session, row: ChildRow, on: date, how: str) -> bool:
+    """Take a child off the caseload as from ``on``; False if already off it. The date is
+    kept as an audit event (ids and a date only), which retention counts from."""
+    if row.status == ENDED:
+        return False
+    row.status = ENDED
+    row.updated_at = datetime.now()
+    session.add(AuditEvent(at=datetime.now(), code=ENDED_EVENT,
+                           detail=json.dumps({"child": row.id, "on": on.isoformat(),
+                                              "how": how})))
+    return True
 
 
 def keep_newer_reviews(incoming: ChildRecord, held: ChildRecord) -> ChildRecord:
@@ -114,7 +150,10 @@ class CaseloadService:
         return RuleSet.from_dict(self.vault.council_rules(council_id))
 
     def entries(self, council_id: str | None = None) -> list[CaseloadEntry]:
-        """Every active child (of one council, or all), soonest review due first."""
+        """Every active child (of one council, or all), soonest review due first. A review
+        brought forward after a significant change is due on that earlier date."""
+        from iro_desktop.services.monitoring import brought_forward, review_overrides
+
         today = self.today()
         out: list[CaseloadEntry] = []
         for council in self.vault.councils():
@@ -125,14 +164,16 @@ class CaseloadService:
                 with self.vault.session(council.id) as session:
                     children = ChildRepository(session, council.id).active()
                     flags = decision_flags(session, today)
+                    overrides = review_overrides(session)  # reviews brought forward
             except DatabaseTamperedError:
                 # Marked damaged by the vault; the others still show, and the window
                 # names the damaged one (Vault.damaged).
                 continue
             for child in children:
                 rec = child.record
-                due = next_review_due(rec.date_became_looked_after, rec.reviews_held,
-                                      rec.last_review_date, rules)
+                due = brought_forward(next_review_due(rec.date_became_looked_after,
+                                                      rec.reviews_held, rec.last_review_date,
+                                                      rules), overrides.get(child.id))
                 overdue, drifting = flags.get(child.id, (0, 0))
                 out.append(CaseloadEntry(council, child, due, due_status(due, today, self.soon_days),
                                          age_on(rec.date_of_birth, today), overdue, drifting))
@@ -153,23 +194,31 @@ class CaseloadService:
     def parse(self, data: bytes) -> CaseloadFile:
         return parse_caseload(data, today=self.today())
 
-    def import_caseload(self, data: bytes, *, nations: dict[str, Nation] | None = None
-                        ) -> ImportReport:
+    def import_caseload(self, data: bytes, *, nations: dict[str, Nation] | None = None,
+                        complete: bool = False) -> ImportReport:
         """Import a council caseload CSV, all or nothing.
 
         Children are matched by (council, reference): new ones are added, changed ones
         updated, the rest counted unchanged. A council not yet in the vault gets its own
         new database and key. ``nations`` chooses England or Wales for new councils
         (overriding a ``nation`` column); otherwise England is assumed and a warning says so.
+
+        A row with an ``end_date`` takes that child off the caseload (a child not held is
+        not added). With ``complete`` the file is each council's whole caseload: children
+        held but not in it are taken off the caseload as from today. References must fit
+        the council's reference pattern, if it has one, or the whole file is refused.
         """
         parsed = self.parse(data)
         if not parsed.ok:
             raise CaseloadImportError(parsed.errors)
+        pattern_issues = self._reference_issues(parsed)
+        if pattern_issues:
+            raise CaseloadImportError(pattern_issues)
         nations = {k.upper(): v for k, v in (nations or {}).items()}
         report = ImportReport(warnings=list(parsed.warnings))
         now = datetime.now()
 
-        plan: list[tuple[CouncilImportCounts, list]] = []
+        plan: list[tuple[CouncilImportCounts, list[ParsedRow]]] = []
         for code, pc in parsed.councils.items():
             existing = self.vault.council_by_code(code)
             nation = existing.nation if existing else nations.get(code) or pc.nation
@@ -180,7 +229,7 @@ class CaseloadService:
                     "England's review timescales are used. Change it in the council's settings "
                     "if it is a Welsh council.")))
             counts = CouncilImportCounts(code, pc.name, existing is None, nation)
-            plan.append((counts, [r.record for r in parsed.rows if r.council_code == code]))
+            plan.append((counts, [r for r in parsed.rows if r.council_code == code]))
 
         created: list[str] = []
         try:
@@ -189,32 +238,81 @@ class CaseloadService:
                 if council is None:
                     council = self.vault.add_council(counts.code, counts.name, counts.nation)
                     created.append(council.id)
-                self._apply(council, records, counts, now)
+                self._apply(council, records, counts, now, complete, report.warnings)
                 report.councils.append(counts)
         except SADatabaseError:
             log.error("caseload.import_failed")
             raise VaultError("The import could not be written to the vault. Councils already "
                              "written are complete; run the same import again to finish.") from None
-        log.info("caseload.imported added=%d updated=%d unchanged=%d councils_new=%d",
-                 report.added, report.updated, report.unchanged, len(created))
+        log.info("caseload.imported added=%d updated=%d unchanged=%d ended=%d councils_new=%d",
+                 report.added, report.updated, report.unchanged, report.ended, len(created))
         return report
 
-    def _apply(self, council: Council, records: list, counts: CouncilImportCounts,
-               now: datetime) -> None:
+    def _reference_issues(self, parsed: CaseloadFile) -> list[ImportIssue]:
+        """Rows whose reference does not fit their council's pattern (councils already in
+        the vault; a new council has no pattern yet)."""
+        from iro_desktop.services.council_profile import CouncilProfileService
+
+        profiles = CouncilProfileService(self.vault)
+        patterns: dict[str, str] = {}
+        for code in parsed.councils:
+            council = self.vault.council_by_code(code)
+            if council is not None:
+                patterns[code] = profiles.values(council.id)["reference_pattern"]
+        issues = []
+        for row in parsed.rows:
+            problem = reference_problem(row.record.child_ref, patterns.get(row.council_code, ""))
+            if problem:
+                issues.append(ImportIssue(row.line, "child_ref", problem))
+        return issues
+
+    def _apply(self, council: Council, rows: list[ParsedRow], counts: CouncilImportCounts,
+               now: datetime, complete: bool, warnings: list[ImportIssue]) -> None:
+        today = self.today()
         with self.vault.session(council.id) as session:
             repo = ChildRepository(session, council.id)
             existing = repo.rows_by_ref()
-            for record in records:
-                row = existing.get(record.child_ref.casefold())
+            for parsed in rows:
+                record = parsed.record
+                row = existing.pop(record.child_ref.casefold(), None)
+                if parsed.ended is not None:
+                    if row is None:
+                        warnings.append(ImportIssue(parsed.line, "end_date", (
+                            "this child has an end date and is not held in the app, so the "
+                            "row was not added")))
+                    elif mark_ended(session, row, parsed.ended, "file"):
+                        counts.ended += 1
+                    else:
+                        counts.unchanged += 1
+                    continue
                 if row is None:
                     repo.add(record, now)
                     counts.added += 1
                     continue
                 record = keep_newer_reviews(record, record_from_row(row))
-                if record_from_row(row) != record or row.status != "active":
+                if record_from_row(row) != record or row.status != ACTIVE:
                     repo.update(row, record, now)
                     counts.updated += 1
                 else:
                     counts.unchanged += 1
+            if complete:
+                for row in existing.values():  # held, but not in this council's file
+                    if mark_ended(session, row, today, "missing"):
+                        counts.ended += 1
             audit(session, "caseload.imported", added=counts.added, updated=counts.updated,
-                  unchanged=counts.unchanged)
+                  unchanged=counts.unchanged, ended=counts.ended)
+
+    # ---- leaving the caseload --------------------------------------------------------
+
+    def end_child(self, council_id: str, child_id: int, on: date | None = None) -> bool:
+        """Remove a child from the caseload (the record stays until retention purges it).
+        Returns False if the child was already off the caseload."""
+        when = on or self.today()
+        if when > self.today():
+            raise VaultError("A child can be taken off the caseload from today or an earlier "
+                             "date, not a future one.")
+        with self.vault.session(council_id) as session:
+            row = session.get(ChildRow, child_id)
+            if row is None:
+                raise VaultError("That child is not in this council's records.")
+            return mark_ended(session, row, when, "removed")

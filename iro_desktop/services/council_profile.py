@@ -136,6 +136,10 @@ PROFILE_SETTINGS: tuple[ProfileSetting, ...] = (
                    _pattern),
     ProfileSetting("distribution_groups", "Copies sent by default (recipient groups)",
                    "parents,child,carers,professionals", _groups),
+    # minimisation: children no longer on the caseload (services/retention.py)
+    ProfileSetting("ended_retention_days",
+                   "Flag records of children no longer on the caseload after (days)", "90",
+                   _days),
 )
 _BY_KEY = {s.key: s for s in PROFILE_SETTINGS}
 

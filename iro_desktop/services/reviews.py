@@ -210,7 +210,13 @@ class ReviewService:
                  agenda_for: Callable[[str], AgendaTemplate] | None = None) -> None:
         self.vault = vault
         self.today = today
-        self._agenda_for = agenda_for or (lambda cid: default_agenda(vault.council(cid).nation))
+        self._agenda_for = agenda_for or self._council_agenda
+
+    def _council_agenda(self, council_id: str) -> AgendaTemplate:
+        """The council's own agenda file if it has one, else its nation's built-in agenda."""
+        from iro_desktop.services.councils import CouncilService
+
+        return CouncilService(self.vault).agenda(council_id)
 
     # ---- children and their network ------------------------------------------------
 

@@ -9,6 +9,11 @@
 A ``Vault`` object is opened (instance lock + keystore), then unlocked with
 the passphrase, the recovery key or the computer's keyring. Locking disposes
 of every engine and forgets the keys; observers hear ``on_locked``.
+
+Councils come and go: ``add_council`` makes a new database and key,
+``import_council`` takes in a database handed over from another laptop (re-keyed
+to a fresh key), ``copy_council`` writes a re-keyed copy for a hand-over archive,
+and ``erase_council`` destroys a council's key and then its files.
 """
 
 from __future__ import annotations
@@ -19,14 +24,14 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 
 from iro_desktop.core.models import Council, Nation
-from iro_desktop.fsutil import atomic_write, ensure_private_dir
+from iro_desktop.fsutil import atomic_write, ensure_private_dir, fsync_dir
 from iro_desktop.security.errors import (
     DatabaseTamperedError,
     VaultError,
@@ -36,7 +41,7 @@ from iro_desktop.security.errors import (
     WrongPassphraseError,
 )
 from iro_desktop.security.kdf import KdfParams, calibrate
-from iro_desktop.security.keystore import Keystore, new_data_key, new_id
+from iro_desktop.security.keystore import _ID_RE, Keystore, new_data_key, new_id
 from iro_desktop.security.recovery import format_recovery_key
 from iro_desktop.security.secret_store import KeyringSecretStore, SecretStore
 
@@ -65,6 +70,10 @@ def _db():  # type: ignore[no-untyped-def]
 
 KEYSTORE_NAME = "keystore.json"
 COUNCILS_DIR = "councils"
+# Re-keyed copies made for a hand-over archive (export or import) live here only while
+# being made; they are SQLCipher files under the archive's key, never plaintext.
+STAGING_SUFFIX = ".staging"
+_DB_SIDE_FILES = ("", "-wal", "-shm", "-journal")
 # Distinct, dark enough for white text (WCAG AA) and told apart by code as well as colour.
 COUNCIL_COLOURS = ("#1f5fa8", "#a0522d", "#2e7d32", "#7b1fa2", "#c62828", "#00695c",
                    "#5d4037", "#ad1457")
@@ -239,10 +248,16 @@ class Vault:
         for marker in (self.root / COUNCILS_DIR).glob("*.pending"):
             council_id = marker.name.removesuffix(".pending")
             if council_id not in known:
-                for suffix in ("", "-wal", "-shm"):
+                for suffix in _DB_SIDE_FILES:
                     Path(f"{self.database_path(council_id)}{suffix}").unlink(missing_ok=True)
+                self._open_marker(council_id).unlink(missing_ok=True)
                 log.info("vault.unfinished_council_removed")
             marker.unlink(missing_ok=True)
+        # An archive export or import cut short: its staging copy is encrypted under a key
+        # that died with the process, so it can only be removed.
+        for staging in (self.root / COUNCILS_DIR).glob(f"*{STAGING_SUFFIX}*"):
+            staging.unlink(missing_ok=True)
+            log.info("vault.staging_removed")
 
     def _open_council(self, council_id: str, dek: bytes) -> Council:
         db = _db()
@@ -329,7 +344,7 @@ class Vault:
 
     def _close_databases(self) -> None:
         store = self._keystore
-        advanced = False
+        generations: dict[str, int] = {}
         for council_id, engine in list(self._engines.items()):
             try:
                 if council_id not in self.damaged:  # a damaged file is never written
@@ -339,9 +354,7 @@ class Vault:
                         raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
                     finally:
                         raw.close()
-                    if store is not None:
-                        store.set_generation(council_id, generation)
-                        advanced = True
+                    generations[council_id] = generation
                     self._open_marker(council_id).unlink(missing_ok=True)
             except Exception as exc:  # noqa: BLE001 - locking must always forget the keys
                 log.warning("vault.lock_checkpoint_failed council=%s kind=%s", council_id,
@@ -350,10 +363,13 @@ class Vault:
                 engine.dispose()
             except Exception:  # noqa: BLE001
                 log.warning("vault.dispose_failed council=%s", council_id)
-        # With a damaged council the keystore is left as it is (evidence); the healthy
-        # databases' generation then runs one ahead, which unlock accepts.
-        if advanced and store is not None and not self.damaged and self._kek is not None:
+        # With a damaged council the keystore is left as it is (evidence), in memory too, so
+        # its MAC still matches at the next unlock; the healthy databases' generation then
+        # runs one ahead, which unlock accepts.
+        if generations and store is not None and not self.damaged and self._kek is not None:
             try:
+                for council_id, generation in generations.items():
+                    store.set_generation(council_id, generation)
                 store.reseal(self._kek)
                 store.save()
             except Exception as exc:  # noqa: BLE001
@@ -375,6 +391,15 @@ class Vault:
         self.close()
 
     # ---- secrets management --------------------------------------------------------
+
+    def is_passphrase(self, passphrase: str) -> bool:
+        """True if ``passphrase`` unlocks this vault (one key derivation; no delay added).
+        Used to refuse a hand-over archive protected by the vault's own passphrase."""
+        try:
+            self._require_keystore().derive_kek(passphrase)
+        except WrongPassphraseError:
+            return False
+        return True
 
     def change_passphrase(self, current: str, new: str, *, kdf: KdfParams | None = None) -> None:
         """Rewrap every data key under a new passphrase. The databases are not touched."""
@@ -456,47 +481,258 @@ class Vault:
         self._require_unlocked()
         if self.council_by_code(code) is not None:
             raise VaultError(f"council {code} is already in this vault")
-        store = self._require_keystore()
         council_id, dek = new_id(), new_data_key()
         path = self.database_path(council_id)
-        ensure_private_dir(path.parent)
-        colour = COUNCIL_COLOURS[len(self._councils) % len(COUNCIL_COLOURS)]
+        colour = self._next_colour()
         if rules is None:
             from iro_desktop.core.review_clock import default_rules
 
             rules = default_rules(nation).to_dict()
-        marker = path.with_name(f"{council_id}.pending")
-        atomic_write(marker, b"")
-        # Created owner-only before SQLCipher opens it; its -wal and -shm inherit the mode.
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        marker = self._begin_new_database(council_id)
         engine = db.open_engine(path, dek, council_code=code)
-        try:
-            db.migrate.upgrade(engine)
-            with db.Session(engine) as session, session.begin():
-                session.add(db.CouncilRow(id=council_id, code=code.upper(), name=name,
-                                       nation=nation.value, rules_json=json.dumps(rules),
-                                       colour=colour, created_at=datetime.now()))
-                session.add(db.MetaRow(key="generation", value="0"))
-                session.add(db.AuditEvent(at=datetime.now(), code="council.created", detail=""))
-            assert self._kek is not None
-            store.add_council(council_id, dek, self._kek)
-            store.save()
-            marker.unlink(missing_ok=True)
-            atomic_write(self._open_marker(council_id), b"")
-        except BaseException:
-            engine.dispose()
-            store.remove_council(council_id)
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-            marker.unlink(missing_ok=True)
-            raise
+
+        def fill(session: Session) -> None:
+            session.add(db.CouncilRow(id=council_id, code=code.upper(), name=name,
+                                      nation=nation.value, rules_json=json.dumps(rules),
+                                      colour=colour, created_at=datetime.now()))
+            session.add(db.MetaRow(key="generation", value="0"))
+            session.add(db.AuditEvent(at=datetime.now(), code="council.created", detail=""))
+
+        self._register_new(council_id, dek, engine, marker, fill)
         council = Council(id=council_id, code=code.upper(), name=name, nation=nation,
                           colour=colour)
-        self._deks[council_id] = dek
-        self._engines[council_id] = engine
         self._councils[council_id] = council
         log.info("vault.council_added council=%s", council_id)
         return council
+
+    def import_council(self, source: Path, source_key: bytes) -> Council:
+        """Take in a council database handed over from another vault.
+
+        ``source`` is a SQLCipher file under ``source_key`` (the archive's key). Its pages
+        are checked, then ``sqlcipher_export`` copies it into a new database under a fresh
+        data key of this vault, so the archive's key never opens anything here. The
+        council keeps its id; its code must not already be in this vault.
+        """
+        db = _db()
+        self._require_unlocked()
+        store = self._require_keystore()
+        try:
+            conn = db.raw_connect(source, source_key)
+        except DatabaseTamperedError:
+            raise VaultError("The council database in the archive could not be decrypted: it "
+                             "is damaged. Nothing was imported.") from None
+        try:
+            council_id, code = self._check_incoming(conn, store)
+            dek = new_data_key()
+            marker = self._begin_new_database(council_id)
+            try:
+                _export_into(conn, self.database_path(council_id), dek)
+            except BaseException:
+                self._discard_new(council_id, marker)
+                raise
+        finally:
+            conn.close()
+        colour = self._next_colour()
+        engine = db.open_engine(self.database_path(council_id), dek, council_code=code)
+
+        def fill(session: Session) -> None:
+            row = session.get(db.CouncilRow, council_id)
+            assert row is not None
+            row.colour = colour  # told apart from this vault's other councils
+            session.merge(db.MetaRow(key="generation", value="0"))  # a new file in this vault
+            session.add(db.AuditEvent(at=datetime.now(), code="council.imported", detail=""))
+
+        self._register_new(council_id, dek, engine, marker, fill)
+        with db.Session(engine) as session:
+            row = session.get(db.CouncilRow, council_id)
+            assert row is not None
+            council = _council_from_row(row)
+        self._councils[council_id] = council
+        log.info("vault.council_imported council=%s", council_id)
+        return council
+
+    def _check_incoming(self, conn, store: Keystore) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+        """(council id, code) of a database being imported; VaultError if it cannot be."""
+        db = _db()
+        problems = db.integrity_problems(conn)
+        if problems:
+            raise VaultError("The council database in the archive failed its check "
+                             f"({problems[0]}). Nothing was imported.")
+        not_ours = VaultError("The archive does not hold an iro-desktop council database. "
+                              "Nothing was imported.")
+        try:
+            revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+            rows = conn.execute("SELECT id, code, nation FROM council").fetchall()
+        except Exception:  # noqa: BLE001 - any SQL error here means "not one of ours"
+            raise not_ours from None
+        if revision is None or len(rows) != 1:
+            raise not_ours
+        if str(revision[0]) > db.migrate.HEAD_REVISION:
+            raise VaultError("The archive was made by a newer iro-desktop (database version "
+                             f"{revision[0]}). Install the newer version, then import it.")
+        council_id, code, nation = (str(v) for v in rows[0])
+        try:
+            Nation(nation)
+        except ValueError:
+            raise not_ours from None
+        if not _ID_RE.match(council_id):
+            raise not_ours
+        if self.council_by_code(code) is not None:
+            raise VaultError(f"Council {code} is already in this vault. Nothing was imported; "
+                             "erase or rename the council here first if this archive should "
+                             "replace it.")
+        if council_id in store.councils:
+            raise VaultError(f"This vault already holds the council this archive came from "
+                             f"(under another code than {code}). Nothing was imported.")
+        return council_id, code
+
+    def _next_colour(self) -> str:
+        return COUNCIL_COLOURS[len(self._councils) % len(COUNCIL_COLOURS)]
+
+    def _begin_new_database(self, council_id: str) -> Path:
+        """The ``.pending`` marker, then the empty owner-only file; returns the marker.
+
+        Until the keystore holds the new key, the marker says "remove me after a crash".
+        The file is created 0600 before SQLCipher opens it; its -wal and -shm inherit that.
+        """
+        path = self.database_path(council_id)
+        ensure_private_dir(path.parent)
+        marker = path.with_name(f"{council_id}.pending")
+        atomic_write(marker, b"")
+        _create_private(path)
+        return marker
+
+    def _discard_new(self, council_id: str, marker: Path) -> None:
+        for suffix in _DB_SIDE_FILES:
+            Path(f"{self.database_path(council_id)}{suffix}").unlink(missing_ok=True)
+        marker.unlink(missing_ok=True)
+
+    def _register_new(self, council_id: str, dek: bytes, engine: Engine, marker: Path,
+                      fill: Callable[[Session], None]) -> None:
+        """The shared end of adding and importing: migrate, ``fill`` in one transaction,
+        record the key, then open. Before the keystore is saved any failure removes the
+        new files; after it, the council exists."""
+        db = _db()
+        store = self._require_keystore()
+        assert self._kek is not None
+        try:
+            db.migrate.upgrade(engine)
+            with db.Session(engine) as session, session.begin():
+                fill(session)
+            store.add_council(council_id, dek, self._kek)
+            store.save()
+        except BaseException:
+            engine.dispose()
+            if council_id in store.councils:
+                store.remove_council(council_id)
+                store.reseal(self._kek)
+            self._discard_new(council_id, marker)
+            raise
+        self._deks[council_id] = dek
+        self._engines[council_id] = engine
+        try:
+            marker.unlink(missing_ok=True)
+            atomic_write(self._open_marker(council_id), b"")
+        except (OSError, VaultError):  # the council exists; only crash detection is weaker
+            log.warning("vault.open_marker_failed council=%s", council_id)
+
+    def update_council(self, council_id: str, *, code: str | None = None,
+                       name: str | None = None, nation: Nation | None = None,
+                       rules: dict[str, object] | None = None) -> Council:
+        """Change a council's code, name, nation or review-clock rules (checked by the
+        caller; here only that the code stays unique in the vault)."""
+        db = _db()
+        current = self.council(council_id)
+        new_code = code.strip().upper() if code is not None else current.code
+        other = self.council_by_code(new_code)
+        if other is not None and other.id != council_id:
+            raise VaultError(f"Council {new_code} is already in this vault; choose another code.")
+        updated = replace(current, code=new_code,
+                          name=name if name is not None else current.name,
+                          nation=nation if nation is not None else current.nation)
+        with self.session(council_id) as session:
+            row = session.get(db.CouncilRow, council_id)
+            assert row is not None
+            row.code, row.name, row.nation = updated.code, updated.name, updated.nation.value
+            if rules is not None:
+                row.rules_json = json.dumps(rules)
+            session.add(db.AuditEvent(at=datetime.now(), code="council.edited", detail=""))
+        self._councils[council_id] = updated
+        return updated
+
+    def copy_council(self, council_id: str, dest: Path, key: bytes) -> None:
+        """Write a consistent copy of the council's database to ``dest`` (which must not
+        exist), encrypted under ``key``: SQLCipher's ``sqlcipher_export`` into an attached,
+        keyed file inside one transaction. Nothing is written in plaintext."""
+        self._require_unlocked()
+        if council_id in self.damaged:
+            raise self.damaged[council_id]
+        engine = self._engines[council_id]
+        _create_private(dest)
+        try:
+            raw = engine.raw_connection()
+            try:
+                _export_into(raw.driver_connection, dest, key)
+            finally:
+                raw.close()
+        except BaseException:
+            for suffix in _DB_SIDE_FILES:
+                Path(f"{dest}{suffix}").unlink(missing_ok=True)
+            raise
+
+    def staging_path(self) -> Path:
+        """A fresh name for a re-keyed copy inside the vault (removed at unlock if left)."""
+        return self.root / COUNCILS_DIR / f"{os.urandom(8).hex()}{STAGING_SUFFIX}"
+
+    def erase_council(self, council_id: str, confirm_code: str) -> list[str]:
+        """Destroy a council: its key slots first (the keystore rewritten with a new MAC),
+        then its database, -wal, -shm and markers. ``confirm_code`` must be the council's
+        code, typed by the IRO. Returns the names of the files removed.
+
+        Destroying the key is the erase (a crypto-erase: the deleted file's blocks may
+        linger on an SSD, but nothing left can decrypt them). A crash after the key is
+        gone leaves a ``.pending`` marker, so the files are removed at the next unlock.
+        """
+        self._require_unlocked()
+        assert self._kek is not None
+        store = self._require_keystore()
+        council = self._councils.get(council_id)
+        if council is None or council_id not in store.councils:
+            raise VaultError("That council is not in this vault; nothing was erased.")
+        if confirm_code.strip().upper() != council.code:
+            raise VaultError(f"To erase {council.code}, type its code ({council.code}) to "
+                             "confirm. Nothing was erased.")
+        path = self.database_path(council_id)
+        marker = path.with_name(f"{council_id}.pending")
+        entry = store.councils[council_id]
+        atomic_write(marker, b"")
+        try:
+            store.erase_council(council_id, self._kek)
+            store.save()
+        except BaseException:
+            store.councils[council_id] = entry  # the file on disk still has it
+            store.reseal(self._kek)
+            marker.unlink(missing_ok=True)
+            raise
+        engine = self._engines.pop(council_id, None)
+        if engine is not None:
+            try:
+                engine.dispose()
+            except Exception:  # noqa: BLE001 - the key is gone; the files go regardless
+                log.warning("vault.dispose_failed council=%s", council_id)
+        self._deks.pop(council_id, None)
+        self._councils.pop(council_id, None)
+        self.damaged.pop(council_id, None)
+        erased: list[str] = []
+        for candidate in [Path(f"{path}{suffix}") for suffix in _DB_SIDE_FILES] + [
+                self._open_marker(council_id)]:
+            if candidate.exists():
+                candidate.unlink()
+                erased.append(candidate.name)
+        marker.unlink(missing_ok=True)
+        fsync_dir(path.parent)
+        log.info("vault.council_erased council=%s files=%d", council_id, len(erased))
+        return erased
 
     def council_rules(self, council_id: str) -> dict[str, object]:
         db = _db()
@@ -566,11 +802,32 @@ class Vault:
         try:
             conn = db.raw_connect(path, dek)
         except DatabaseTamperedError:
-            return ["page 1 failed its authentication check (tampered or corrupt)"]
+            # The schema could not be read (page 1, or any page the schema spans); the page
+            # check reads no schema, so it can still name the page.
+            return Vault._pages_failing(path, dek) or [
+                "page 1 failed its authentication check (tampered or corrupt)"]
         try:
             return db.integrity_problems(conn)
         except Exception as exc:  # noqa: BLE001 - a corrupt file may fail the check itself
             return [f"integrity check could not finish ({type(exc).__name__})"]
+        finally:
+            conn.close()
+
+    @staticmethod
+    def _pages_failing(path: Path, dek: bytes) -> list[str]:
+        """``cipher_integrity_check`` on a keyed connection that reads nothing else."""
+        import sqlcipher3.dbapi2 as sqlcipher
+
+        from iro_desktop.storage.engine import key_pragma
+
+        conn = sqlcipher.connect(str(path))
+        try:
+            conn.execute("PRAGMA cipher_memory_security = ON")
+            conn.execute("PRAGMA cipher_log_level = NONE")
+            conn.execute(key_pragma(dek))
+            return [str(row[0]) for row in conn.execute("PRAGMA cipher_integrity_check")]
+        except Exception:  # noqa: BLE001 - the caller falls back to its own message
+            return []
         finally:
             conn.close()
 
@@ -608,3 +865,27 @@ class Vault:
 def _council_from_row(row: CouncilRow) -> Council:
     return Council(id=row.id, code=row.code, name=row.name, nation=Nation(row.nation),
                    colour=row.colour)
+
+
+def _create_private(path: Path) -> None:
+    """An empty owner-only file; fails if ``path`` exists (never overwrite a database)."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def _export_into(conn, dest: Path, key: bytes) -> None:  # type: ignore[no-untyped-def]
+    """Copy the database of ``conn`` into ``dest`` under ``key`` (SQLCipher raw key) in one
+    transaction, so the copy is consistent even while the app keeps writing."""
+    if len(key) != 32:
+        raise ValueError("a data key is 32 bytes")
+    conn.isolation_level = None  # transactions below are explicit
+    conn.execute("ATTACH DATABASE ? AS handover KEY ?", (str(dest), f"x'{key.hex()}'"))
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("SELECT sqlcipher_export('handover')")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    finally:
+        conn.execute("DETACH DATABASE handover")
