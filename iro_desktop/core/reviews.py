@@ -95,6 +95,7 @@ TEXT_FIELDS: dict[str, str] = {
     "prep.midway": "Midway contact with the social worker",
     "next.venue": "Venue of the next review",
     "invitees": "Invitees",
+    "letter.note": "A note to the child, at the start of their letter",
 }
 MAX_TEXT = 1_000_000  # characters in one field: pasted text beyond this is refused, not lost
 

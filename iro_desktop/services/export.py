@@ -1,33 +1,72 @@
 """Exporting review records as Word documents.
 
-Finds the council, child and review, and hands the record to
-:mod:`iro_desktop.export.minutes`, which builds the document in memory. Nothing is
-written to disk here: the caller (the CLI, later the window) writes the bytes only
-where the IRO asks.
+Finds the council, child and review, takes the council's protective marking, Word
+template and logo from its profile (:class:`CouncilProfileService`), and hands the
+record to :mod:`iro_desktop.export.minutes` (the record, its redacted copies) or
+:mod:`iro_desktop.export.letter` (the letter to the child), which build the document in
+memory. Nothing is written to disk here: the caller (the CLI, the window, the outbox)
+writes the bytes only where the IRO asks.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from sqlalchemy import func, select
 
 from iro_desktop.core.models import Council
-from iro_desktop.export.minutes import VARIANTS, build_record
+from iro_desktop.export import letter as letter_module
+from iro_desktop.export.minutes import build_record
+from iro_desktop.export.template import TemplateError
+from iro_desktop.export.variants import (
+    VARIANTS,
+    Copy,
+    VariantError,
+    copies_for,
+    variant_choices,
+)
+from iro_desktop.export.variants import parse_variant as _parse_variant
 from iro_desktop.security.errors import VaultError
+from iro_desktop.services.council_profile import CouncilProfile, CouncilProfileService
 from iro_desktop.services.reviews import ReviewService
 from iro_desktop.storage.models import ChildRow, ReviewRow
 from iro_desktop.storage.vault import Vault
+
+__all__ = ["VARIANTS", "ExportError", "ExportService", "UnknownVariantError", "parse_variant",
+           "variant_choices"]
 
 
 class ExportError(VaultError):
     code = "export.error"
 
 
+class UnknownVariantError(ExportError, ValueError):
+    code = "export.variant"
+
+
+def parse_variant(text: str) -> tuple[str, str | None]:
+    """``"redacted:Parents"`` -> ``("redacted", "parents")``; a clear error listing the
+    choices for anything else."""
+    try:
+        return _parse_variant(text)
+    except VariantError as exc:
+        raise UnknownVariantError(str(exc)) from None
+
+
+def _ascii(text: str, limit: int = 40) -> str:
+    """Letters, digits and hyphens only (for file names)."""
+    clean = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-")
+    return clean[:limit].strip("-") or "x"
+
+
 class ExportService:
-    def __init__(self, vault: Vault, reviews: ReviewService | None = None) -> None:
+    def __init__(self, vault: Vault, reviews: ReviewService | None = None, *,
+                 chair: str = "") -> None:
         self.vault = vault
         self.reviews = reviews or ReviewService(vault)
+        self.profiles = CouncilProfileService(vault)
+        self.chair = chair
 
     def reviews_overview(self) -> list[dict[str, object]]:
         """Every review of every council, by council code, child reference and number."""
@@ -87,25 +126,57 @@ class ExportService:
         return match.id
 
     def export(self, council_code: str, child_ref: str, review: str | int = "latest",
-               variant: str = "full", *, marking: str = "OFFICIAL-SENSITIVE",
-               chair: str = "", today: date | None = None) -> bytes:
-        """The review record as .docx bytes."""
-        if variant not in VARIANTS:
-            raise ExportError(f"unknown variant {variant!r}: use one of {', '.join(VARIANTS)}")
+               variant: str = "full", *, today: date | None = None) -> bytes:
+        """The review record (or letter, or a redacted copy) as .docx bytes."""
+        parse_variant(variant)
         council = self.council(council_code)
         child_id = self.child_id(council, child_ref)
         review_id = self.review_id(council, child_id, child_ref.strip(), review)
-        return self.export_review(council.id, review_id, variant, marking=marking, chair=chair,
-                                  today=today)
+        return self.export_review(council.id, review_id, variant, today=today)
 
     def export_review(self, council_id: str, review_id: int, variant: str = "full", *,
-                      marking: str = "OFFICIAL-SENSITIVE", chair: str = "",
                       today: date | None = None) -> bytes:
-        """The record of one review (as the window knows it) as .docx bytes."""
-        if variant not in VARIANTS:
-            raise ExportError(f"unknown variant {variant!r}: use one of {', '.join(VARIANTS)}")
-        council = self.vault.council(council_id)
+        """One review (as the window knows it) as .docx bytes in the given variant."""
+        kind, group = parse_variant(variant)
+        profile = self.profiles.profile(council_id)
         record = self.reviews.record(council_id, review_id)
         network = self.reviews.network(council_id, record.child.id)
-        return build_record(record, council, variant=variant, marking=marking, chair=chair,
-                            network=network, today=today)
+        try:
+            return build_record(record, profile.council,
+                                variant=f"{kind}:{group}" if group else kind,
+                                marking=profile.marking, chair=self.chair, network=network,
+                                today=today, **self._assets(profile))
+        except TemplateError as exc:
+            raise ExportError(f"{profile.council.code}'s Word template or logo cannot be used: "
+                              f"{exc} Choose another in Council settings, or use the built-in "
+                              "one.") from None
+
+    @staticmethod
+    def _assets(profile: CouncilProfile) -> dict[str, bytes | None]:
+        return {"template": profile.template.content if profile.template else None,
+                "logo": profile.logo.content if profile.logo else None}
+
+    def filename(self, council_id: str, review_id: int, variant: str) -> str:
+        """A safe suggested file name, e.g. ``NBK_NB927036_review3_redacted-parents_
+        2026-11-12.docx``: the council's code and its own child reference, never a name."""
+        kind, group = parse_variant(variant)
+        council = self.vault.council(council_id)
+        record = self.reviews.record(council_id, review_id)
+        when = record.review_date
+        parts = [_ascii(council.code, 12), _ascii(record.child.record.child_ref),
+                 f"review{record.number}", f"{kind}-{group}" if group else kind,
+                 when.isoformat() if when else "undated"]
+        return "_".join(parts) + ".docx"
+
+    def letter_text(self, council_id: str, review_id: int, *,
+                    today: date | None = None) -> str:
+        """The letter to the child as plain text (for the window's readability figure)."""
+        record = self.reviews.record(council_id, review_id)
+        network = self.reviews.network(council_id, record.child.id)
+        return letter_module.letter_text(record, chair=self.chair, network=network,
+                                         today=today)
+
+    def copies(self, council_id: str, review_id: int) -> list[Copy]:
+        """Which copy each recipient group gets and who is in it (for the outbox)."""
+        record = self.reviews.record(council_id, review_id)
+        return copies_for(record, self.reviews.network(council_id, record.child.id))
