@@ -10,6 +10,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -276,3 +277,97 @@ class OutboxItemRow(Base):
     delivered_to: Mapped[str] = mapped_column(Text, nullable=False, default="")
     purged_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     last_error: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+
+# ---- between reviews: monitoring, escalation, search (migration 0004) ------------------
+
+
+class MonitoringEntryRow(Base):
+    """Something the IRO did or heard between reviews: a midway review, a contact, a visit,
+    or a significant change reported (which may bring the next review forward)."""
+
+    __tablename__ = "monitoring_entry"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("child.id", ondelete="CASCADE"),
+                                          nullable=False, index=True)
+    kind: Mapped[str] = mapped_column(String(24), nullable=False)
+    entry_date: Mapped[date] = mapped_column(Date, nullable=False)
+    with_whom: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    checked: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    next_step: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    change_type: Mapped[str] = mapped_column(String(24), nullable=False, default="")
+    bring_forward_to: Mapped[date | None] = mapped_column(Date, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+
+
+class EscalationRow(Base):
+    """A concern the IRO raised about a child's plan (dispute resolution)."""
+
+    __tablename__ = "escalation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("child.id", ondelete="CASCADE"),
+                                          nullable=False, index=True)
+    concern: Mapped[str] = mapped_column(Text, nullable=False)
+    resolution_wanted: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    timescale: Mapped[date | None] = mapped_column(Date, nullable=True)
+    opened_on: Mapped[date] = mapped_column(Date, nullable=False)
+    outcome: Mapped[str] = mapped_column(String(24), nullable=False, default="")
+    outcome_note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    closed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+
+
+class EscalationStageRow(Base):
+    """One stage of an escalation: informal, formal 1-3 or the referral to Cafcass."""
+
+    __tablename__ = "escalation_stage"
+    __table_args__ = (UniqueConstraint("escalation_id", "stage", name="uq_escalation_stage"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    escalation_id: Mapped[int] = mapped_column(ForeignKey("escalation.id", ondelete="CASCADE"),
+                                               nullable=False, index=True)
+    stage: Mapped[str] = mapped_column(String(12), nullable=False)
+    who: Mapped[str] = mapped_column(String(200), nullable=False)
+    raised_on: Mapped[date] = mapped_column(Date, nullable=False)
+    response_due: Mapped[date | None] = mapped_column(Date, nullable=True)
+    response: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    responded_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+
+
+class SearchPendingRow(Base):
+    """Rows changed since the search index last caught up. Filled by triggers on the
+    source tables (so no writer needs to know about search), emptied by the search
+    service. ``field`` is "" for "every field of that row", else one review text key.
+
+    No constraint beyond the row id, on purpose: a trigger whose insert could fail makes
+    SQLite keep a statement journal of every page the firing statement changes, which
+    cost an autosave of a long field about half a millisecond. The triggers insert only
+    when the same entry is not there yet."""
+
+    __tablename__ = "search_pending"
+    __table_args__ = (Index("ix_search_pending_key", "kind", "src_id", "field"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    src_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    field: Mapped[str | None] = mapped_column(String(60), nullable=True)
+
+
+class SearchDocRow(Base):
+    """Which source field each row of the FTS5 table ``search_index`` holds (its rowid is
+    this id), so a changed field replaces exactly its own entry."""
+
+    __tablename__ = "search_doc"
+    __table_args__ = (UniqueConstraint("kind", "src_id", "field", name="uq_search_doc"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[int] = mapped_column(Integer, nullable=False)
+    src_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    field: Mapped[str] = mapped_column(String(60), nullable=False)
+    # review text: the updated_at it was indexed at (a changed one is indexed again)
+    stamp: Mapped[str | None] = mapped_column(String(32), nullable=True)

@@ -1,0 +1,212 @@
+"""What needs the IRO's attention, across every council, when the app opens.
+
+* reviews overdue, and reviews due within N days (28 by default; the window passes its
+  ``due_soon_days`` setting), by the review clock or a date brought forward;
+* records not yet finalised (reviews held but not finalised) with their distribution
+  deadlines: decisions within ``decisions_within_working_days`` and the full record within
+  ``record_within_working_days`` working days of the review (the council's profile; 5 and
+  20 by default), and whether each has passed;
+* open decisions past their date, and children with decisions drifting (not done at two
+  reviews in a row), for children on the caseload;
+* outbox items waiting to be delivered (state "ready"), per council;
+* escalation stages whose response is overdue.
+
+Plain dataclasses out; no Qt. See docs/between-reviews.md for each rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func, select
+
+from iro_desktop.core.models import Council
+from iro_desktop.core.review_clock import DueDate, DueStatus, add_working_days
+from iro_desktop.core.reviews import DecisionStatus, ReviewStatus, is_drifting
+from iro_desktop.security.errors import DatabaseTamperedError
+from iro_desktop.services.caseload import DUE_SOON_DAYS, CaseloadService
+from iro_desktop.services.council_profile import CouncilProfileService
+from iro_desktop.services.escalation import EscalationService, OverdueResponse
+from iro_desktop.storage.models import (
+    ChildRow,
+    DecisionRow,
+    DecisionUpdateRow,
+    OutboxItemRow,
+    PersonRow,
+    ReviewRow,
+)
+from iro_desktop.storage.vault import Vault
+
+_HELD_NOT_FINAL = (ReviewStatus.HELD.value, ReviewStatus.RECORDING.value)
+_CLOSED = (DecisionStatus.DONE.value, DecisionStatus.NO_LONGER_NEEDED.value)
+
+
+@dataclass(frozen=True, slots=True)
+class ChildLine:
+    """Who an item is about: enough to show a line and open the child."""
+
+    council: Council
+    child_id: int
+    child_ref: str
+    child_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class DueReview:
+    child: ChildLine
+    due: DueDate
+    status: DueStatus
+    days: int  # until due; negative when overdue
+
+
+@dataclass(frozen=True, slots=True)
+class RecordDeadline:
+    """A review held but not finalised, with its distribution deadlines."""
+
+    child: ChildLine
+    review_id: int
+    review_number: int
+    held_date: date
+    status: ReviewStatus
+    decisions_due: date
+    record_due: date
+    decisions_late: bool  # the decisions deadline has passed
+    record_late: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LateDecision:
+    child: ChildLine
+    decision_id: int
+    review_number: int
+    text: str
+    responsible: str
+    due_date: date
+    drifting: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DriftingChild:
+    child: ChildLine
+    drifting: int  # decisions drifting
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxWaiting:
+    council: Council
+    ready: int
+
+
+@dataclass
+class Dashboard:
+    today: date
+    due_soon_days: int
+    overdue: list[DueReview] = field(default_factory=list)
+    due_soon: list[DueReview] = field(default_factory=list)
+    records: list[RecordDeadline] = field(default_factory=list)
+    late_decisions: list[LateDecision] = field(default_factory=list)
+    drifting: list[DriftingChild] = field(default_factory=list)
+    outbox: list[OutboxWaiting] = field(default_factory=list)
+    escalations_overdue: list[OverdueResponse] = field(default_factory=list)
+    damaged: list[str] = field(default_factory=list)  # council codes not read
+
+    @property
+    def outbox_ready(self) -> int:
+        return sum(o.ready for o in self.outbox)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.overdue or self.due_soon or self.records or self.late_decisions
+                    or self.drifting or self.outbox or self.escalations_overdue)
+
+
+def _name(row: ChildRow) -> str:
+    if row.preferred_name and row.preferred_name != row.first_name:
+        return f"{row.first_name} ({row.preferred_name}) {row.last_name}"
+    return f"{row.first_name} {row.last_name}"
+
+
+class DashboardService:
+    def __init__(self, vault: Vault, today: Callable[[], date] = date.today,
+                 due_soon_days: int = DUE_SOON_DAYS) -> None:
+        if due_soon_days < 0:
+            raise ValueError("due_soon_days must be 0 or more")
+        self.vault = vault
+        self.today = today
+        self.due_soon_days = due_soon_days
+
+    def dashboard(self) -> Dashboard:
+        today = self.today()
+        board = Dashboard(today, self.due_soon_days)
+        caseload = CaseloadService(self.vault, today=lambda: today,
+                                   soon_days=self.due_soon_days)
+        for entry in caseload.entries():
+            rec = entry.child.record
+            line = ChildLine(entry.council, entry.child.id, rec.child_ref, rec.display_name)
+            item = DueReview(line, entry.due, entry.status, entry.due.days_until(today))
+            if entry.status is DueStatus.OVERDUE:
+                board.overdue.append(item)
+            elif entry.status is DueStatus.DUE_SOON:
+                board.due_soon.append(item)
+        profiles = CouncilProfileService(self.vault)
+        for council in self.vault.councils():
+            try:
+                self._council(board, council, profiles.values(council.id), today)
+            except DatabaseTamperedError:
+                board.damaged.append(council.code)
+        board.escalations_overdue = EscalationService(self.vault, lambda: today).overdue()
+        board.records.sort(key=lambda r: (r.decisions_due, r.child.council.code,
+                                          r.child.child_ref))
+        board.late_decisions.sort(key=lambda d: (d.due_date, d.child.council.code,
+                                                 d.child.child_ref))
+        board.drifting.sort(key=lambda d: (-d.drifting, d.child.council.code,
+                                           d.child.child_ref))
+        return board
+
+    def _council(self, board: Dashboard, council: Council, settings: dict[str, str],
+                 today: date) -> None:
+        decisions_days = int(settings["decisions_within_working_days"])
+        record_days = int(settings["record_within_working_days"])
+        with self.vault.session(council.id) as s:
+            rows = list(s.scalars(select(ChildRow)))
+            children = {c.id: ChildLine(council, c.id, c.child_ref, _name(c)) for c in rows}
+            active = {c.id for c in rows if c.status == "active"}
+            people = {p.id: f"{p.name} ({p.role})" for p in s.scalars(select(PersonRow))}
+            for r in s.scalars(select(ReviewRow).where(ReviewRow.status.in_(_HELD_NOT_FINAL),
+                                                       ReviewRow.held_date.is_not(None))):
+                assert r.held_date is not None
+                decisions_due = add_working_days(r.held_date, decisions_days)
+                record_due = add_working_days(r.held_date, record_days)
+                board.records.append(RecordDeadline(
+                    children[r.child_id], r.id, r.number, r.held_date, ReviewStatus(r.status),
+                    decisions_due, record_due, today > decisions_due, today > record_due))
+
+            numbers = dict(s.execute(select(ReviewRow.id, ReviewRow.number)).all())
+            open_rows = list(s.scalars(select(DecisionRow)
+                                       .where(DecisionRow.status.not_in(_CLOSED))))
+            history: dict[int, list[DecisionStatus]] = {}
+            for decision_id, status in s.execute(
+                    select(DecisionUpdateRow.decision_id, DecisionUpdateRow.status)
+                    .join(ReviewRow, ReviewRow.id == DecisionUpdateRow.review_id)
+                    .where(DecisionUpdateRow.decision_id.in_([d.id for d in open_rows]))
+                    .order_by(DecisionUpdateRow.decision_id, ReviewRow.number)):
+                history.setdefault(decision_id, []).append(DecisionStatus(status))
+            drifting: dict[int, int] = {}
+            for d in open_rows:
+                if d.child_id not in active:  # off the caseload: nothing more to chase
+                    continue
+                drift = is_drifting(history.get(d.id, []))
+                if drift:
+                    drifting[d.child_id] = drifting.get(d.child_id, 0) + 1
+                if d.due_date is not None and today > d.due_date:
+                    who = people.get(d.person_id or -1) or d.responsible_text
+                    board.late_decisions.append(LateDecision(
+                        children[d.child_id], d.id, numbers.get(d.review_id, 0), d.text,
+                        who, d.due_date, drift))
+            board.drifting.extend(DriftingChild(children[c], n) for c, n in drifting.items())
+            ready = s.scalar(select(func.count()).select_from(OutboxItemRow)
+                             .where(OutboxItemRow.state == "ready")) or 0
+            if ready:
+                board.outbox.append(OutboxWaiting(council, ready))
