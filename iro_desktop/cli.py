@@ -70,8 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--child", required=True, metavar="REF", help="the child's council reference")
     exp.add_argument("--review", default="latest", metavar="N|latest",
                      help="review number (default: the latest review)")
-    exp.add_argument("--variant", choices=("full", "decisions"), default="full",
-                     help="full record, or the decisions only (default: %(default)s)")
+    exp.add_argument("--variant", type=_variant, default="full",
+                     metavar="full|decisions|letter|redacted:GROUP",
+                     help="the full record, the decisions only, the letter to the child, or "
+                          "a copy for one group (parents, child, carers, professionals) "
+                          "(default: %(default)s)")
     exp.add_argument("--out", required=True, type=Path, metavar="FILE",
                      help="where to write the .docx (not encrypted)")
     exp.add_argument("--force", action="store_true", help="replace FILE if it exists")
@@ -88,7 +91,65 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("--json", type=Path, metavar="FILE",
                      help="write a JSON list, one object per review")
     data.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    _outbox_parser(sub)
+    from iro_desktop import cli_between, cli_council  # light modules: services load on use
+
+    cli_council.register(sub)
+    cli_between.register(sub)
     return parser
+
+
+def _variant(text: str) -> str:
+    """An export variant as typed -> its canonical form; a usage error lists the choices."""
+    from iro_desktop.services.outbox import check_variant
+
+    try:
+        return check_variant(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _outbox_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    box = sub.add_parser("outbox", help="copies kept encrypted until sent to the council")
+    actions = box.add_subparsers(dest="outbox_command", metavar="ACTION", required=True)
+
+    ls = actions.add_parser("list", help="what is in the outbox and which copy went to whom")
+    ls.add_argument("--council", metavar="CODE", help="only this council")
+    ls.add_argument("--child", metavar="REF", help="only this child (needs --council)")
+    ls.add_argument("--review", metavar="N|latest", help="only this review (needs --child)")
+    ls.add_argument("--state", choices=("ready", "delivered", "purged"),
+                    help="only items in this state")
+    ls.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+    add = actions.add_parser("add", help="put copies of a review in the outbox")
+    add.add_argument("--council", required=True, metavar="CODE", help="council code, e.g. NBK")
+    add.add_argument("--child", required=True, metavar="REF",
+                     help="the child's council reference")
+    add.add_argument("--review", default="latest", metavar="N|latest",
+                     help="review number (default: the latest review)")
+    add.add_argument("--variant", required=True, action="append", type=_variant,
+                     metavar="full|decisions|letter|redacted:GROUP",
+                     help="a copy to queue (repeatable); the review data JSON always comes too")
+    add.add_argument("--to", action="append", default=[], metavar="VARIANT=WHO",
+                     help='who that copy is for, e.g. "redacted:parents=Dana Price (Parent)" '
+                          "(default: from the child's network)")
+
+    send = actions.add_parser("send", help="write ready items to each council's delivery folder")
+    send.add_argument("--council", metavar="CODE", help="only this council")
+
+    purge = actions.add_parser("purge", help="drop the content of items delivered longer ago "
+                                             "than the council's retention period")
+    purge.add_argument("--council", metavar="CODE", help="only this council")
+    purge.add_argument("--dry-run", action="store_true", help="only say what would be purged")
+
+    folder = actions.add_parser("folder", help="show or set a council's delivery folder")
+    folder.add_argument("--council", required=True, metavar="CODE", help="council code")
+    folder.add_argument("path", nargs="?", metavar="PATH",
+                        help='the folder to deliver to ("" to clear it)')
+    folder.add_argument("--retention", type=int, metavar="DAYS",
+                        help="keep delivered items in the outbox this many days (0-3650)")
+    folder.add_argument("--auto-send", choices=("yes", "no"),
+                        help="send by itself when the folder is reachable (in the window)")
 
 
 # ---- passphrases ---------------------------------------------------------------------
@@ -318,8 +379,6 @@ def _write_unencrypted(target: Path, data: bytes, force: bool, done: str, out: T
 
 
 def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
-    from iro_desktop.services.export import ExportService
-
     review = args.review.strip().lower()
     if review != "latest":
         if not review.isdigit() or int(review) < 1:
@@ -329,7 +388,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     target: Path = args.out.expanduser()
     _check_target(target, args.force, "a file name ending .docx")
     with _open_unlocked(args) as vault:
-        data = ExportService(vault).export(args.council, args.child, review, args.variant)
+        data = _exports(vault).export(args.council, args.child, review, args.variant)
     _write_unencrypted(target, data, args.force,
                        f"Wrote the {args.variant} review record", out)
     return EXIT_OK
@@ -370,6 +429,202 @@ def cmd_review_data(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+# ---- the outbox ----------------------------------------------------------------------
+
+
+def _review_choice(text: str) -> str | int:
+    value = text.strip().lower()
+    if value == "latest":
+        return value
+    if not value.isdigit() or int(value) < 1:
+        raise CliError(f"--review takes a review number or 'latest', not {text!r}", EXIT_USAGE)
+    return int(value)
+
+
+def _exports(vault):  # type: ignore[no-untyped-def]
+    """The export service, signing documents with the chair's name from the settings."""
+    from iro_desktop.services.export import ExportService
+    from iro_desktop.settings import Settings
+
+    return ExportService(vault, chair=str(Settings().get("chair_name") or ""))
+
+
+def _outbox(vault):  # type: ignore[no-untyped-def]
+    from iro_desktop.services.outbox import OutboxService
+
+    return OutboxService(vault, _exports(vault))
+
+
+def _when(value: object) -> str:
+    from datetime import datetime
+
+    return f"{value:%d/%m/%Y %H:%M}" if isinstance(value, datetime) else "-"
+
+
+def _outbox_list(args: argparse.Namespace, out: TextIO) -> int:
+    if args.child and not args.council:
+        raise CliError("--child needs --council", EXIT_USAGE)
+    if args.review and not args.child:
+        raise CliError("--review needs --child", EXIT_USAGE)
+    with _open_unlocked(args) as vault:
+        box = _outbox(vault)
+        council_id = box.exports.council(args.council).id if args.council else None
+        if args.child:  # one child's (or one review's) distribution
+            council = vault.council(council_id)
+            child_id = box.exports.child_id(council, args.child)
+            if args.review:
+                review_ids = {box.exports.review_id(council, child_id, args.child.strip(),
+                                                    _review_choice(args.review))}
+            else:
+                review_ids = {r.id for r in box.reviews.reviews(council.id, child_id)}
+            items = [i for i in box.items(council.id, args.state) if i.review_id in review_ids]
+        else:
+            items = box.items(council_id, args.state)
+    if args.json:
+        json.dump([i.as_dict() for i in items], out, indent=2, ensure_ascii=False)
+        out.write("\n")
+        return EXIT_OK
+    if not items:
+        print("The outbox is empty." if not (args.council or args.state) else
+              "No items match.", file=out)
+        return EXIT_OK
+    print(f"{'Council':8} {'Reference':12} {'No.':>4} {'Copy':24} {'Record':10} State", file=out)
+    for i in items:
+        if i.state == "ready":
+            state = f"ready, queued {_when(i.created_at)}"
+        else:
+            state = f"{i.state}, sent {_when(i.delivered_at)} to {i.delivered_to}"
+            if i.purged_at:
+                state += f"; content purged {_when(i.purged_at)}"
+        print(f"{i.council_code:8} {i.child_ref:12} {i.review_number:>4} {i.variant:24} "
+              f"{i.review_status:10} {state}", file=out)
+        print(f"{'':8} for: {i.recipients}", file=out)
+        print(f"{'':8} file: {i.filename} ({i.size:,} bytes)", file=out)
+        if i.last_error and i.state == "ready":
+            print(f"{'':8} last attempt: {i.last_error}", file=out)
+    return EXIT_OK
+
+
+def _outbox_add(args: argparse.Namespace, out: TextIO) -> int:
+    recipients: dict[str, str] = {}
+    for value in args.to:
+        variant, sep, who = value.partition("=")
+        if not sep or not who.strip():
+            raise CliError(f'--to takes VARIANT=WHO, e.g. "full=Council case record", '
+                           f"not {value!r}", EXIT_USAGE)
+        try:
+            key = "data" if variant.strip().lower() == "data" else _variant(variant)
+        except argparse.ArgumentTypeError as exc:
+            raise CliError(f"--to {value}: {exc}", EXIT_USAGE) from None
+        recipients[key] = who.strip()
+    unknown = set(recipients) - set(args.variant) - {"data"}
+    if unknown:
+        raise CliError(f"--to names {', '.join(sorted(unknown))}, which is not a --variant "
+                       "being queued", EXIT_USAGE)
+    review = _review_choice(args.review)
+    with _open_unlocked(args) as vault:
+        box = _outbox(vault)
+        council = box.exports.council(args.council)
+        child_id = box.exports.child_id(council, args.child)
+        review_id = box.exports.review_id(council, child_id, args.child.strip(), review)
+        items = box.queue(council.id, review_id, args.variant, recipients=recipients)
+    for i in items:
+        print(f"Queued {i.filename} ({i.variant}) for {i.recipients}", file=out)
+    if items and items[0].review_status != "finalised":
+        print(f"Review {items[0].review_number} is not finalised: these are copies of the "
+              "record as it stands now. Queue them again after finalising to replace them.",
+              file=out)
+    print(f"{len(items)} item(s) kept encrypted in the {council.code} outbox; "
+          "`iro-desktop outbox send` delivers them.", file=out)
+    return EXIT_OK
+
+
+def _outbox_send(args: argparse.Namespace, out: TextIO) -> int:
+    with _open_unlocked(args) as vault:
+        box = _outbox(vault)
+        council_id = box.exports.council(args.council).id if args.council else None
+        report = box.send(council_id)
+    if not report.councils:
+        print("Nothing to send: no ready items in the outbox.", file=out)
+        return EXIT_OK
+    for c in report.councils:
+        if c.error:
+            print(f"NOT SENT: {c.error}", file=out)
+        elif not c.files:
+            print(f"{c.council_code} {c.council_name}: nothing to send.", file=out)
+        else:
+            print(f"{c.council_code} {c.council_name}: {len(c.files)} file(s) written to "
+                  f"{c.folder}", file=out)
+            for name in c.files:
+                print(f"  {name}", file=out)
+            print(f"  {c.manifest} (manifest: the SHA-256 of each file)", file=out)
+    if report.delivered:
+        print("Delivered files are not encrypted: the delivery folder is the council's to "
+              "look after.", file=out)
+    return EXIT_OK if report.ok else EXIT_PROBLEM
+
+
+def _outbox_purge(args: argparse.Namespace, out: TextIO) -> int:
+    with _open_unlocked(args) as vault:
+        box = _outbox(vault)
+        council_id = box.exports.council(args.council).id if args.council else None
+        report = box.purge(council_id, dry_run=args.dry_run)
+    verb = "would be purged (dry run, nothing changed)" if report.dry_run else "purged"
+    for c in report.councils:
+        if c.purged:
+            print(f"{c.council_code}: {c.purged} item(s) delivered more than "
+                  f"{c.retention_days} day(s) ago {verb}", file=out)
+        else:
+            print(f"{c.council_code}: nothing to purge (delivered items are kept "
+                  f"{c.retention_days} day(s))", file=out)
+    return EXIT_OK
+
+
+def _outbox_folder(args: argparse.Namespace, out: TextIO) -> int:
+    from iro_desktop.services.council_profile import (
+        PROFILE_SETTINGS,
+        CouncilProfileService,
+        ProfileError,
+    )
+
+    with _open_unlocked(args) as vault:
+        box = _outbox(vault)
+        council = box.exports.council(args.council)
+        profiles = CouncilProfileService(vault)
+        changes = []
+        if args.path is not None:
+            path = os.path.abspath(os.path.expanduser(args.path)) if args.path.strip() else ""
+            changes.append(("delivery_folder", path))
+        if args.retention is not None:
+            changes.append(("retention_days", str(args.retention)))
+        if args.auto_send is not None:
+            changes.append(("auto_send", args.auto_send))
+        specs = {spec.key: spec for spec in PROFILE_SETTINGS}
+        try:
+            for key, value in changes:  # all checked before any is stored
+                specs[key].check(value)
+        except ProfileError as exc:
+            raise CliError(f"{exc} Nothing was changed.", EXIT_USAGE) from None
+        for key, value in changes:
+            profiles.set(council.id, key, value)
+        profile = profiles.profile(council.id)
+        reach = box.reachable(council.id)
+    print(f"{council.code} {council.name}", file=out)
+    if profile.delivery_folder:
+        state = "reachable now" if reach else f"not reachable now: {reach.reason}"
+        print(f"  delivery folder: {profile.delivery_folder} ({state})", file=out)
+    else:
+        print("  delivery folder: not set", file=out)
+    print(f"  delivered items kept: {profile.retention_days} day(s)", file=out)
+    print(f"  send when reachable: {'yes' if profile.auto_send else 'no'}", file=out)
+    return EXIT_OK
+
+
+def cmd_outbox(args: argparse.Namespace, out: TextIO) -> int:
+    return {"list": _outbox_list, "add": _outbox_add, "send": _outbox_send,
+            "purge": _outbox_purge, "folder": _outbox_folder}[args.outbox_command](args, out)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
     "init": cmd_init,
     "import-caseload": cmd_import,
@@ -380,6 +635,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
     "reviews": cmd_reviews,
     "export": cmd_export,
     "review-data": cmd_review_data,
+    "outbox": cmd_outbox,
 }
 
 
@@ -393,6 +649,14 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None,
         from iro_desktop.app import main as gui_main  # Qt is imported only here
 
         return gui_main(vault_dir=args.vault, demo=args.demo)
+    if args.command == "council":
+        from iro_desktop import cli_council
+
+        return cli_council.run(args, out, err)
+    if args.command in ("search", "report"):
+        from iro_desktop import cli_between
+
+        COMMANDS.update(cli_between.handlers(_open_unlocked))
     try:
         return COMMANDS[args.command](args, out)
     except CliError as exc:

@@ -92,6 +92,6 @@ def test_export_variant_choices_are_full_and_decisions(closed_reviews_vault: Pat
                                                        tmp_path: Path) -> None:
     with pytest.raises(SystemExit) as exc:
         run(["--vault", str(closed_reviews_vault), "export", "--council", "X", "--child", "Y",
-             "--variant", "letter", "--out", str(tmp_path / "x.docx")],
+             "--variant", "memo", "--out", str(tmp_path / "x.docx")],
             out=io.StringIO(), err=io.StringIO())
     assert exc.value.code == 2
