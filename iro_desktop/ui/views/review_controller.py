@@ -115,6 +115,22 @@ class ReviewController(QObject):
             self.notice.emit(check.warning)
         return check
 
+    # ---- the letter, withholding, copies ---------------------------------------------
+
+    def set_mark(self, key: str, mark: str, on: bool) -> Any:
+        return self._do(lambda: self.service.set_mark(self.council_id, self.review_id, key,
+                                                      mark, on))
+
+    def set_placement(self, confidential: bool, address: str) -> Any:
+        assert self.record is not None
+        child_id = self.record.child.id
+        return self._do(lambda: self.service.set_placement(
+            self.council_id, child_id, confidential=confidential, address=address))
+
+    def set_person_address(self, person_id: int, address: str) -> Any:
+        return self._do(lambda: self.service.update_person(self.council_id, person_id,
+                                                           address=address))
+
     def amend(self, key: str, value: str, reason: str) -> Any:
         return self._do(lambda: self.service.amend(self.council_id, self.review_id, key, value,
                                                    reason))

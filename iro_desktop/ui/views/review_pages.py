@@ -157,7 +157,7 @@ class AttendancePage(Page):
     def __init__(self, controller: ReviewController, parent: QWidget | None = None) -> None:
         super().__init__(controller, parent)
         self.table = read_only_table(
-            ["Name", "Role", "Organisation", "Attendance", "Reason (if excluded)"],
+            ["Name", "Role", "Organisation", "Attendance", "Reason (if excluded)", "Address"],
             "attendance_table", "Attendance", fit_others=False, tab_between_cells=True)
         self.name = QLineEdit()
         self.name.setObjectName("person_name_edit")
@@ -204,6 +204,9 @@ class AttendancePage(Page):
             for row, person in enumerate(self.c.network):
                 combo = self.table.cellWidget(row, 3)
                 reason = self.table.cellWidget(row, 4)
+                address = self.table.cellWidget(row, 5)
+                if not address.hasFocus():
+                    address.setText(person.address)
                 current = status_of.get(person.id)
                 combo.blockSignals(True)
                 combo.setCurrentIndex(combo.findData(current.status) if current else 0)
@@ -236,8 +239,21 @@ class AttendancePage(Page):
                 lambda p=person.id, c=combo, r=reason: self._on_status_chosen(p, c, r))
             self.table.setCellWidget(row, 3, combo)
             self.table.setCellWidget(row, 4, reason)
+            address = QLineEdit(person.address)
+            address.setObjectName("person_address_edit")
+            address.setAccessibleName(f"Address of {person.name}")
+            address.setMaxLength(2000)
+            address.setPlaceholderText("for the distribution list")
+            address.editingFinished.connect(
+                lambda p=person.id, a=address: self._on_address_edited(p, a))
+            self.table.setCellWidget(row, 5, address)
         for widget in (self.name, self.role, self.org):
             widget.setEnabled(not record.finalised)
+
+    def _on_address_edited(self, person_id: int, edit: QLineEdit) -> None:
+        person = next((p for p in self.c.network if p.id == person_id), None)
+        if person is not None and edit.text().strip() != person.address:
+            self.c.set_person_address(person_id, edit.text())
 
     def _on_status_chosen(self, person_id: int, combo: QComboBox, reason: QLineEdit) -> None:
         data = combo.currentData()

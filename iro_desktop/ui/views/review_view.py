@@ -4,7 +4,9 @@ Keyboard: Ctrl+PgDown / Ctrl+PgUp next / previous section (Alt+Down is left to c
 and date fields, where it opens the list or calendar),
 Ctrl+D mark the agenda item done and go on, F6 switch between navigator and page,
 Ctrl+Shift+N add an ad hoc agenda item, Ctrl+Shift+H mark the review held,
-Ctrl+Shift+F finalise, Escape back to the child.
+Ctrl+Shift+F finalise, Ctrl+Shift+W withhold the paragraph at the cursor from a group,
+Ctrl+Shift+O put copies in the outbox, Ctrl+Shift+E save a Word copy, Escape back to the
+child.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from iro_desktop.core import codes
 from iro_desktop.core.reviews import ItemState, ReviewStatus
 from iro_desktop.services.reviews import ReviewRecord
 from iro_desktop.ui.autosave_bridge import SavedBatch
+from iro_desktop.ui.views.copies_pages import CopiesPage, LetterPage
 from iro_desktop.ui.views.review_controller import ReviewController
 from iro_desktop.ui.views.review_pages import (
     AgendaItemPage,
@@ -124,10 +127,14 @@ class ReviewView(QWidget):
         self.agenda_page = AgendaItemPage(controller)
         self.decisions = DecisionsPage(controller)
         self.next_review = NextReviewPage(controller)
+        self.letter = LetterPage(controller)
+        self.copies = CopiesPage(controller)
+        self.copies.outbox_requested.connect(self.put_in_outbox)
         self.history = HistoryPage(controller)
         self.history.amend_requested.connect(self.amend)
         for page in (self.preparation, self.attendance, self.voice, self.earlier,
-                     self.agenda_page, self.decisions, self.next_review, self.history):
+                     self.agenda_page, self.decisions, self.next_review, self.letter,
+                     self.copies, self.history):
             self.pages.addWidget(page)
         for edit in self._text_edits():
             edit.too_long.connect(self._on_too_long)
@@ -160,6 +167,8 @@ class ReviewView(QWidget):
         self._shortcut("Ctrl+Shift+F", self.finalise)
         self._shortcut("Escape", self.back_requested.emit)
         self._shortcut("Ctrl+Shift+E", self.export_copy)
+        self._shortcut("Ctrl+Shift+W", self.withhold_paragraph)
+        self._shortcut("Ctrl+Shift+O", self.put_in_outbox)
 
         controller.record_changed.connect(self._on_record_changed)
         controller.error.connect(lambda text: self._show(text, error=True))
@@ -189,6 +198,8 @@ class ReviewView(QWidget):
             for edit in page.edits.values():
                 edit.unbind()
         self.agenda_page.edit.unbind()
+        self.letter.clear()
+        self.copies.clear()
         for page in (self.attendance, self.earlier, self.decisions, self.next_review):
             if page.notes is not None:
                 page.notes.unbind()
@@ -254,6 +265,8 @@ class ReviewView(QWidget):
         # A council agenda without these items still reaches every part of the record.
         entries += [(kind, "", label(kind, title)) for kind, title in FALLBACK_TITLES.items()
                     if kind not in claimed]
+        entries.append(("letter", "", "Letter to the child"))
+        entries.append(("copies", "", "Copies and who gets them"))
         entries.append(("history", "", f"History ({len(record.amendments)} amendment"
                                        f"{'s' if len(record.amendments) != 1 else ''})"))
         keys = [(kind, key) for kind, key, _ in entries]
@@ -282,6 +295,7 @@ class ReviewView(QWidget):
         page: Page = {"preparation": self.preparation, "attendance": self.attendance,
                       "voice": self.voice, "earlier": self.earlier, "agenda": self.agenda_page,
                       "decisions": self.decisions, "next": self.next_review,
+                      "letter": self.letter, "copies": self.copies,
                       "history": self.history}[kind]
         if kind == "agenda":
             self.agenda_page.show_item(key, self.c.record)
@@ -322,7 +336,7 @@ class ReviewView(QWidget):
 
     def _text_edits(self):  # type: ignore[no-untyped-def]
         edits = [*self.preparation.edits.values(), *self.voice.edits.values(),
-                 self.agenda_page.edit]
+                 self.agenda_page.edit, self.letter.note]
         return edits + [p.notes for p in (self.attendance, self.earlier, self.decisions,
                                           self.next_review) if p.notes is not None]
 
@@ -368,36 +382,116 @@ class ReviewView(QWidget):
         record = self.c.record
         if record is None:
             return
-        from PySide6.QtWidgets import QFileDialog, QInputDialog
+        from pathlib import Path
 
+        from PySide6.QtWidgets import QFileDialog
+
+        from iro_desktop.core.redaction import GROUPS
         from iro_desktop.fsutil import atomic_write
         from iro_desktop.services.export import ExportService
         from iro_desktop.ui.workers import user_message
 
-        choices = ["Full record", "Decisions only"]
-        choice, ok = QInputDialog.getItem(self, "Save a Word copy", "Which record?", choices,
-                                          0, False)
+        choices = {"Full record (for the council)": "full",
+                   "Decisions only": "decisions",
+                   "Letter to the child": "letter"}
+        choices |= {f"Copy for {label.lower()} (withheld parts left out)": f"redacted:{key}"
+                    for key, label in GROUPS.items()}
+        choice, ok = QInputDialog.getItem(self, "Save a Word copy", "Which copy?",
+                                          list(choices), 0, False)
         if not ok:
             return
-        variant = "full" if choice == choices[0] else "decisions"
+        variant = choices[choice]
         self.c.bridge.flush()
-        suggested = f"review-{record.number}-{variant}.docx"  # no name in the file name
+        exports = ExportService(self.c.service.vault, self.c.service, chair=self._chair())
+        try:
+            suggested = exports.filename(record.council_id, record.id, variant)
+        except Exception:  # noqa: BLE001 - only the suggested name
+            suggested = f"review-{record.number}.docx"
         path, _ = QFileDialog.getSaveFileName(
             self, "Save a Word copy (NOT encrypted)", suggested, "Word documents (*.docx)")
         if not path:
             return
+        target = Path(path if path.lower().endswith(".docx") else path + ".docx")
         try:
-            data = ExportService(self.c.service.vault, self.c.service).export_review(
-                record.council_id, record.id, variant)
-            from pathlib import Path
-
-            target = Path(path if path.lower().endswith(".docx") else path + ".docx")
+            data = exports.export_review(record.council_id, record.id, variant)
             atomic_write(target, data)
         except Exception as exc:  # noqa: BLE001 - the record in the vault is untouched
             self._show(f"The copy was not saved: {user_message(exc)}", error=True)
             return
         self._show(f"Saved an unencrypted Word copy to {target}. Keep it only as long as "
-                   "you need it, as your council requires.", error=False)
+                   "you need it, as your council requires. Copies for the council go "
+                   "through the outbox (Ctrl+Shift+O), which keeps them encrypted.",
+                   error=False)
+
+    def _chair(self) -> str:
+        settings = getattr(self.window(), "settings", None)
+        return settings.get("chair_name") if settings is not None else ""
+
+    def withhold_paragraph(self) -> None:
+        """Toggle "[withhold from <group>]" on the paragraph at the cursor of the focused
+        field, as one undoable edit (autosaved like typing)."""
+        from PySide6.QtGui import QTextCursor
+
+        from iro_desktop.core import redaction
+        from iro_desktop.ui.widgets.autosave_text import AutoSaveTextEdit
+
+        edit = self.focusWidget()
+        if not isinstance(edit, AutoSaveTextEdit) or edit.isReadOnly():
+            self._show("Put the cursor in the paragraph to withhold (in a text field of a "
+                       "record that is not finalised), then press Ctrl+Shift+W.", error=True)
+            return
+        group = self.ask_group(edit)
+        if group is None:
+            return
+        text = edit.toPlainText()
+        position = edit.textCursor().position()
+        new_text, new_position = redaction.toggle_paragraph_tag(text, position, group)
+        old_lines, new_lines = text.split("\n"), new_text.split("\n")
+        changed = next((i for i, (a, b) in enumerate(zip(old_lines, new_lines)) if a != b), None)
+        if changed is None:
+            return
+        cursor = QTextCursor(edit.document().findBlockByNumber(changed))
+        cursor.movePosition(QTextCursor.MoveOperation.StartOfBlock)
+        cursor.movePosition(QTextCursor.MoveOperation.EndOfBlock,
+                            QTextCursor.MoveMode.KeepAnchor)
+        cursor.insertText(new_lines[changed])
+        cursor = edit.textCursor()
+        cursor.setPosition(min(new_position, len(edit.toPlainText())))
+        edit.setTextCursor(cursor)
+        withheld = "[withhold from" in new_lines[changed].lower()
+        self._show("The paragraph is marked: " + (new_lines[changed][:60] if withheld
+                                                 else "no longer withheld."), error=False)
+
+    def ask_group(self, edit: QWidget) -> str | None:
+        """A menu at the text cursor: which group to withhold the paragraph from."""
+        from PySide6.QtWidgets import QMenu
+
+        from iro_desktop.core.redaction import GROUPS
+
+        menu = QMenu(self)
+        menu.setAccessibleName("Withhold this paragraph from")
+        for key, label in GROUPS.items():
+            menu.addAction(f"Withhold this paragraph from {label.lower()}").setData(key)
+        rect = edit.cursorRect()  # type: ignore[attr-defined]
+        chosen = menu.exec(edit.viewport().mapToGlobal(rect.bottomLeft()))  # type: ignore[attr-defined]
+        menu.deleteLater()
+        return None if chosen is None else chosen.data()
+
+    def put_in_outbox(self) -> None:
+        record = self.c.record
+        if record is None:
+            return
+        from iro_desktop.ui.dialogs.outbox_dialogs import QueueDialog
+        from iro_desktop.ui.main_window import dispose_dialog
+
+        self.c.bridge.flush()
+        dialog = QueueDialog(self.c, self._chair(), self)
+        try:
+            if dialog.exec() and dialog.result_text:
+                self._show(dialog.result_text, error=False)
+                self.c.reload()
+        finally:
+            dispose_dialog(dialog)
 
     def _on_mark_held(self) -> None:
         if self.c.record and self.c.record.status.rank < ReviewStatus.HELD.rank:

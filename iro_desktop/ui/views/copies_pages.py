@@ -1,0 +1,329 @@
+"""The review pages about what leaves the laptop: the letter to the child, and which
+copy of the record each recipient group gets (with what is withheld from whom).
+
+Both pages work with the keyboard alone: the field lists are tables of check boxes
+(arrow keys move, Space ticks), and every button has a mnemonic.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from iro_desktop.core import redaction
+from iro_desktop.core.reviews import TEXT_FIELDS
+from iro_desktop.services.reviews import ReviewRecord
+from iro_desktop.ui.views.review_controller import ReviewController
+from iro_desktop.ui.views.review_pages import Page, _buddy, _heading
+from iro_desktop.ui.widgets.autosave_text import AutoSaveTextEdit
+from iro_desktop.ui.widgets.tables import read_only_table
+
+log = logging.getLogger(__name__)
+KEY_ROLE = Qt.ItemDataRole.UserRole + 1
+VOICE_KEYS = ("voice.views", "voice.wants", "voice.how_gathered")
+
+
+def text_fields(record: ReviewRecord) -> list[tuple[str, str]]:
+    """(key, title) of every text field the record prints, in the record's order."""
+    fields = [(key, TEXT_FIELDS[key]) for key in VOICE_KEYS]
+    return fields + [(item.text_key, item.title) for item in record.agenda]
+
+
+def _short(text: str, limit: int = 60) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[:limit - 1] + "\u2026"
+
+
+def withholdable(record: ReviewRecord) -> list[tuple[str, str]]:
+    """Everything that can be withheld from a group: text fields, decisions, people."""
+    items = text_fields(record)
+    items += [(f"decision:{d.id}", f"Decision: {_short(d.text)}") for d in record.decisions]
+    items += [(f"person:{a.person.id}", f"Attendance: {a.person.name} ({a.person.role})")
+              for a in record.attendance]
+    return items
+
+
+def _check_item(checked: bool, key: str, mark: str, enabled: bool) -> QTableWidgetItem:
+    item = QTableWidgetItem()
+    flags = Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsSelectable
+    if enabled:
+        flags |= Qt.ItemFlag.ItemIsEnabled
+    item.setFlags(flags)
+    item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+    item.setData(KEY_ROLE, (key, mark))
+    return item
+
+
+class _MarkTable(QTableWidget):
+    """Rows of fields with check boxes that set a mark on the field when ticked."""
+
+    def __init__(self, controller: ReviewController, headers: list[str], object_name: str,
+                 accessible_name: str) -> None:
+        super().__init__(0, len(headers))
+        self.c = controller
+        self.setObjectName(object_name)
+        self.setAccessibleName(accessible_name)
+        self.setHorizontalHeaderLabels(headers)
+        self.verticalHeader().setVisible(False)
+        self.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.setTabKeyNavigation(False)
+        self.horizontalHeader().setStretchLastSection(False)
+        self.horizontalHeader().setSectionResizeMode(0, self.horizontalHeader().ResizeMode.Stretch)
+        self._loading = False
+        self.itemChanged.connect(self._on_changed)
+
+    def fill(self, rows: list[tuple[str, str]], marks: dict[str, set[str]],
+             columns: list[str], editable: bool) -> None:
+        self._loading = True
+        self.setRowCount(len(rows))
+        for row, (key, title) in enumerate(rows):
+            label = QTableWidgetItem(title)
+            label.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+            self.setItem(row, 0, label)
+            for col, mark in enumerate(columns, start=1):
+                self.setItem(row, col, _check_item(mark in marks.get(key, set()), key, mark,
+                                                   editable))
+        for col in range(1, len(columns) + 1):
+            self.resizeColumnToContents(col)
+        self._loading = False
+
+    def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        if event.key() == Qt.Key.Key_Space:
+            item = self.currentItem()
+            if item is not None and item.flags() & Qt.ItemFlag.ItemIsUserCheckable \
+                    and item.flags() & Qt.ItemFlag.ItemIsEnabled:
+                item.setCheckState(Qt.CheckState.Unchecked
+                                   if item.checkState() == Qt.CheckState.Checked
+                                   else Qt.CheckState.Checked)
+                return
+        super().keyPressEvent(event)
+
+    def _on_changed(self, item: QTableWidgetItem) -> None:
+        data = item.data(KEY_ROLE)
+        if self._loading or not data:
+            return
+        key, mark = data
+        # deferred: the service reloads the record, which refills this table
+        checked = item.checkState() == Qt.CheckState.Checked
+        QTimer.singleShot(0, lambda: self.c.set_mark(key, mark, checked))
+
+
+class LetterPage(Page):
+    """The letter to the child: the IRO's note, the sections ticked for the letter, a
+    preview in plain text and how easy it is to read."""
+
+    def __init__(self, controller: ReviewController, parent: QWidget | None = None) -> None:
+        super().__init__(controller, parent)
+        self.intro = QLabel("")
+        self.intro.setWordWrap(True)
+        self.note = AutoSaveTextEdit(TEXT_FIELDS["letter.note"])
+        self.note.setObjectName("letter_note")
+        self.note.setMinimumHeight(self.fontMetrics().height() * 4)
+        self.edits = {"letter.note": self.note}
+        self.sections = _MarkTable(controller, ["Section", "In the letter"], "letter_sections",
+                                   "Sections in the letter to the child")
+        self.readability = QLabel("")
+        self.readability.setObjectName("letter_readability")
+        self.readability.setAccessibleName("How easy the letter is to read")
+        self.readability.setWordWrap(True)
+        self.readability.setTextFormat(Qt.TextFormat.PlainText)
+        self.preview = QPlainTextEdit()
+        self.preview.setObjectName("letter_preview")
+        self.preview.setAccessibleName("Preview of the letter to the child")
+        self.preview.setReadOnly(True)
+        self.preview.setTabChangesFocus(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(_heading("Letter to the child", self))
+        layout.addWidget(self.intro)
+        layout.addWidget(_buddy("A &note to the child (first in the letter):", self.note))
+        layout.addWidget(self.note)
+        layout.addWidget(_buddy("&Sections in the letter (Space ticks):", self.sections))
+        layout.addWidget(self.sections, 1)
+        layout.addWidget(self.readability)
+        layout.addWidget(_buddy("&Preview:", self.preview))
+        layout.addWidget(self.preview, 2)
+        self.first_field = self.note
+        self._refresh = QTimer(self)
+        self._refresh.setSingleShot(True)
+        self._refresh.setInterval(600)
+        self._refresh.timeout.connect(self.refresh_preview)
+        controller.bridge.saved.connect(lambda _batch: self._schedule())
+
+    def load(self, record: ReviewRecord) -> None:
+        child = record.child.record
+        name = child.preferred_name or child.first_name
+        self.intro.setText(
+            f"The letter is written to {name}, in plain words. Tick the sections to put in "
+            "it; the decisions and the next review are always there. Paragraphs withheld "
+            "from the child are left out.")
+        self._bind(self.note, record, "letter.note")
+        self.sections.fill(text_fields(record), record.marks, [redaction.LETTER_MARK],
+                           not record.finalised)
+        self.refresh_preview()
+
+    def _schedule(self) -> None:
+        if self.isVisible():
+            self._refresh.start()
+
+    def refresh_preview(self) -> None:
+        record = self.c.record
+        if record is None:
+            self.preview.clear()
+            self.readability.clear()
+            return
+        try:
+            from iro_desktop.export.readability import readability
+            from iro_desktop.services.export import ExportService
+
+            text = ExportService(self.c.service.vault, self.c.service).letter_text(
+                record.council_id, record.id)
+        except Exception as exc:  # noqa: BLE001 - a preview problem must not stop typing
+            log.warning("letter.preview_failed: %s", type(exc).__name__)
+            self.readability.setText("The preview could not be made; the letter is saved.")
+            return
+        self.preview.setPlainText(text)
+        figure = readability(text)
+        self.readability.setText(" ".join([figure.summary, *figure.advice]))
+
+    def clear(self) -> None:
+        self.note.unbind()
+        self.sections.setRowCount(0)
+        self.preview.clear()
+        self.readability.clear()
+
+
+class CopiesPage(Page):
+    """Who gets which copy, what is withheld from whom, and putting copies in the outbox."""
+
+    outbox_requested = Signal()
+
+    def __init__(self, controller: ReviewController, parent: QWidget | None = None) -> None:
+        super().__init__(controller, parent)
+        self.confidential = QCheckBox("The placement address is confide&ntial: withhold it "
+                                      "and the carers' addresses from parents")
+        self.confidential.setObjectName("placement_confidential")
+        self.confidential.setAccessibleName("Placement address is confidential")
+        self.address = QLineEdit()
+        self.address.setObjectName("placement_address")
+        self.address.setAccessibleName("Placement address")
+        self.address.setMaxLength(2000)
+        save_address = QPushButton("Save a&ddress")
+        save_address.setAccessibleName("Save the placement address")
+        save_address.clicked.connect(self._save_placement)
+        self.address.returnPressed.connect(self._save_placement)
+        self.confidential.toggled.connect(lambda _v: self._save_placement())
+        self.withhold = _MarkTable(
+            controller, ["Section"] + [f"Withhold from {label.lower()}"
+                                       for label in redaction.GROUPS.values()],
+            "withhold_table", "What is withheld from each recipient group")
+        self.tags = QLabel("")
+        self.tags.setObjectName("paragraph_tags")
+        self.tags.setWordWrap(True)
+        self.tags.setTextFormat(Qt.TextFormat.PlainText)
+        self.copies = read_only_table(["Copy", "For", "In the outbox"], "copies_table",
+                                      "Copies of the record and who they are for",
+                                      stretch=(1,))
+        self.outbox_button = QPushButton("Put copies in the &outbox...")
+        self.outbox_button.setObjectName("outbox_button")
+        self.outbox_button.setAccessibleName("Put copies of this record in the outbox")
+        self.outbox_button.clicked.connect(self.outbox_requested)
+        address_row = QHBoxLayout()
+        address_row.addWidget(_buddy("Placement address:", self.address))
+        address_row.addWidget(self.address, 1)
+        address_row.addWidget(save_address)
+        layout = QVBoxLayout(self)
+        layout.addWidget(_heading("Copies and who gets them", self))
+        layout.addWidget(self.confidential)
+        layout.addLayout(address_row)
+        layout.addWidget(_buddy("&Withhold whole sections (Space ticks):", self.withhold))
+        layout.addWidget(self.withhold, 2)
+        layout.addWidget(self.tags)
+        layout.addWidget(_buddy("Co&pies:", self.copies))
+        layout.addWidget(self.copies, 1)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.outbox_button)
+        layout.addLayout(buttons)
+        self.first_field = self.withhold
+        self._loading = False
+
+    def load(self, record: ReviewRecord) -> None:
+        self._loading = True
+        self.confidential.setChecked(record.placement_confidential)
+        self.address.setText(record.placement_address)
+        self._loading = False
+        columns = [redaction.WITHHOLD_PREFIX + g for g in redaction.GROUPS]
+        self.withhold.fill(withholdable(record), record.marks, columns, True)
+        self.tags.setText(self._tag_summary(record))
+        self._fill_copies(record)
+
+    @staticmethod
+    def _tag_summary(record: ReviewRecord) -> str:
+        found: dict[str, list[str]] = {}
+        for key, title in text_fields(record):
+            for _first, groups in redaction.paragraph_groups(record.texts.get(key, "")):
+                for group in groups:
+                    found.setdefault(group, []).append(title)
+        hint = ("To withhold one paragraph, put the cursor in it and press Ctrl+Shift+W, or "
+                "start it with [withhold from parents].")
+        if not found:
+            return hint + " No paragraph is withheld yet."
+        parts = [f"from {redaction.GROUPS.get(g, g).lower()}: {len(t)} "
+                 f"({', '.join(dict.fromkeys(t))})" for g, t in sorted(found.items())]
+        return hint + " Paragraphs withheld " + "; ".join(parts) + "."
+
+    def _fill_copies(self, record: ReviewRecord) -> None:
+        rows: list[tuple[str, str, str]] = []
+        try:
+            from iro_desktop.export.variants import copies_for
+            from iro_desktop.ui.dialogs.outbox_dialogs import variant_label
+
+            states = self._outbox_states(record)
+            for copy in copies_for(record, self.c.network):
+                who = ", ".join(copy.people) or "nobody in the child's network yet"
+                if copy.variant == "full":
+                    who = self.c.service.vault.council(record.council_id).name
+                label = variant_label(copy.variant) + (
+                    " (nothing withheld)" if copy.variant.startswith("redacted:")
+                    and not copy.withheld else "")
+                rows.append((label, f"{copy.label}: {who}",
+                             states.get(copy.variant, "not yet")))
+        except Exception as exc:  # noqa: BLE001 - the list is a guide; the record is safe
+            log.warning("copies.list_failed: %s", type(exc).__name__)
+        self.copies.setRowCount(len(rows))
+        for row, values in enumerate(rows):
+            for col, text in enumerate(values):
+                self.copies.setItem(row, col, QTableWidgetItem(text))
+
+    def _outbox_states(self, record: ReviewRecord) -> dict[str, str]:
+        from iro_desktop.services.outbox import OutboxService
+
+        states: dict[str, str] = {}
+        for entry in OutboxService(self.c.service.vault).distribution(record.council_id,
+                                                                      record.id):
+            states[entry.variant] = entry.state_text
+        return states
+
+    def _save_placement(self) -> None:
+        if self._loading or self.c.record is None:
+            return
+        self.c.set_placement(self.confidential.isChecked(), self.address.text())
+
+    def clear(self) -> None:
+        self.withhold.setRowCount(0)
+        self.copies.setRowCount(0)
+        self.address.clear()
+        self.tags.clear()

@@ -1,0 +1,58 @@
+"""Screenshots of the letter, copies and outbox screens for the docs (demo data).
+
+Skipped unless ``IRO_DESKTOP_SCREENSHOTS=DIR`` is set::
+
+    IRO_DESKTOP_SCREENSHOTS=docs/screenshots pytest tests/ui/test_outbox_screenshots.py
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from iro_desktop.services.council_profile import CouncilProfileService
+from iro_desktop.services.outbox import OutboxService
+from iro_desktop.ui.dialogs.outbox_dialogs import OutboxDialog, QueueDialog
+from tests.ui.test_review_copies import _go, _open_in_progress
+from tests.ui.test_screenshots import OUT, save
+
+pytestmark = pytest.mark.skipif(not OUT, reason="set IRO_DESKTOP_SCREENSHOTS=DIR")
+
+
+def test_letter_copies_and_outbox_screenshots(qtbot, demo_vault_with_reviews, settings,  # type: ignore[no-untyped-def]
+                                              tmp_path: Path) -> None:
+    out = Path(OUT)
+    window, entry, review_id = _open_in_progress(qtbot, demo_vault_with_reviews, settings)
+    window.resize(1400, 860)
+    service = window.review_service
+    service.set_mark(entry.council.id, review_id, "voice.views", "letter", True)
+    service.set_mark(entry.council.id, review_id, "agenda:education", "letter", True)
+    service.set_mark(entry.council.id, review_id, "agenda:health", "withhold:parents", True)
+    service.set_placement(entry.council.id, entry.child.id, confidential=True,
+                          address="4 Elm Row, Northbrook NB3 2QT")
+    view = window.review_view
+    window.review_controller.reload()
+    _go(view, "Letter to the child")
+    save(qtbot, window, out / "review-letter.png")
+    _go(view, "Copies and who gets them")
+    save(qtbot, window, out / "review-copies.png")
+
+    dialog = QueueDialog(window.review_controller, "Alex Morgan", view)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    save(qtbot, dialog, out / "outbox-queue.png")
+    dialog.queue()
+    folder = tmp_path / "Northbrook IRO minutes (OneDrive)"
+    folder.mkdir()
+    CouncilProfileService(window.vault).set(entry.council.id, "delivery_folder", str(folder))
+    box = OutboxDialog(OutboxService(window.vault), window)
+    qtbot.addWidget(box)
+    box.show()
+    box.send()
+    box.message.setText(box.message.text().replace(str(tmp_path), "/home/alex"))
+    for row in range(box.table.rowCount()):
+        item = box.table.item(row, 5)
+        item.setText(item.text().replace(str(tmp_path), "/home/alex"))
+    save(qtbot, box, out / "outbox.png")
+    window.lock()
