@@ -9,17 +9,19 @@ runs fresh processes, alternately in two modes, so nothing is cached between run
              ``holidays`` import and warm-up) and the same call again (warm).
 ``window``   the app's sequence: QApplication offscreen, ``MainWindow(vault, Settings)``
              shown locked, ``vault.unlock(passphrase)``, then ``window.show_unlocked()``
-             (which loads the caseload into the table model), the first paint, and
-             ``show_unlocked()`` again (warm).
+             (which shows the dashboard, read from every child), the first paint,
+             ``show_unlocked()`` again (warm), and then Ctrl+1: the caseload table,
+             read and painted when it is first shown.
 
 Both modes time the unlock, so it has 2 x --runs samples. Before the unlock a process
 has imported only what the app has loaded when its locked window is up
 (``storage.vault``; in window mode also ``MainWindow``'s imports); anything else the
 unlock needs is imported inside the timed unlock, as it would be in the app.
 
-Budgets: unlock (open + KDF + every council database) under 1 s; caseload of 150
-children loaded within 100 ms of unlock (first ``entries()`` and first
-``show_unlocked()``). Exit code 0 if every budget passes, 1 if one fails.
+Budgets: unlock (open + KDF + every council database) under 1 s; the first page (the
+dashboard) within 100 ms of unlock (first ``show_unlocked()`` and paint) and the caseload
+of 150 children within 100 ms of Ctrl+1. Exit code 0 if every budget passes, 1 if one
+fails.
 
     /work/venv/bin/python benchmarks/bench_unlock.py [--runs 7] [--json results.json]
 """
@@ -140,6 +142,10 @@ def child(mode: str, vault_dir: Path, settings_path: Path,
             window.show_unlocked()
             warm.append(time.perf_counter() - started)
         result["show_unlocked_warm"] = statistics.median(warm)
+        started = time.perf_counter()
+        window.table_action.trigger()  # Ctrl+1: the caseload is read when first shown
+        app.processEvents()
+        result["caseload_first"] = time.perf_counter() - started
         result["children"] = window.caseload_view.model.rowCount()
         window.close()  # locks the vault, as closing the app does
     vault.close()
@@ -221,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
                for key in ("open_unlock", "databases") for mode in ("service", "window")}
     stats = {key: common.summarise(col(key) or [float("nan")]) for key in (
         "open", "kdf", "databases", "unlock", "open_unlock", "entries_first", "entries_warm",
-        "show_unlocked_first", "first_paint", "show_unlocked_warm")}
+        "show_unlocked_first", "first_paint", "show_unlocked_warm", "caseload_first")}
     kdf = built["kdf"]
     children_seen = {r["children"] for r in runs}
 
@@ -257,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
         ("show_unlocked() first", stats["show_unlocked_first"]),
         ("  then first paint", stats["first_paint"]),
         ("show_unlocked() warm", stats["show_unlocked_warm"]),
+        ("Ctrl+1 caseload first, painted", stats["caseload_first"]),
     ])
     print()
 
@@ -265,7 +272,9 @@ def main(argv: list[str] | None = None) -> int:
     # What the IRO sees: the window's caseload built and painted after unlock. The
     # service-only entries() (no window, no warm-up: the CLI's path) is reported above.
     shown = stats["show_unlocked_first"]["median"] + stats["first_paint"]["median"]
-    caseload_ok = shown <= CASELOAD_BUDGET_S and children_seen == {args.children}
+    caseload = stats["caseload_first"]["median"]
+    caseload_ok = (shown <= CASELOAD_BUDGET_S and caseload <= CASELOAD_BUDGET_S
+                   and children_seen == {args.children})
     lines = [
         common.verdict_line(
             unlock_ok, "unlock < 1 s (Argon2id >= 64 MiB + open every council DB)",
@@ -274,8 +283,10 @@ def main(argv: list[str] | None = None) -> int:
             f"(KDF median {stats['kdf']['median'] * 1000:.0f} ms, "
             f"m={kdf['memory_kib'] // 1024} MiB t={kdf['iterations']})"),
         common.verdict_line(
-            caseload_ok, f"caseload of {args.children} children <= 100 ms after unlock",
-            f"window: show_unlocked() + first paint, medians, {shown * 1000:.0f} ms "
+            caseload_ok, f"dashboard after unlock and caseload of {args.children} children "
+            "<= 100 ms each",
+            f"window: show_unlocked() (dashboard) + first paint, medians, {shown * 1000:.0f} "
+            f"ms; Ctrl+1 caseload first {caseload * 1000:.0f} ms "
             f"(think time {args.think_time:g} s); service-only entries() first "
             f"{stats['entries_first']['median'] * 1000:.0f} ms"
             + ("" if children_seen == {args.children}

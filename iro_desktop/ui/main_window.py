@@ -1,4 +1,4 @@
-"""The main window: locked face or caseload, menus, shortcuts and auto-lock.
+"""The main window: locked face or dashboard and caseload, menus, shortcuts and auto-lock.
 
 It is the one place that connects views to services. Slow calls (key
 derivation, imports) run on the thread pool; the window never shows child
@@ -41,10 +41,15 @@ SHORTCUTS_HELP = """
 <tr><td><b>Ctrl+L</b></td><td>Lock the vault now</td></tr>
 <tr><td><b>Ctrl+I</b></td><td>Import a caseload CSV</td></tr>
 <tr><td><b>Ctrl+F</b></td><td>Filter the caseload by name or reference</td></tr>
+<tr><td><b>Ctrl+0</b></td><td>Go to the dashboard (shown after unlocking); F5 reads it again</td></tr>
 <tr><td><b>Ctrl+1</b></td><td>Go to the caseload table</td></tr>
+<tr><td><b>Ctrl+K</b></td><td>Search every record of every council; Down to the results, Enter opens</td></tr>
 <tr><td><b>Alt+O / Alt+T / Alt+D</b></td><td>Council filter / status filter / find</td></tr>
 <tr><td><b>Enter</b></td><td>Open the selected child; in the child view, its review</td></tr>
 <tr><td><b>Ctrl+N</b></td><td>Plan the child's next review</td></tr>
+<tr><td><b>Alt+R / Alt+M / Alt+E</b></td><td>In the child view: reviews / monitoring log / escalations</td></tr>
+<tr><td><b>Alt+I, R</b></td><td>Annual report figures (charts, Word and CSV)</td></tr>
+<tr><td><b>Ctrl+Shift+B</b></td><td>The outbox: send copies to the councils</td></tr>
 <tr><td><b>Ctrl+,</b></td><td>Council settings (marking, template, delivery folder...)</td></tr>
 <tr><td colspan='2'><b>In a review</b></td></tr>
 <tr><td><b>Ctrl+PgDown / Ctrl+PgUp</b></td><td>Next / previous section or agenda item</td></tr>
@@ -66,7 +71,14 @@ SHORTCUTS_HELP = """
 
 def dispose_dialog(dialog: QDialog) -> None:
     """Close a dialog, empty every field that could hold a secret or child data, delete it."""
-    from PySide6.QtWidgets import QLabel, QLineEdit, QMessageBox, QPlainTextEdit, QTableWidget
+    from PySide6.QtWidgets import (
+        QLabel,
+        QLineEdit,
+        QMessageBox,
+        QPlainTextEdit,
+        QTableWidget,
+        QTreeWidget,
+    )
 
     dialog.hide()
     for edit in dialog.findChildren(QLineEdit):
@@ -77,6 +89,8 @@ def dispose_dialog(dialog: QDialog) -> None:
         label.clear()
     for table in dialog.findChildren(QTableWidget):
         table.setRowCount(0)
+    for tree in dialog.findChildren(QTreeWidget):  # search results
+        tree.clear()
     if isinstance(dialog, QMessageBox):
         dialog.setText("")
         dialog.setInformativeText("")
@@ -112,7 +126,13 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("iro-desktop")
         self._clipboard_owned = False
         self._caseload_service = None
+        self._between: dict[str, object] = {}  # dashboard and search, built when first used
+        self._child_origin = "caseload"  # where Escape in the child view goes back to
         self._busy = False
+        # "Send when the council's folder is reachable": checked every minute while unlocked.
+        self.auto_send_timer = QTimer(self)
+        self.auto_send_timer.setInterval(60_000)
+        self.auto_send_timer.timeout.connect(self.auto_send)
 
         self.unlock_view = UnlockView(f"Vault: {vault.root}")
         self.unlock_view.unlock_requested.connect(self._on_unlock_requested)
@@ -174,11 +194,16 @@ class MainWindow(QMainWindow):
         workspace = self._ensure_workspace()
         if "review_view" in workspace:
             return workspace
+        from iro_desktop.services.escalation import EscalationService
+        from iro_desktop.services.monitoring import MonitoringService
         from iro_desktop.ui.views.child_view import ChildView
         from iro_desktop.ui.views.review_view import ReviewView
 
-        child_view = ChildView()
-        child_view.back_requested.connect(self.show_caseload)
+        today = self.caseload_service.today
+        child_view = ChildView(MonitoringService(self.vault, today),
+                               EscalationService(self.vault, today), today)
+        child_view.back_requested.connect(self._on_child_back)
+        child_view.due_changed.connect(self._refresh_child)
         child_view.plan_requested.connect(self._on_plan_requested)
         child_view.review_requested.connect(self.open_review)
         review_view = ReviewView(self.review_controller)
@@ -220,6 +245,7 @@ class MainWindow(QMainWindow):
         def work() -> None:
             try:
                 import iro_desktop.services.caseload  # noqa: F401 - SQLAlchemy, SQLCipher
+                import iro_desktop.services.dashboard  # noqa: F401 - the first page
                 import iro_desktop.services.reviews  # noqa: F401
                 import iro_desktop.storage._db  # noqa: F401
                 from iro_desktop.core.review_clock import bank_holidays
@@ -242,6 +268,7 @@ class MainWindow(QMainWindow):
             if not self.vault.is_unlocked or not self._workspace:
                 self._ensure_workspace()
                 self.caseload_view.ensurePolished()
+                self._ensure_dashboard()
 
         QTimer.singleShot(100, build_pages)
 
@@ -280,6 +307,15 @@ class MainWindow(QMainWindow):
         self.council_settings_action = self._action(
             "Council &settings...", self._on_council_settings, "Ctrl+,",
             "council_settings_action")
+        self.outbox_action = self._action("&Outbox...", self._on_outbox, "Ctrl+Shift+B",
+                                          "outbox_action")
+        # Between reviews: the dashboard, search and the annual report (issue 6).
+        self.dashboard_action = self._action("&Dashboard", self.show_dashboard, "Ctrl+0",
+                                             "dashboard_action")
+        self.search_action = self._action("&Search all records...", self.open_search,
+                                          "Ctrl+K", "search_action")
+        self.report_action = self._action("Annual &report figures...", self.open_report,
+                                          None, "report_action")
         self.shortcuts_action = self._action("&Keyboard shortcuts", self._on_shortcuts_help,
                                              "F1", "shortcuts_action")
         self.about_action = self._action("&About iro-desktop", self._on_about, None,
@@ -288,13 +324,19 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         file_menu.addAction(self.import_action)
+        file_menu.addAction(self.outbox_action)
         file_menu.addSeparator()
         file_menu.addAction(self.lock_action)
         file_menu.addAction(self.quit_action)
         view_menu = bar.addMenu("&View")
+        view_menu.addAction(self.dashboard_action)
         view_menu.addAction(self.table_action)
         view_menu.addAction(self.filter_action)
-        council_menu = bar.addMenu("&Councils")
+        # Alt+I: the review pages use W, R and S for their own fields.
+        work_menu = bar.addMenu("Overs&ight")
+        work_menu.addAction(self.search_action)
+        work_menu.addAction(self.report_action)
+        council_menu = bar.addMenu("Counci&ls")
         council_menu.addAction(self.council_settings_action)
         vault_menu = bar.addMenu("V&ault")
         vault_menu.addAction(self.change_action)
@@ -306,7 +348,9 @@ class MainWindow(QMainWindow):
         help_menu.addAction(self.about_action)
         self._unlocked_only = (self.import_action, self.lock_action, self.filter_action,
                                self.table_action, self.change_action, self.remember_action,
-                               self.recovery_action, self.council_settings_action)
+                               self.recovery_action, self.council_settings_action,
+                               self.outbox_action, self.dashboard_action, self.search_action,
+                               self.report_action)
 
     # ---- lock state ----------------------------------------------------------------
 
@@ -317,6 +361,8 @@ class MainWindow(QMainWindow):
         if "review_view" in self._workspace:
             self.child_view.clear()
             self.review_view.clear()
+        if "dashboard_view" in self._between:
+            self.dashboard_view.clear()
         QApplication.instance().removeEventFilter(self.auto_lock)
         self.stack.setCurrentWidget(self.unlock_view)
         for action in self._unlocked_only:
@@ -329,11 +375,10 @@ class MainWindow(QMainWindow):
             action.setEnabled(True)
         self.remember_action.setVisible(self.vault.keyring_available())
         self.remember_action.setChecked(self.vault.remembered)
-        self.stack.setCurrentWidget(self.caseload_view)
-        self.refresh_caseload()
-        self.caseload_view.focus_table()
+        self.show_dashboard()  # the caseload is read when it is first shown (Ctrl+1)
         QApplication.instance().installEventFilter(self.auto_lock)
         self.auto_lock.start()
+        self.auto_send_timer.start()
         if not self._os_signals_connected:
             self._os_signals_connected = True
             self.auto_lock.connect_os_signals(int(self.winId()))
@@ -349,7 +394,7 @@ class MainWindow(QMainWindow):
                                 "'iro-desktop check' for details.")
 
     def show_unlocked(self) -> None:
-        """The vault was unlocked elsewhere (creation, keyring, demo): show the caseload."""
+        """The vault was unlocked elsewhere (creation, keyring, demo): show the dashboard."""
         self._set_unlocked_ui()
 
     def lock(self) -> None:
@@ -364,6 +409,7 @@ class MainWindow(QMainWindow):
 
     def _on_vault_locked(self) -> None:
         self.auto_lock.stop()
+        self.auto_send_timer.stop()
         self._clear_clipboard()
         self._scrub_dialogs()
         self._set_locked_ui()
@@ -490,6 +536,8 @@ class MainWindow(QMainWindow):
                 QMessageBox.warning(self, "Caseload not imported", user_message(exc))
             return
         self.refresh_caseload()
+        if self.stack.currentWidget() is self._between.get("dashboard_view"):
+            self.refresh_dashboard()
         lines = [f"{c.code} {c.name}: {c.added} added, {c.updated} updated, "
                  f"{c.unchanged} unchanged" + (" (new council)" if c.new else "")
                  for c in report.councils]
@@ -512,6 +560,7 @@ class MainWindow(QMainWindow):
 
         entry = index.data(ENTRY_ROLE)
         if entry is not None:
+            self._child_origin = "caseload"
             self.open_child(entry)
 
     def open_child(self, entry) -> None:  # type: ignore[no-untyped-def]
@@ -523,6 +572,7 @@ class MainWindow(QMainWindow):
         except Exception as exc:  # noqa: BLE001
             QMessageBox.warning(self, "Cannot open the child", user_message(exc))
             return
+        self.child_view.set_back_target(self._child_origin)
         self.child_view.show_child(entry, council, reviews, decisions,
                                    self.caseload_service.today())
         self.stack.setCurrentWidget(self.child_view)
@@ -583,11 +633,144 @@ class MainWindow(QMainWindow):
             dispose_dialog(dialog)
 
     def _on_filter_triggered(self) -> None:
+        if self.stack.currentWidget() is not self.caseload_view:
+            self.show_caseload()
         self.caseload_view.search.setFocus()
         self.caseload_view.search.selectAll()
 
     def _on_table_triggered(self) -> None:
+        if self.stack.currentWidget() is not self.caseload_view:
+            self.show_caseload()
         self.caseload_view.focus_table()
+
+    # ---- between reviews: dashboard, search, annual report (issue 6) ----------------
+
+    def _ensure_dashboard(self) -> dict[str, object]:
+        """The dashboard page, built while the passphrase is typed or at the first unlock."""
+        if "dashboard_view" in self._between:
+            return self._between
+        from iro_desktop.ui.views.dashboard_view import DashboardView
+
+        view = DashboardView()
+        view.open_requested.connect(self.open_target)
+        view.outbox_requested.connect(self._on_dashboard_outbox)
+        view.caseload_requested.connect(self._on_table_triggered)
+        view.refresh_requested.connect(self.refresh_dashboard)
+        self.stack.addWidget(view)
+        self._between["dashboard_view"] = view
+        return self._between
+
+    @property
+    def dashboard_view(self):  # type: ignore[no-untyped-def]
+        return self._ensure_dashboard()["dashboard_view"]
+
+    @property
+    def dashboard_service(self):  # type: ignore[no-untyped-def]
+        if "dashboard_service" not in self._between:
+            from iro_desktop.services.dashboard import DashboardService
+
+            self._between["dashboard_service"] = DashboardService(
+                self.vault, today=self.caseload_service.today,
+                due_soon_days=self.caseload_service.soon_days)
+        return self._between["dashboard_service"]
+
+    @property
+    def search_service(self):  # type: ignore[no-untyped-def]
+        """One per window: it empties every result it gave out when the vault locks."""
+        if "search_service" not in self._between:
+            from iro_desktop.services.search import SearchService
+
+            self._between["search_service"] = SearchService(self.vault)
+        return self._between["search_service"]
+
+    def show_dashboard(self) -> None:
+        if "review_view" in self._workspace:
+            self.autosave.flush()
+            self.review_controller.close()
+        self.refresh_dashboard()
+        self.stack.setCurrentWidget(self.dashboard_view)
+        self.dashboard_view.focus_first()
+
+    def refresh_dashboard(self) -> None:
+        import time
+
+        started = time.perf_counter()
+        try:
+            board = self.dashboard_service.dashboard()
+        except Exception as exc:  # noqa: BLE001 - the caseload is still one key away
+            QMessageBox.warning(self, "Cannot show the dashboard", user_message(exc))
+            return
+        self.dashboard_view.set_dashboard(board, no_children=not self.vault.councils())
+        log.info("dashboard.refreshed ms=%d", (time.perf_counter() - started) * 1000)
+        self.statusBar().showMessage(
+            f"Unlocked \u2022 {len(self.vault.councils())} council database(s) open")
+
+    def open_target(self, target) -> None:  # type: ignore[no-untyped-def]
+        """Open the child (and the review or tab) a dashboard row or search result names."""
+        if "review_view" in self._workspace:
+            self.autosave.flush()
+            self.review_controller.close()
+        try:
+            entry = next((e for e in self.caseload_service.entries(target.council_id)
+                          if e.child.id == target.child_id), None)
+        except Exception as exc:  # noqa: BLE001
+            QMessageBox.warning(self, "Cannot open the child", user_message(exc))
+            return
+        if entry is None:
+            QMessageBox.information(self, "Not on the caseload",
+                                    "This child is no longer on the caseload, so their page "
+                                    "cannot be opened. Their records are kept until the "
+                                    "council's retention period ends.")
+            return
+        if self.stack.currentWidget() in (self._between.get("dashboard_view"),
+                                          self._workspace.get("caseload_view")):
+            self._child_origin = ("dashboard" if self.stack.currentWidget()
+                                  is self._between.get("dashboard_view") else "caseload")
+        self.open_child(entry)
+        if self.stack.currentWidget() is not self.child_view:
+            return  # the child could not be read; open_child said why
+        if target.review_id is not None:
+            self.open_review(target.review_id)
+        elif target.tab:
+            self.child_view.show_tab(target.tab)
+
+    def _on_child_back(self) -> None:
+        if self._child_origin == "dashboard":
+            self.show_dashboard()
+        else:
+            self.show_caseload()
+
+    def _on_dashboard_outbox(self) -> None:
+        self._on_outbox()
+        if self.vault.is_unlocked:
+            self.refresh_dashboard()
+
+    def open_search(self) -> None:
+        from iro_desktop.ui.dialogs.search_dialog import SearchDialog
+
+        dialog = SearchDialog(self.search_service, self)
+        try:
+            if not dialog.exec():
+                return
+            target = dialog.chosen
+        finally:
+            dialog.clear_results()
+            dispose_dialog(dialog)
+        if target is not None and self.vault.is_unlocked:
+            self.open_target(target)
+
+    def open_report(self) -> None:
+        from iro_desktop.services.council_profile import CouncilProfileService
+        from iro_desktop.services.report import ReportService
+        from iro_desktop.ui.dialogs.report_dialog import ReportDialog
+
+        profiles = CouncilProfileService(self.vault)
+        dialog = ReportDialog(ReportService(self.vault, self.caseload_service.today),
+                              lambda council_id: profiles.values(council_id)["marking"], self)
+        try:
+            dialog.exec()
+        finally:
+            dispose_dialog(dialog)
 
     # ---- vault settings ------------------------------------------------------------
 
@@ -657,6 +840,41 @@ class MainWindow(QMainWindow):
         finally:
             dispose_dialog(dialog)
 
+    def auto_send(self) -> None:
+        """Send the outbox of each council set to send when its delivery folder can be
+        reached (back on the council network); says in the status bar what went where."""
+        if not self.vault.is_unlocked or self._busy:
+            return
+        from iro_desktop.services.export import ExportService
+        from iro_desktop.services.outbox import OutboxService
+
+        service = OutboxService(self.vault, ExportService(
+            self.vault, chair=self.settings.get("chair_name")))
+        try:
+            due = service.auto_send_due()
+            notes = []
+            for council_id in due:
+                for sent in service.send(council_id).councils:
+                    notes.append(sent.error or f"sent {len(sent.files)} file(s) of "
+                                 f"{sent.council_code} to {sent.folder}")
+        except Exception as exc:  # noqa: BLE001 - tried again in a minute
+            log.warning("outbox.auto_send_failed: %s", type(exc).__name__)
+            return
+        if notes:
+            self.statusBar().showMessage("Outbox: " + "; ".join(notes), 30_000)
+
+    def _on_outbox(self) -> None:
+        from iro_desktop.services.export import ExportService
+        from iro_desktop.services.outbox import OutboxService
+        from iro_desktop.ui.dialogs.outbox_dialogs import OutboxDialog
+
+        exports = ExportService(self.vault, chair=self.settings.get("chair_name"))
+        dialog = OutboxDialog(OutboxService(self.vault, exports), self)
+        try:
+            dialog.exec()
+        finally:
+            dispose_dialog(dialog)
+
     def _on_shortcuts_help(self) -> None:
         QMessageBox.information(self, "Keyboard shortcuts", SHORTCUTS_HELP)
 
@@ -674,6 +892,8 @@ class MainWindow(QMainWindow):
         self.lock()
         if self._workspace:
             self.autosave.close()
+        if "search_service" in self._between:
+            self.search_service.close()
         QApplication.instance().removeEventFilter(self.auto_lock)
         if self._on_vault_locked in self.vault.locked_listeners:
             self.vault.locked_listeners.remove(self._on_vault_locked)

@@ -270,8 +270,9 @@ def _pick_child(window, day: date):  # type: ignore[no-untyped-def]
 
 
 def _open_child_from_caseload(kb: Keyboard, window, child_ref: str) -> None:  # type: ignore[no-untyped-def]
-    """Ctrl+F, type the reference, Ctrl+1 back to the table, Enter opens the child."""
-    kb.wait_focus(lambda f: f is window.caseload_view.table, "the caseload table")
+    """From the dashboard (shown at unlock): Ctrl+F goes to the caseload filter; type the
+    reference, Ctrl+1 back to the table, Enter opens the child."""
+    kb.qtbot.waitUntil(lambda: window.stack.currentWidget() is window.dashboard_view)
     kb.press(K.Key_F, CTRL)
     kb.wait_focus(lambda f: f is window.caseload_view.search, "the caseload filter")
     kb.type(child_ref)

@@ -60,6 +60,14 @@ def assert_locked_and_clean(window, vault) -> None:  # type: ignore[no-untyped-d
     assert not leaks, "child data still held by widgets after locking:\n" + "\n".join(leaks)
 
 
+@pytest.fixture
+def window(make_window):  # type: ignore[no-untyped-def]
+    """The window on its caseload page: unlocking shows the dashboard, Ctrl+1 the caseload."""
+    window = make_window()
+    window.table_action.trigger()
+    return window
+
+
 # ---- the caseload ------------------------------------------------------------------------
 
 def test_caseload_shows_every_child_soonest_due_first(window) -> None:  # type: ignore[no-untyped-def]
@@ -213,9 +221,12 @@ def test_unlock_view_wrong_then_right_passphrase(qtbot, window, demo_vault) -> N
     qtbot.keyClicks(view.passphrase, PASSPHRASE)
     assert view.passphrase.text() == PASSPHRASE
     qtbot.keyClick(view.passphrase, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: window.caseload_view.proxy.rowCount() == 72, timeout=15_000)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.dashboard_view,
+                    timeout=15_000)
     assert demo_vault.is_unlocked
+    window.table_action.trigger()  # Ctrl+1
     assert window.stack.currentWidget() is window.caseload_view
+    assert window.caseload_view.proxy.rowCount() == 72
     assert window.lock_action.isEnabled()
     assert window.auto_lock.active
 
@@ -234,7 +245,7 @@ def test_passphrase_field_is_cleared_after_unlocking(qtbot, window, demo_vault) 
     qtbot.keyClicks(view.passphrase, PASSPHRASE)
     qtbot.keyClick(view.passphrase, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: demo_vault.is_unlocked and window.stack.currentWidget()
-                    is window.caseload_view, timeout=15_000)
+                    is window.dashboard_view, timeout=15_000)
     assert view.passphrase.text() == ""
 
 
@@ -249,6 +260,7 @@ def clock() -> FakeClock:
 def auto_window(make_window, clock):  # type: ignore[no-untyped-def]
     auto_lock = AutoLock(idle_minutes=5, monotonic=clock.monotonic, wall=clock.time)
     window = make_window(auto_lock=auto_lock)
+    window.table_action.trigger()  # the caseload page, as in the other tests here
     assert window.auto_lock is auto_lock and auto_lock.active
     return window
 
@@ -316,7 +328,8 @@ def test_auto_lock_does_nothing_while_locked_and_restarts_on_unlock(qtbot, auto_
     assert auto_window.unlock_view.heading.text() == "The vault is locked"
     qtbot.keyClicks(auto_window.unlock_view.passphrase, PASSPHRASE)
     qtbot.keyClick(auto_window.unlock_view.passphrase, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: auto_window.caseload_view.proxy.rowCount() == 72, timeout=15_000)
+    qtbot.waitUntil(lambda: auto_window.stack.currentWidget() is auto_window.dashboard_view,
+                    timeout=15_000)
     assert auto_window.auto_lock.active
     # The idle count starts again at unlock, not at the last activity before the lock.
     assert auto_window.auto_lock.check() is False
@@ -611,6 +624,7 @@ def test_recovery_dialog_forgets_the_key_and_passphrase(qtbot, window, demo_vaul
     window.lock_action.trigger()
     qtbot.mouseClick(window.unlock_view.recovery_button, Qt.MouseButton.LeftButton)
     assert demo_vault.is_unlocked
+    window.table_action.trigger()
     assert window.caseload_view.proxy.rowCount() == 72
     window.lock_action.trigger()
     found = _secret_texts(window, key, new)

@@ -56,6 +56,7 @@ def test_unlock_screenshot(qtbot, make_window, out_dir) -> None:  # type: ignore
 def test_caseload_screenshots(qtbot, make_window, out_dir) -> None:  # type: ignore[no-untyped-def]
     window = make_window()
     window.resize(1500, 800)
+    window.table_action.trigger()  # unlocking shows the dashboard; Ctrl+1 the caseload
     view = window.caseload_view
     assert view.council_combo.currentIndex() == 0
     assert view.proxy.rowCount() == 72

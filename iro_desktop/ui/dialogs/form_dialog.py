@@ -1,0 +1,123 @@
+"""A small form dialog that collects input for the caller's service call.
+
+:meth:`FormDialog.run` shows the dialog until the call succeeds or the IRO cancels. A
+failed call (a service's message: which field, what is wrong) is shown inside the dialog,
+which stays open with everything typed still in it. Whatever happens, the dialog is wiped
+and deleted afterwards, as the main window does with its own dialogs, so no child data
+stays in a hidden widget. Locking the vault while it is open closes it the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import TypeVar
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QTableWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from iro_desktop.ui.widgets.date_edit import DateEdit
+from iro_desktop.ui.workers import user_message
+
+T = TypeVar("T")
+ERROR_STYLE = "color: #b00020;"  # 6.9:1 on white; the text says what is wrong too
+
+
+def wipe_dialog(dialog: QDialog) -> None:
+    """Hide ``dialog``, empty every field that could hold child data, delete it."""
+    dialog.hide()
+    for edit in dialog.findChildren(QLineEdit):
+        edit.clear()
+    for text in dialog.findChildren(QPlainTextEdit):
+        text.clear()
+    for label in dialog.findChildren(QLabel):
+        label.clear()
+    for table in dialog.findChildren(QTableWidget):
+        table.setRowCount(0)
+    dialog.deleteLater()
+
+
+def plain_text_edit(accessible_name: str, object_name: str, lines: int = 4) -> QPlainTextEdit:
+    """A multi-line field where Tab moves on (Ctrl+Tab is not needed to leave it)."""
+    edit = QPlainTextEdit()
+    edit.setObjectName(object_name)
+    edit.setAccessibleName(accessible_name)
+    edit.setTabChangesFocus(True)
+    edit.setMinimumHeight(edit.fontMetrics().lineSpacing() * lines + 12)
+    return edit
+
+
+def date_field(accessible_name: str, object_name: str, value: date,
+               latest: date | None = None) -> DateEdit:
+    edit = DateEdit(accessible_name)
+    edit.setObjectName(object_name)
+    edit.set_py_date(value)
+    if latest is not None:
+        from PySide6.QtCore import QDate
+
+        edit.setMaximumDate(QDate(latest.year, latest.month, latest.day))
+    return edit
+
+
+class FormDialog(QDialog):
+    """A titled form with OK (named for what it does) and Cancel, and a problem line."""
+
+    def __init__(self, title: str, ok_text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.form = QFormLayout()
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        self.error = QLabel("")
+        self.error.setObjectName("form_error")
+        self.error.setAccessibleName("Problem")
+        self.error.setWordWrap(True)
+        self.error.setTextFormat(Qt.TextFormat.PlainText)
+        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.hide()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText(ok_text)
+        self.ok_button.setAccessibleName(ok_text.replace("&", ""))
+        cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setText("Cancel")  # Escape; no Alt+letter to clash with the form's
+        cancel.setAccessibleName("Cancel")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(self.form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 80)
+
+    def add_row(self, label: str, field: QWidget) -> None:
+        """A labelled row; the label's Alt+letter moves to ``field``."""
+        caption = QLabel(label)
+        caption.setBuddy(field)
+        self.form.addRow(caption, field)
+
+    def show_error(self, text: str) -> None:
+        self.error.setText(text)
+        self.error.setVisible(bool(text))
+
+    def run(self, action: Callable[[], T]) -> T | None:
+        """Show the dialog until ``action`` succeeds (its result) or the IRO cancels (None)."""
+        try:
+            while self.exec():
+                try:
+                    return action()
+                except Exception as exc:  # noqa: BLE001 - shown in the dialog, which stays open
+                    self.show_error(user_message(exc))
+            return None
+        finally:
+            wipe_dialog(self)

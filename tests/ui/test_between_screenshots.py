@@ -1,0 +1,101 @@
+"""Screenshots of the between-reviews pages for the docs, drawn offscreen from the demo vault
+with monitoring, escalations and held reviews seeded (``between_seed``).
+
+Skipped unless ``IRO_DESKTOP_SCREENSHOTS=DIR`` is set, as in test_screenshots.py::
+
+    IRO_DESKTOP_SCREENSHOTS=docs/screenshots pytest tests/ui/test_between_screenshots.py
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QWidget
+
+from tests.ui.between_seed import seed_between
+
+OUT = os.environ.get("IRO_DESKTOP_SCREENSHOTS", "")
+
+pytestmark = [
+    pytest.mark.skipif(not OUT, reason="set IRO_DESKTOP_SCREENSHOTS=DIR to write the screenshots"),
+    pytest.mark.filterwarnings(r"ignore:.*invalidateFilter.*:DeprecationWarning"),
+]
+
+
+@pytest.fixture
+def out_dir() -> Path:
+    path = Path(OUT)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def save(qtbot, widget: QWidget, path: Path) -> None:  # type: ignore[no-untyped-def]
+    qtbot.wait(200)
+    assert widget.grab().save(str(path)), path
+    image = QImage(str(path))
+    assert not image.isNull() and image.width() > 100 and image.height() > 100
+
+
+@pytest.fixture
+def seeded_window(qtbot, demo_vault_with_reviews, settings):  # type: ignore[no-untyped-def]
+    from iro_desktop.ui.main_window import MainWindow
+
+    seeded = seed_between(demo_vault_with_reviews)
+    window = MainWindow(demo_vault_with_reviews, settings)
+    qtbot.addWidget(window)
+    window.resize(1500, 900)
+    window.show()
+    qtbot.waitExposed(window)
+    window.show_unlocked()
+    yield window, seeded
+    window.lock()
+
+
+def test_dashboard_screenshot(qtbot, seeded_window, out_dir) -> None:  # type: ignore[no-untyped-def]
+    window, _seeded = seeded_window
+    view = window.dashboard_view
+    assert window.stack.currentWidget() is view
+    assert all(s.table.rowCount() for s in (view.overdue, view.due_soon, view.records,
+                                             view.decisions, view.drifting, view.escalations))
+    save(qtbot, window, out_dir / "dashboard.png")
+
+
+def test_child_escalations_screenshot(qtbot, seeded_window, out_dir) -> None:  # type: ignore[no-untyped-def]
+    from iro_desktop.ui.views.dashboard_view import Target
+
+    window, seeded = seeded_window
+    entry = seeded.monitored[-2]  # formal stages, then referred to Cafcass
+    window.open_target(Target(entry.council.id, entry.child.id, tab="escalations"))
+    assert window.child_view.escalations.table.rowCount() == 1
+    save(qtbot, window, out_dir / "child-escalations.png")
+    window.child_view.show_tab("monitoring")
+    save(qtbot, window, out_dir / "child-monitoring.png")
+
+
+def test_report_charts_screenshot(qtbot, seeded_window, out_dir) -> None:  # type: ignore[no-untyped-def]
+    from iro_desktop.services.council_profile import CouncilProfileService
+    from iro_desktop.services.report import ReportService
+    from iro_desktop.ui.dialogs.report_dialog import ReportDialog
+
+    window, seeded = seeded_window
+    vault = window.vault
+    profiles = CouncilProfileService(vault)
+    dialog = ReportDialog(ReportService(vault, lambda: seeded.today),
+                          lambda cid: profiles.values(cid)["marking"], window)
+    qtbot.addWidget(dialog)
+    dialog.council.setCurrentIndex(dialog.council.findData("NBK"))
+    dialog.date_from.set_py_date(seeded.today - timedelta(days=364))
+    dialog.date_to.set_py_date(seeded.today)
+    dialog.load()
+    assert dialog.report is not None and dialog.report.reviews_held > 0
+    dialog.resize(1500, 1000)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    save(qtbot, dialog, out_dir / "report-charts.png")
+    dialog.scroll.verticalScrollBar().setValue(dialog.scroll.verticalScrollBar().maximum())
+    save(qtbot, dialog, out_dir / "report-charts-caseload.png")
+    dialog.close()
