@@ -189,7 +189,10 @@ def test_three_councils_follow_their_own_rules_and_agendas(vault) -> None:  # ty
     service.set_agenda(brook.id, "brookside.toml", BROOK_AGENDA)
     service.set_agenda(hafren.id, "hafren.toml", HAFREN_AGENDA)
 
-    started = TODAY - timedelta(days=2)
+    # a Monday with the May bank holidays inside 20 working days: 20 working days, 15
+    # working days and 4 weeks give three different dates (without a holiday, 20 working
+    # days and 4 weeks coincide)
+    started = date(2026, 4, 27)
     looked_after, last = date(2024, 1, 8), TODAY - timedelta(days=30)
     csv = HEADER
     for code, name in (("NBK", "Northbrook"), ("BRK", "Brookside"), ("VOH", "Vale of Hafren")):
