@@ -338,6 +338,12 @@ class MainWindow(QMainWindow):
         work_menu.addAction(self.report_action)
         council_menu = bar.addMenu("Counci&ls")
         council_menu.addAction(self.council_settings_action)
+        from iro_desktop.ui.council_actions import council_actions  # dialogs load on use
+
+        self.council_extra_actions = council_actions(self)
+        council_menu.addSeparator()
+        for action in self.council_extra_actions:
+            council_menu.addAction(action)
         vault_menu = bar.addMenu("V&ault")
         vault_menu.addAction(self.change_action)
         vault_menu.addAction(self.recovery_action)
@@ -350,7 +356,7 @@ class MainWindow(QMainWindow):
                                self.table_action, self.change_action, self.remember_action,
                                self.recovery_action, self.council_settings_action,
                                self.outbox_action, self.dashboard_action, self.search_action,
-                               self.report_action)
+                               self.report_action, *self.council_extra_actions)
 
     # ---- lock state ----------------------------------------------------------------
 

@@ -1,4 +1,10 @@
-"""Table model of the caseload, and the proxy that sorts and filters it."""
+"""Table model of the caseload, and the proxy that sorts and filters it.
+
+Every row names its council twice over: the council's code as text in the first column,
+drawn on the council's colour (``CouncilChipDelegate`` in the view keeps that colour on a
+selected row too), so records of two councils are never mistaken for each other, by eye
+or by a screen reader (the cell reads "Council NBK, Northbrook Council").
+"""
 
 from __future__ import annotations
 
@@ -56,6 +62,7 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 
 OVERDUE_COLOUR = QColor("#b00020")
 DUE_SOON_COLOUR = QColor("#8a5300")
+_WHITE = QBrush(QColor("white"))
 STATUS_MARK = {DueStatus.OVERDUE: "\u26a0 ", DueStatus.DUE_SOON: "\u25f7 ", DueStatus.ON_TRACK: ""}
 
 
@@ -86,6 +93,8 @@ class CaseloadTableModel(QAbstractTableModel):
         self._entries: list[CaseloadEntry] = []
         self._text: list[list[str]] = []
         self._keys: list[list[object]] = []
+        self._council_text: list[str] = []  # what a screen reader says for the council cell
+        self._brushes: dict[str, QBrush] = {}  # one per council colour, made once per load
         self._today = date.today()
 
     # ---- data in and out -------------------------------------------------------------
@@ -98,6 +107,9 @@ class CaseloadTableModel(QAbstractTableModel):
         # many thousands of times while sorting, sizing and painting).
         self._text = [[self._display(e, column) for column in Column] for e in self._entries]
         self._keys = [[self._sort_key(e, column) for column in Column] for e in self._entries]
+        self._council_text = [f"Council {e.council.code}, {e.council.name}" for e in self._entries]
+        self._brushes = {e.council.colour: QBrush(QColor(e.council.colour))
+                         for e in self._entries}
         self.endResetModel()
 
     def column_texts(self, column: Column) -> list[str]:
@@ -129,6 +141,8 @@ class CaseloadTableModel(QAbstractTableModel):
             return None
         entry = self._entries[index.row()]
         column = Column(index.column())
+        if role == Qt.ItemDataRole.AccessibleTextRole and column == Column.COUNCIL:
+            return self._council_text[index.row()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return self._text[index.row()][column]
         if role == SORT_ROLE:
@@ -139,7 +153,7 @@ class CaseloadTableModel(QAbstractTableModel):
             return self._tooltip(entry, column)
         if role == Qt.ItemDataRole.ForegroundRole:
             if column == Column.COUNCIL:
-                return QBrush(QColor("white"))
+                return _WHITE
             if column == Column.DECISIONS and (entry.overdue_decisions
                                                or entry.drifting_decisions):
                 return QBrush(OVERDUE_COLOUR)
@@ -149,7 +163,7 @@ class CaseloadTableModel(QAbstractTableModel):
                 if entry.status is DueStatus.DUE_SOON:
                     return QBrush(DUE_SOON_COLOUR)
         if role == Qt.ItemDataRole.BackgroundRole and column == Column.COUNCIL:
-            return QBrush(QColor(entry.council.colour))
+            return self._brushes[entry.council.colour]
         if role == Qt.ItemDataRole.FontRole and column == Column.STATUS \
                 and entry.status is DueStatus.OVERDUE:
             from PySide6.QtGui import QFont

@@ -1,12 +1,17 @@
-"""The caseload: every child across councils, soonest review due first."""
+"""The caseload: every child across councils, soonest review due first.
+
+The council filter shows all councils at once or one. Each row starts with the council's
+code on its colour, and that cell keeps its colour when the row is selected (Qt would
+paint it in the selection colour, which can look like another council's).
+"""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -14,6 +19,10 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionFocusRect,
+    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -31,6 +40,47 @@ from iro_desktop.ui.models.caseload_table_model import (
     Column,
     StatusFilter,
 )
+
+
+class CouncilChipDelegate(QStyledItemDelegate):
+    """The council cell: the code in bold white on the council's colour, selected or not.
+    Reads only what the model cached (text and brush): nothing is looked up per paint."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
+              index: QModelIndex | QPersistentModelIndex) -> None:
+        brush = index.data(Qt.ItemDataRole.BackgroundRole)
+        if brush is None:
+            super().paint(painter, option, index)
+            return
+        rect = option.rect  # type: ignore[attr-defined]
+        painter.save()
+        painter.fillRect(rect, brush)
+        font = QFont(option.font)  # type: ignore[attr-defined]
+        font.setBold(True)
+        painter.setFont(font)
+        painter.setPen(QColor("white"))
+        margin = option.fontMetrics.averageCharWidth() // 2 + 2  # type: ignore[attr-defined]
+        painter.drawText(rect.adjusted(margin, 0, -margin, 0),
+                         int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                         str(index.data(Qt.ItemDataRole.DisplayRole) or ""))
+        painter.restore()
+        if option.state & QStyle.StateFlag.State_HasFocus:  # type: ignore[attr-defined]
+            focus = QStyleOptionFocusRect()
+            focus.rect = rect.adjusted(1, 1, -1, -1)
+            focus.state = option.state  # type: ignore[attr-defined]
+            focus.backgroundColor = brush.color()
+            widget = option.widget  # type: ignore[attr-defined]
+            style = widget.style() if widget is not None else None
+            if style is not None:
+                style.drawPrimitive(QStyle.PrimitiveElement.PE_FrameFocusRect, focus, painter,
+                                    widget)
+
+
+def council_icon(colour: str, size: int) -> QIcon:
+    """A small square of the council's colour, shown beside its code in lists."""
+    pixmap = QPixmap(size, size)
+    pixmap.fill(QColor(colour))
+    return QIcon(pixmap)
 
 
 class CaseloadView(QWidget):
@@ -95,6 +145,7 @@ class CaseloadView(QWidget):
         self.table.setWordWrap(False)
         self.table.verticalHeader().setVisible(False)
         self.table.setTabKeyNavigation(False)
+        self.table.setItemDelegateForColumn(Column.COUNCIL, CouncilChipDelegate(self.table))
         header = self.table.horizontalHeader()
         # Columns are sized to their contents once per load (see _fit_columns): names are
         # never cut, and the table scrolls sideways on a narrow screen. The IRO can resize.
@@ -125,8 +176,10 @@ class CaseloadView(QWidget):
         self.council_combo.blockSignals(True)
         self.council_combo.clear()
         self.council_combo.addItem(f"All councils ({len(councils)})", None)
+        size = self.council_combo.fontMetrics().height() * 3 // 4
         for council in councils:
-            self.council_combo.addItem(f"{council.code} - {council.name}", council.id)
+            self.council_combo.addItem(council_icon(council.colour, size),
+                                       f"{council.code} - {council.name}", council.id)
         index = self.council_combo.findData(selected) if selected else 0
         self.council_combo.setCurrentIndex(max(index, 0))
         self.council_combo.blockSignals(False)
@@ -150,8 +203,9 @@ class CaseloadView(QWidget):
         header = self.table.horizontalHeader()
         padding = fm.averageCharWidth() * 3
         for column in Column:
-            widest = max((fm.horizontalAdvance(t) for t in self.model.column_texts(column)),
-                         default=0)
+            metrics = header_fm if column == Column.COUNCIL else fm  # codes are drawn bold
+            widest = max((metrics.horizontalAdvance(t)
+                          for t in self.model.column_texts(column)), default=0)
             title = header_fm.horizontalAdvance(HEADERS[column]) + padding  # sort arrow room
             header.resizeSection(column, max(widest + padding, title))
 
