@@ -242,7 +242,7 @@ class ReviewView(QWidget):
         council = self.c.service.vault.council(self.c.council_id)
         self.chip.setStyleSheet(f"background: {council.colour}; color: white; padding: 4px; "
                                 "font-weight: bold;")
-        self.chip.setAccessibleName(f"Council {council.name}")
+        self.chip.setAccessibleName(f"Council {council.code}, {council.name}")
         return council.code
 
     def _rebuild_nav(self, record: ReviewRecord) -> None:
