@@ -13,12 +13,14 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import select
+
 from iro_desktop.core import codes
 from iro_desktop.core.models import Council
 from iro_desktop.core.review_clock import RuleSet, next_review_due
 from iro_desktop.security.errors import VaultError
-from iro_desktop.services.caseload import CaseloadService
 from iro_desktop.services.reviews import Decision, ReviewRecord, ReviewService, ReviewSummary
+from iro_desktop.storage.models import ChildRow
 from iro_desktop.storage.vault import Vault
 
 SCHEMA_VERSION = "1.0"
@@ -158,16 +160,21 @@ def reviews_in_range(vault: Vault, date_from: date, date_to: date,
         council_id = council.id
     service = ReviewService(vault)
     found: list[ReviewRef] = []
-    for entry in CaseloadService(vault).entries(council_id):
-        summaries = sorted(service.reviews(entry.council.id, entry.child.id),
-                           key=lambda r: r.number)
-        by_number = {r.number: r for r in summaries}
-        for summary in summaries:
-            day = summary.date
-            if day is None or not date_from <= day <= date_to:
-                continue
-            found.append(ReviewRef(entry.council, entry.child.id, entry.child.record.child_ref,
-                                   summary, by_number.get(summary.number - 1)))
+    councils = [vault.council(council_id)] if council_id else vault.councils()
+    for council in councils:
+        # every child, also those who have left the caseload since: their reviews in the
+        # period still belong in the council's return
+        with vault.session(council.id) as s:
+            children = s.execute(select(ChildRow.id, ChildRow.child_ref)).all()
+        for child_id, child_ref in children:
+            summaries = sorted(service.reviews(council.id, child_id), key=lambda r: r.number)
+            by_number = {r.number: r for r in summaries}
+            for summary in summaries:
+                day = summary.date
+                if day is None or not date_from <= day <= date_to:
+                    continue
+                found.append(ReviewRef(council, child_id, child_ref, summary,
+                                       by_number.get(summary.number - 1)))
     found.sort(key=lambda r: (r.council.code, r.child_ref.lower(), r.summary.number))
     return found
 

@@ -240,3 +240,18 @@ def test_csv_held_on_time_follows_the_previous_review(demo_vault_with_reviews) -
     row = next(r for r in rows if r["child_ref"] == ref.child_ref)
     assert row["review_number"] == str(ref.summary.number + 1)
     assert row["status"] == "held" and row["held_on_time"] == "yes"
+
+
+def test_a_child_who_left_the_caseload_stays_in_the_return(demo_vault_with_reviews) -> None:  # type: ignore[no-untyped-def]
+    """The return covers every review held in the period, also of a child who has left
+    the IRO's caseload since."""
+    from iro_desktop.services.caseload import CaseloadService
+
+    vault = demo_vault_with_reviews
+    finalised = _refs(vault)["finalised"]
+    assert CaseloadService(vault).end_child(finalised.council.id, finalised.child_id)
+    assert finalised.child_ref not in {e.child.record.child_ref
+                                       for e in CaseloadService(vault).entries()}
+    rows = _rows(returns.reviews_csv(vault, *EVER))
+    assert finalised.child_ref in {r["child_ref"] for r in rows}
+    assert sorted(r["status"] for r in rows) == ["finalised", "planned", "recording"]
