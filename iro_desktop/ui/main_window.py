@@ -252,6 +252,9 @@ class MainWindow(QMainWindow):
                 from iro_desktop.security.kdf import KdfParams  # noqa: F401
 
                 import cryptography.hazmat.primitives.kdf.argon2  # noqa: F401
+                from sqlalchemy.orm import configure_mappers
+
+                configure_mappers()  # ~25 ms the first query after unlock would pay
                 year = date.today().year
                 for y in range(year - 1, year + 3):
                     bank_holidays(y)
