@@ -394,13 +394,15 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-def cmd_review_data(args: argparse.Namespace, out: TextIO) -> int:
-    from iro_desktop.services import returns
+def date_range(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """``--from`` and ``--to`` as dates (ISO or dd/mm/yyyy), the first not after the second;
+    a usage error naming the option otherwise."""
+    from iro_desktop.services.returns import parse_day
 
     days = []
     for option, value in (("--from", args.date_from), ("--to", args.date_to)):
         try:
-            days.append(returns.parse_day(value))
+            days.append(parse_day(value))
         except ValueError:
             raise CliError(f"{option} takes a date as YYYY-MM-DD or dd/mm/yyyy, not {value!r}",
                            EXIT_USAGE) from None
@@ -408,6 +410,13 @@ def cmd_review_data(args: argparse.Namespace, out: TextIO) -> int:
     if date_from > date_to:
         raise CliError(f"--from {date_from:%d/%m/%Y} is after --to {date_to:%d/%m/%Y}",
                        EXIT_USAGE)
+    return date_from, date_to
+
+
+def cmd_review_data(args: argparse.Namespace, out: TextIO) -> int:
+    from iro_desktop.services import returns
+
+    date_from, date_to = date_range(args)
     target: Path = (args.csv or args.json).expanduser()
     _check_target(target, args.force)
     with _open_unlocked(args) as vault:

@@ -133,21 +133,17 @@ def _print_results(results: SearchResults, out: TextIO) -> None:
 
 
 def _report(args: argparse.Namespace, vault_opener: VaultOpener, out: TextIO) -> int:
-    from iro_desktop.cli import EXIT_OK, EXIT_USAGE, CliError, _check_target, _write_unencrypted
-    from iro_desktop.services import returns
+    from iro_desktop.cli import (
+        EXIT_OK,
+        EXIT_USAGE,
+        CliError,
+        _check_target,
+        _write_unencrypted,
+        date_range,
+    )
     from iro_desktop.services.report import ReportError, ReportService
 
-    days = []
-    for option, value in (("--from", args.date_from), ("--to", args.date_to)):
-        try:
-            days.append(returns.parse_day(value))
-        except ValueError:
-            raise CliError(f"{option} takes a date as YYYY-MM-DD or dd/mm/yyyy, not {value!r}",
-                           EXIT_USAGE) from None
-    date_from, date_to = days
-    if date_from > date_to:
-        raise CliError(f"--from {date_from:%d/%m/%Y} is after --to {date_to:%d/%m/%Y}",
-                       EXIT_USAGE)
+    date_from, date_to = date_range(args)
     target: Path | None = args.docx or args.csv
     if target is not None:
         target = target.expanduser()
