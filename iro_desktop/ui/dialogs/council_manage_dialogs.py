@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
@@ -30,29 +29,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from iro_desktop.ui.widgets.controls import buddy, message_label  # noqa: F401 - archive_dialogs
 from iro_desktop.core.models import Council, Nation
 from iro_desktop.ui.views.caseload_view import council_icon
 from iro_desktop.ui.widgets.tables import read_only_table
 from iro_desktop.ui.workers import user_message
 
 ERROR, DONE = "color: #b00020;", "color: #1b5e20;"
-
-
-def message_label(text: str = "", name: str = "") -> QLabel:
-    """A wrapped plain-text label; with ``name``, also its object and accessible name."""
-    label = QLabel(text)
-    label.setWordWrap(True)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    if name:
-        label.setObjectName(name)
-        label.setAccessibleName(name.replace("_", " ").capitalize())
-    return label
-
-
-def buddy(text: str, widget: QWidget) -> QLabel:
-    label = QLabel(text)
-    label.setBuddy(widget)
-    return label
 
 
 def council_combo(councils: list[Council], name: str, selected: str = "") -> QComboBox:

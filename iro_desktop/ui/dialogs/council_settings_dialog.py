@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from iro_desktop.ui.widgets.controls import buddy as _buddy
 from iro_desktop.core.models import Nation
 from iro_desktop.core.review_clock import MAX_AMOUNT, MIN_AMOUNT, PeriodUnit, default_rules
 from iro_desktop.services.council_profile import (
@@ -64,12 +65,6 @@ FILE_FILTERS = {"template": "Word documents (*.docx)",
                 "agenda": "Agenda templates (*.toml)"}
 RULE_ROWS = (("first", "&First review within:"), ("second", "Second &review within:"),
              ("later", "&Later reviews within:"))
-
-
-def _buddy(text: str, widget: QWidget) -> QLabel:
-    label = QLabel(text)
-    label.setBuddy(widget)
-    return label
 
 
 def _form(tab: QWidget) -> QFormLayout:

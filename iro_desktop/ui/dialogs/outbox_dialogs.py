@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from iro_desktop.ui.widgets.controls import message_label
 from iro_desktop.services.outbox import OutboxService
 from iro_desktop.ui.widgets.tables import read_only_table
 from iro_desktop.ui.workers import user_message
@@ -71,11 +72,7 @@ class OutboxDialog(QDialog):
         self.summary = QLabel("")
         self.summary.setObjectName("outbox_summary")
         self.summary.setWordWrap(True)
-        self.message = QLabel("")
-        self.message.setObjectName("outbox_message")
-        self.message.setAccessibleName("Outbox message")
-        self.message.setWordWrap(True)
-        self.message.setTextFormat(Qt.TextFormat.PlainText)
+        self.message = message_label(name="outbox_message")
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.send_button = QPushButton("&Send now")
         self.send_button.setObjectName("outbox_send_button")

@@ -18,13 +18,14 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
-    QPushButton,
     QSplitter,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
+from iro_desktop.ui.widgets.controls import message_label
+from iro_desktop.ui.widgets.controls import button as _button
 from iro_desktop.services.escalation import Escalation, EscalationService, Stage
 from iro_desktop.ui.widgets.tables import read_only_table
 from iro_desktop.ui.workers import user_message
@@ -47,14 +48,6 @@ def _next_due(escalation: Escalation) -> str:
     waiting = [s.response_due for s in escalation.stages
                if not s.answered and s.response_due is not None]
     return f"{min(waiting):%d/%m/%Y}" if waiting and escalation.is_open else ""
-
-
-def _button(text: str, name: str, accessible: str, slot) -> QPushButton:  # type: ignore[no-untyped-def]
-    button = QPushButton(text)
-    button.setObjectName(name)
-    button.setAccessibleName(accessible)
-    button.clicked.connect(slot)
-    return button
 
 
 class EscalationPanel(QWidget):
@@ -101,11 +94,7 @@ class EscalationPanel(QWidget):
         self.close_button = _button("Close with an &outcome...", "escalation_close_button",
                                     "Close the selected escalation with its outcome",
                                     self.close_escalation)
-        self.message = QLabel("")
-        self.message.setObjectName("escalation_message")
-        self.message.setAccessibleName("Escalation message")
-        self.message.setWordWrap(True)
-        self.message.setTextFormat(Qt.TextFormat.PlainText)
+        self.message = message_label(name="escalation_message")
 
         buttons = QHBoxLayout()
         for button in (self.new_button, self.stage_button, self.response_button,

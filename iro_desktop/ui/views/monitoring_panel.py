@@ -19,26 +19,19 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMessageBox,
-    QPushButton,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
+from iro_desktop.ui.widgets.controls import message_label
+from iro_desktop.ui.widgets.controls import button as _button
 from iro_desktop.services.monitoring import EntryKind, MonitoringEntry, MonitoringService
 from iro_desktop.ui.widgets.tables import read_only_table
 from iro_desktop.ui.workers import user_message
 
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
 ERROR_STYLE, DONE_STYLE = "color: #b00020;", "color: #1b5e20;"
-
-
-def _button(text: str, name: str, accessible: str, slot) -> QPushButton:  # type: ignore[no-untyped-def]
-    button = QPushButton(text)
-    button.setObjectName(name)
-    button.setAccessibleName(accessible)
-    button.clicked.connect(slot)
-    return button
 
 
 class MonitoringPanel(QWidget):
@@ -83,11 +76,7 @@ class MonitoringPanel(QWidget):
                                       "monitoring_forward_button",
                                       "Bring the next review forward after the selected change",
                                       self.toggle_bring_forward)
-        self.message = QLabel("")
-        self.message.setObjectName("monitoring_message")
-        self.message.setAccessibleName("Monitoring message")
-        self.message.setWordWrap(True)
-        self.message.setTextFormat(Qt.TextFormat.PlainText)
+        self.message = message_label(name="monitoring_message")
         buttons = QHBoxLayout()
         for button in (self.add_button, self.edit_button, self.delete_button,
                        self.forward_button):

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from iro_desktop.ui.widgets.controls import buddy as _buddy
 from iro_desktop.core import codes
 from iro_desktop.core.reviews import (
     CHAIRED_CHOICES,
@@ -61,12 +62,6 @@ def _pydate(value: QDate) -> date:
 
 def _date_edit(name: str) -> DateEdit:
     return DateEdit(name)
-
-
-def _buddy(text: str, widget: QWidget) -> QLabel:
-    label = QLabel(text)
-    label.setBuddy(widget)
-    return label
 
 
 class Page(QWidget):
