@@ -7,16 +7,13 @@ Skipped unless ``IRO_DESKTOP_SCREENSHOTS=DIR`` is set; then the PNGs are written
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 
 import pytest
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QWidget
 
 from iro_desktop.security.kdf import fast_test_params
 
-OUT = os.environ.get("IRO_DESKTOP_SCREENSHOTS", "")
+from tests.ui.test_screenshots import OUT, out_dir, save  # noqa: F401 - out_dir: fixture
 
 pytestmark = [
     pytest.mark.skipif(not OUT, reason="set IRO_DESKTOP_SCREENSHOTS=DIR to write the screenshots"),
@@ -25,18 +22,6 @@ pytestmark = [
 SHOWN_HOME = "/home/alex"
 
 
-def save(qtbot, widget: QWidget, path: Path) -> None:  # type: ignore[no-untyped-def]
-    qtbot.wait(200)
-    assert widget.grab().save(str(path)), path
-    image = QImage(str(path))
-    assert not image.isNull() and image.width() > 100 and image.height() > 100
-
-
-@pytest.fixture
-def out_dir() -> Path:
-    path = Path(OUT)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def test_mixed_council_caseload_screenshot(qtbot, make_window, out_dir) -> None:  # type: ignore[no-untyped-def]
