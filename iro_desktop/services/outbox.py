@@ -32,6 +32,7 @@ from sqlalchemy import select
 from iro_desktop import __version__
 from iro_desktop.core.redaction import GROUPS, ROLE_GROUPS
 from iro_desktop.export import parse_variant
+from iro_desktop.export.variants import variant_name
 from iro_desktop.fsutil import PRIVATE_FILE, fsync_dir
 from iro_desktop.security.errors import VaultError
 from iro_desktop.services.council_profile import CouncilProfileService
@@ -157,8 +158,7 @@ class Reachability:
 def check_variant(text: str) -> str:
     """A variant as typed -> its canonical form ("full", "redacted:parents"...).
     Raises ValueError listing the choices for anything the Word export cannot make."""
-    kind, group = parse_variant(text)
-    return f"{kind}:{group}" if group else kind
+    return variant_name(*parse_variant(text))
 
 
 def _safe(text: str, limit: int = 40) -> str:
