@@ -1,23 +1,35 @@
-"""Who may read what: recipient groups, the "withhold from" marks, the letter mark.
+"""Who may read what: recipients, the "withhold from" marks, the letter mark.
 
-A review's text can be withheld from a recipient group in two ways:
+Withholding is data kept beside the text, never text parsed out of it:
 
-* a whole field: the field carries the mark ``withhold:<group>`` (kept in the
-  ``text_mark`` table, set from the field's menu in the window);
-* one paragraph or bullet: the paragraph starts with a visible tag, for example
-  ``[withhold from parents]`` or ``[withhold from parents, carers]``. The tag is part
-  of the text, so it moves with the paragraph as the IRO edits and is saved by
-  autosave like any other keystroke; it can be typed by hand or inserted with the
-  window's "Withhold paragraph from..." command.
+* **a line** of a text field (what the IRO sees between two Enters) carries the set of
+  recipients it is withheld from (:data:`LineMarks`, stored with the text in the same
+  row, so a line and its marks are always written together);
+* **a whole field** carries ``withhold:<recipient>`` marks (``text_mark`` table);
+* **a decision or a person** carries recipients in the child's own ``withholding``
+  table, so a mark follows the decision or person into every later review, the letter,
+  the decisions-only copy and the updates of earlier decisions.
 
-A group's copy leaves out exactly the fields and paragraphs withheld from it; every
-other copy prints the text without the tag. Qt-free and python-docx-free.
+A recipient is a group key (:data:`GROUPS`) or one person of the child's network,
+``person:<id>``. A copy made for one person leaves out what is withheld from them and
+from their group; a person whose role belongs to no group gets what is withheld from
+*any* group left out too (when unsure, withhold).
+
+Text that looks like the old typed tags (``[withhold from parents]``, misspelt, in
+full-width brackets, after a zero-width space, ...) is no longer read as a mark: it
+stops an export with a message naming the field and line (:func:`tag_like_lines`), so a
+tag the IRO believes works can never be printed instead of withheld.
+
+Qt-free and python-docx-free.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 # Recipient groups of a review record (domain.md section 6), in the order menus show them.
 GROUPS: dict[str, str] = {
@@ -36,145 +48,312 @@ ROLE_GROUPS: dict[str, str] = {
     "Advocate": "professionals",
     "Personal adviser": "professionals",
 }
-# Roles whose address is the child's placement: withheld from parents by default when
-# the placement address is confidential.
+# Roles whose address is the child's placement: withheld from parents when the
+# placement address is confidential, even where the IRO shares the address otherwise.
 CARER_ROLES = frozenset({"Carer"})
 
 LETTER_MARK = "letter"
 WITHHOLD_PREFIX = "withhold:"
+PERSON_PREFIX = "person:"
 
-_TAG = re.compile(r"\[\s*withhold\s+from\s+([^\]\n]*)\]\s*", re.IGNORECASE)
-_BULLET = re.compile(r"^(\s*(?:[-*\u2022]\s+)?)")
+# A line's marks: line index (0-based, lines split on "\n") -> recipients.
+LineMarks = dict[int, frozenset[str]]
+
+# Bounds on what a stored marks value may hold (a tampered or hostile value is refused).
+MAX_MARKED_LINES = 100_000
+MAX_RECIPIENTS_PER_LINE = 64
 
 
 class RedactionError(ValueError):
     user_facing = True  # the window shows the message as it is
 
 
+# ---- recipients --------------------------------------------------------------------
+
+
 def group_key(text: str) -> str:
     """A group as typed ("Parents", "parent", "the child") -> its key ("parents")."""
-    word = " ".join(text.strip().lower().split())
+    word = " ".join(str(text).strip().lower().split())
     word = word.removeprefix("the ")
     for key, label in GROUPS.items():
         if word in (key, key.rstrip("s"), label.lower(), label.lower().removeprefix("the ")):
             return key
-    raise RedactionError(f"unknown recipient group {text.strip()!r}: use one of "
-                         f"{', '.join(GROUPS)}")
+    raise RedactionError(f"unknown recipient group {str(text).strip()!r}: use one of "
+                         f"{', '.join(GROUPS)}, or person:<id> for one person")
 
 
-def withhold_mark(group: str) -> str:
-    return WITHHOLD_PREFIX + group_key(group)
+def person_recipient(person_id: int) -> str:
+    return f"{PERSON_PREFIX}{int(person_id)}"
+
+
+def person_id_of(recipient: str) -> int | None:
+    """``"person:12"`` -> 12; ``None`` for a group."""
+    if recipient.startswith(PERSON_PREFIX):
+        digits = recipient[len(PERSON_PREFIX):]
+        if digits.isascii() and digits.isdigit():
+            return int(digits)
+    return None
+
+
+def recipient_key(text: str) -> str:
+    """A recipient as typed: a group ("Parents") or one person ("person:12")."""
+    raw = " ".join(str(text).strip().lower().split())
+    if raw.startswith(PERSON_PREFIX):
+        pid = person_id_of(raw.replace(" ", ""))
+        if pid is None:
+            raise RedactionError(f"{text!r} is not a person: use person:<id>, the id shown "
+                                 "in the review's network")
+        return person_recipient(pid)
+    return group_key(raw)
+
+
+def withhold_mark(recipient: str) -> str:
+    return WITHHOLD_PREFIX + recipient_key(recipient)
 
 
 def marked_groups(marks: Iterable[str]) -> set[str]:
+    """The recipients named by ``withhold:<recipient>`` marks (groups and people)."""
     return {m.removeprefix(WITHHOLD_PREFIX) for m in marks if m.startswith(WITHHOLD_PREFIX)}
 
 
-def tag(groups: Iterable[str]) -> str:
-    keys = sorted({group_key(g) for g in groups}, key=list(GROUPS).index)
-    return f"[withhold from {', '.join(keys)}] "
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """Whom one copy is for: the council (everything), a group, or one person."""
+
+    group: str | None  # None: the council's own record
+    person_id: int | None = None
+    # a person whose role is in no group: what is withheld from any group is left out
+    all_groups: bool = False
+
+    @property
+    def is_council(self) -> bool:
+        return self.group is None and self.person_id is None
+
+    @property
+    def key(self) -> str | None:
+        """How variants name it: "parents", "person:12"; None for the council."""
+        if self.person_id is not None:
+            return person_recipient(self.person_id)
+        return self.group
+
+    def excluded_by(self, recipients: Iterable[str]) -> bool:
+        """Whether something withheld from ``recipients`` is left out of this copy."""
+        if self.is_council:
+            return False
+        marks = set(recipients)
+        if not marks:
+            return False
+        if self.person_id is not None and person_recipient(self.person_id) in marks:
+            return True
+        if self.group is not None and self.group in marks:
+            return True
+        if self.all_groups and marks & set(GROUPS):
+            return True
+        return False
 
 
-def _split_tag(line: str) -> tuple[str, set[str], str] | None:
-    """``(bullet prefix, groups, rest)`` when ``line`` starts (after any bullet) with a tag."""
-    prefix = _BULLET.match(line).group(1)  # type: ignore[union-attr]
-    match = _TAG.match(line, len(prefix))
-    if match is None:
-        return None
+def recipient_for(key: str | None, roles: Mapping[int, str] | None = None) -> Recipient:
+    """The :class:`Recipient` of a copy named ``key`` ("parents", "person:12", None).
+
+    ``roles`` maps person ids of the child's network to their roles; a person not in it
+    is refused (a copy is never made for someone the record does not know)."""
+    if key is None:
+        return Recipient(None)
+    pid = person_id_of(key)
+    if pid is None:
+        return Recipient(group_key(key))
+    if roles is None or pid not in roles:
+        raise RedactionError(f"person {pid} is not in this child's network")
+    group = ROLE_GROUPS.get(roles[pid])
+    return Recipient(group, pid, all_groups=group is None)
+
+
+# ---- line marks: stored beside the text ---------------------------------------------
+
+
+def clean_line_marks(marks: Mapping[int, Iterable[str]] | None, text: str) -> LineMarks:
+    """Marks checked against ``text``: recipients normalised, empty sets dropped.
+
+    A mark on a line the text does not have is refused (the text and its marks are
+    always saved together, so a mismatch means a bug or a damaged value)."""
+    if not marks:
+        return {}
+    lines = text.count("\n") + 1
+    if len(marks) > MAX_MARKED_LINES:
+        raise RedactionError("too many marked lines")
+    out: LineMarks = {}
+    for index, recipients in marks.items():
+        if not isinstance(index, int) or isinstance(index, bool):
+            raise RedactionError(f"line {index!r} is not a line number")
+        if not 0 <= index < lines:
+            raise RedactionError(f"a mark names line {index + 1}, but the text has "
+                                 f"{lines} line{'s' if lines != 1 else ''}")
+        names = [recipients] if isinstance(recipients, str) else list(recipients)
+        if len(names) > MAX_RECIPIENTS_PER_LINE:
+            raise RedactionError("too many recipients on one line")
+        keys = frozenset(recipient_key(r) for r in names)
+        if keys:
+            out[index] = keys
+    return out
+
+
+def encode_line_marks(marks: Mapping[int, Iterable[str]]) -> str:
+    """Marks as stored: '' when there are none, else JSON ``{"3": ["parents"]}``."""
+    items = {str(i): sorted(r) for i, r in sorted(marks.items()) if r}
+    return json.dumps(items, separators=(",", ":"), sort_keys=True) if items else ""
+
+
+def decode_line_marks(value: str | None, text: str) -> LineMarks:
+    """Stored marks back; a damaged value raises :class:`RedactionError` (never ignored)."""
+    if not value:
+        return {}
+    try:
+        raw = json.loads(value)
+    except (ValueError, RecursionError):
+        raise RedactionError("the withholding marks of a field cannot be read") from None
+    if not isinstance(raw, dict):
+        raise RedactionError("the withholding marks of a field cannot be read")
+    try:
+        parsed = {int(k): v for k, v in raw.items()}
+    except (TypeError, ValueError):
+        raise RedactionError("the withholding marks of a field cannot be read") from None
+    for v in parsed.values():
+        if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+            raise RedactionError("the withholding marks of a field cannot be read")
+    return clean_line_marks(parsed, text)
+
+
+@dataclass(frozen=True, slots=True)
+class MarkedText:
+    """A text field's value with its line marks: what the editor hands to autosave."""
+
+    text: str
+    marks: Mapping[int, frozenset[str]] = field(default_factory=dict)
+
+
+def lines_of(text: str) -> list[str]:
+    """The lines the IRO sees (split on "\\n" only: the editor's own line breaks)."""
+    return text.split("\n")
+
+
+# ---- old typed tags ---------------------------------------------------------------
+
+# Brackets of every width and style folded to "[" / "]" before looking for a tag.
+_BRACKETS = str.maketrans({c: "[" for c in "([{<\uff08\uff3b\uff5b\uff1c\u3010\u3014\u3008"
+                           "\u300a\u300c\u300e\u2329\u27e8\u2039\u00ab\ufe59\ufe5b\ufe5d"}
+                          | {c: "]" for c in ")]}>\uff09\uff3d\uff5d\uff1e\u3011\u3015\u3009"
+                             "\u300b\u300d\u300f\u232a\u27e9\u203a\u00bb\ufe5a\ufe5c\ufe5e"})
+_WORD = re.compile(r"[a-z]+")
+# The stems a typed tag starts with; a word within two edits of one counts ("withold").
+_TAG_WORDS = ("withhold", "withheld", "redact", "redacted", "withholding")
+# Exactly the tag the first release read, for migrating stored text to marks.
+_OLD_TAG = re.compile(r"\[\s*withhold\s+from\s+([^\]\n]*)\]\s*", re.IGNORECASE)
+_BULLET = re.compile(r"^(\s*(?:[-*\u2022]\s+)?)")
+
+
+def _fold(text: str) -> str:
+    """Compatibility-folded, lower case, without zero-width and other format characters,
+    brackets of every kind as ASCII square brackets."""
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return text.translate(_BRACKETS).casefold()
+
+
+def _edits(a: str, b: str, limit: int = 2) -> int:
+    """Damerau-Levenshtein distance of two short words, capped at ``limit + 1``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return min(prev[-1], limit + 1)
+
+
+def _tag_word(word: str) -> bool:
+    if len(word) < 5:
+        return False
+    return any(word.startswith(stem) or _edits(word[:len(stem)], stem) <= 2
+               for stem in _TAG_WORDS)
+
+
+def tag_like(line: str) -> bool:
+    """Whether ``line`` holds text that looks like a typed withholding tag.
+
+    A bracket of any kind followed by a word like "withhold", "withheld" or "redact"
+    (two typing mistakes allowed), or a line starting with such a word and "from"."""
+    folded = _fold(line)
+    for match in re.finditer(r"\[", folded):
+        words = _WORD.findall(folded[match.end():match.end() + 40])[:3]
+        head = folded[match.end():].lstrip(" \t:-*.")
+        if not words or not head.startswith(words[0]):
+            continue
+        # "withhold", and the same typed with spaces inside ("with hold", "w/hold")
+        if any(_tag_word("".join(words[:n])) for n in (1, 2, 3)):
+            return True
+    start = re.match(r"^[\s\-*\u2022]*([a-z]+)\s*:?\s*(from|frm|fom|form)\b", folded)
+    return bool(start and _tag_word(start.group(1)))
+
+
+def tag_like_lines(text: str) -> list[int]:
+    """The (0-based) lines of ``text`` holding tag-like text."""
+    return [i for i, line in enumerate(lines_of(text)) if tag_like(line)]
+
+
+def _old_tag_groups(body: str) -> set[str] | None:
+    """The groups of an old tag's body, or None when any part names no known group."""
     groups: set[str] = set()
-    for part in re.split(r",|\band\b|&", match.group(1)):
+    for part in re.split(r",|\band\b|&", body):
         if part.strip():
             try:
                 groups.add(group_key(part))
             except RedactionError:
-                groups.add(part.strip().lower())  # unknown: withheld from that name only
-    return prefix, groups, line[match.end():]
+                return None
+    return groups or None
 
 
-def _blocks(text: str) -> list[list[str]]:
-    """Lines grouped as :func:`iro_desktop.export.sanitize.paragraphs` groups them:
-    blank lines separate, and a bullet line is a block of its own (blank lines kept as
-    one-line blocks so the text can be rebuilt)."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    blocks: list[list[str]] = []
-    current: list[str] = []
-    for line in lines:
-        stripped = line.strip()
-        is_bullet = bool(re.match(r"^\s*[-*\u2022]\s+", line))
-        if not stripped or is_bullet:
-            if current:
-                blocks.append(current)
-                current = []
-            blocks.append([line])
-            continue
-        current.append(line)
-    if current:
-        blocks.append(current)
-    return blocks
+def migrate_tags(text: str) -> tuple[str, LineMarks]:
+    """Old typed tags turned into line marks (migration 0005).
 
-
-def paragraph_groups(text: str) -> list[tuple[str, set[str]]]:
-    """Each paragraph's first line and the groups it is withheld from (tagged ones only)."""
-    out = []
-    for block in _blocks(text):
-        found = _split_tag(block[0])
-        if found is not None:
-            out.append((found[2], found[1]))
-    return out
-
-
-def for_group(text: str, group: str | None) -> str:
-    """``text`` as ``group``'s copy shows it: paragraphs withheld from the group left out,
-    every other tag removed. ``group=None`` (the council's full record) keeps every
-    paragraph and removes the tags."""
-    key = group_key(group) if group else None
-    kept: list[str] = []
-    for block in _blocks(text):
-        found = _split_tag(block[0])
-        if found is not None:
-            prefix, groups, rest = found
-            if key is not None and key in groups:
-                continue
-            block = [prefix + rest, *block[1:]]
-        kept.extend(block)
-    return "\n".join(kept)
-
-
-def withheld_from(text: str) -> set[str]:
-    """Every group some paragraph of ``text`` is withheld from."""
-    out: set[str] = set()
-    for _first, groups in paragraph_groups(text):
-        out |= groups
-    return out
-
-
-def toggle_paragraph_tag(text: str, position: int, group: str) -> tuple[str, int]:
-    """Add ``group`` to (or remove it from) the tag of the paragraph holding character
-    ``position``; returns the new text and the cursor position moved with the edit."""
-    key = group_key(group)
-    lines = text.split("\n")
-    # the line holding the position, then back to the first line of its paragraph
-    start, offset = len(lines) - 1, 0
+    A tag at the start of a line (after any bullet) marks that line and the rest of its
+    paragraph (up to the next blank line or bullet) and is removed. A tag naming anything
+    that is not a group, or standing mid-line, is left in the text, so the export stops
+    at it and says where."""
+    lines = lines_of(text)
+    marks: dict[int, set[str]] = {}
+    block: list[int] = []
+    blocks: list[list[int]] = []
     for number, line in enumerate(lines):
-        if position <= offset + len(line):
-            start = number
-            break
-        offset += len(line) + 1
-    while (start > 0 and lines[start].strip() and lines[start - 1].strip()
-           and not re.match(r"^\s*[-*\u2022]\s+", lines[start])):
-        start -= 1
-    line = lines[start]
-    found = _split_tag(line)
-    if found is None:
-        prefix = _BULLET.match(line).group(1)  # type: ignore[union-attr]
-        groups, rest = set(), line[len(prefix):]
-    else:
-        prefix, groups, rest = found
-    groups = set(groups) ^ {key}
-    new_line = prefix + (tag(g for g in groups if g in GROUPS) if groups else "") + rest
-    lines[start] = new_line
-    new_text = "\n".join(lines)
-    line_start = sum(len(x) + 1 for x in lines[:start])
-    delta = len(new_line) - len(line)
-    moved = position + delta if position >= line_start else position
-    return new_text, max(0, min(moved, len(new_text)))
+        if not line.strip() or re.match(r"^\s*[-*\u2022]\s+", line):
+            if block:
+                blocks.append(block)
+            block = []
+            if line.strip():
+                blocks.append([number])
+            continue
+        block.append(number)
+    if block:
+        blocks.append(block)
+    for block in blocks:
+        # A tag at the start of a line (after any bullet) withholds that line and the
+        # rest of its paragraph: the first release read it only on a paragraph's first
+        # line and printed it elsewhere, so where it stood the IRO meant to withhold.
+        withheld: set[str] = set()
+        for number in block:
+            line = lines[number]
+            prefix = _BULLET.match(line).group(1)  # type: ignore[union-attr]
+            match = _OLD_TAG.match(line, len(prefix))
+            if match is not None:
+                groups = _old_tag_groups(match.group(1))
+                if groups is not None:
+                    lines[number] = prefix + line[match.end():]
+                    withheld |= groups
+            if withheld:
+                marks.setdefault(number, set()).update(withheld)
+    return "\n".join(lines), {k: frozenset(v) for k, v in marks.items()}

@@ -269,7 +269,8 @@ def build_record(record: ReviewRecord, council: Council, *, variant: str = "full
     doc = open_document(template, Page(marking, council.name, title, today, logo,
                                        PROPERTIES_TITLE))
     writer = Writer(doc)
-    copy = _Record(writer, View(record, group, network or []), chair, network)
+    view = View(record, group, network or [], addresses=None if full else False)
+    copy = _Record(writer, view, chair, network)
     writer.heading(title, 0)
     writer.paragraph(council.name, bold=True)
     copy.child()

@@ -17,12 +17,15 @@ from sqlalchemy import func, select
 
 from iro_desktop.core.models import Council
 from iro_desktop.export import letter as letter_module
+from iro_desktop.core.redaction import RedactionError
+from iro_desktop.export.check import LeakError, refuse_if_leaking
 from iro_desktop.export.minutes import build_record
 from iro_desktop.export.template import TemplateError
 from iro_desktop.export.variants import (
     VARIANTS,
     Copy,
     VariantError,
+    View,
     copies_for,
     variant_choices,
 )
@@ -43,6 +46,27 @@ class ExportError(VaultError):
 
 class UnknownVariantError(ExportError, ValueError):
     code = "export.variant"
+
+
+class WithholdingError(ExportError):
+    """A copy was refused: tag-like text, or withheld material found in the copy."""
+
+    code = "export.withholding"
+
+
+def copy_name(kind: str, group: str | None, network: list | None = None) -> str:
+    """'parents' copy', 'copy for Sam Whitfield', 'letter to the child', ..."""
+    if kind == "letter":
+        return "letter to the child"
+    if kind == "decisions":
+        return "decisions-only copy"
+    if kind == "full":
+        return "full record"
+    if group and group.startswith("person:"):
+        pid = int(group.partition(":")[2])
+        person = next((p for p in network or [] if p.id == pid), None)
+        return f"copy for {person.name}" if person else f"copy for person {pid}"
+    return f"{group}' copy" if group and group.endswith("s") else f"{group}'s copy"
 
 
 def parse_variant(text: str) -> tuple[str, str | None]:
@@ -141,8 +165,25 @@ class ExportService:
         profile = self.profiles.profile(council_id)
         record = self.reviews.record(council_id, review_id)
         network = self.reviews.network(council_id, record.child.id)
+        name = copy_name(kind, group, network)
         try:
-            return build_record(record, profile.council,
+            # The copy's view of the record: also refuses a copy for someone not in the
+            # child's network.
+            view = View(record, "child" if kind == "letter" else group, network,
+                        addresses=None if kind in ("full", "redacted") else False)
+        except RedactionError as exc:
+            raise WithholdingError(f"The {name} was not made: {exc}.") from None
+        problems = view.tag_problems()
+        if problems:
+            listed = "; ".join(problems[:8]) + (f"; and {len(problems) - 8} more"
+                                                if len(problems) > 8 else "")
+            raise WithholdingError(
+                f"The {name} was not made: text that looks like a withholding tag is typed "
+                f"in the record ({listed}). Typed tags are not read; nothing is withheld by "
+                "them. Delete the tag text, and withhold the line with Ctrl+Shift+W (it "
+                "is then highlighted and labelled in the margin).")
+        try:
+            data = build_record(record, profile.council,
                                 variant=f"{kind}:{group}" if group else kind,
                                 marking=profile.marking, chair=self.chair, network=network,
                                 today=today, **self._assets(profile))
@@ -150,6 +191,13 @@ class ExportService:
             raise ExportError(f"{profile.council.code}'s Word template or logo cannot be used: "
                               f"{exc} Choose another in Council settings, or use the built-in "
                               "one.") from None
+        # Fail closed: the finished copy is read back, every part of it, and refused if
+        # anything its recipient may not read is in it.
+        try:
+            refuse_if_leaking(data, view.forbidden(network), name)
+        except LeakError as exc:
+            raise WithholdingError(str(exc)) from None
+        return data
 
     @staticmethod
     def _assets(profile: CouncilProfile) -> dict[str, bytes | None]:

@@ -19,6 +19,19 @@ from iro_desktop import paths
 from iro_desktop.core import codes
 from iro_desktop.core.agenda import AgendaTemplate, parse_agenda
 from iro_desktop.core.models import Child, Nation
+from iro_desktop.core.redaction import (
+    LETTER_MARK,
+    WITHHOLD_PREFIX,
+    LineMarks,
+    MarkedText,
+    RedactionError,
+    clean_line_marks,
+    decode_line_marks,
+    encode_line_marks,
+    lines_of,
+    person_id_of,
+    recipient_key,
+)
 from iro_desktop.core.review_clock import DueDate, RuleSet, next_review_due
 from iro_desktop.core.reviews import (
     MAX_TEXT,
@@ -45,6 +58,7 @@ from iro_desktop.storage.models import (
     ReviewRow,
     ReviewTextRow,
     TextMarkRow,
+    WithholdingRow,
 )
 from iro_desktop.storage.repositories import audit, child_from_row
 from iro_desktop.storage.vault import Vault
@@ -70,6 +84,7 @@ class Person:
     role: str
     organisation: str
     address: str = ""
+    share_address: bool = False  # printed in copies other than the council's record
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,8 +172,11 @@ class ReviewRecord:
     decisions: list[Decision] = field(default_factory=list)
     earlier_decisions: list[Decision] = field(default_factory=list)
     amendments: list[Amendment] = field(default_factory=list)
-    # field key -> marks ("letter", "withhold:parents", ...); see core.redaction
+    # field key -> marks ("letter", "withhold:parents", ...); "decision:<id>" and
+    # "person:<id>" -> their withholding marks, kept per child (see core.redaction)
     marks: dict[str, set[str]] = field(default_factory=dict)
+    # text key -> line index -> recipients the line is withheld from
+    line_marks: dict[str, LineMarks] = field(default_factory=dict)
     placement_confidential: bool = False
     placement_address: str = ""
 
@@ -282,30 +300,89 @@ class ReviewService:
     # ---- marks: the letter to the child, withholding from a recipient group --------
 
     def set_mark(self, council_id: str, review_id: int, key: str, mark: str, on: bool) -> None:
-        """Mark a field for the letter ("letter") or withhold it ("withhold:parents")."""
-        from iro_desktop.core.redaction import LETTER_MARK, WITHHOLD_PREFIX, withhold_mark
+        """Mark a field for the letter ("letter"), or withhold a field, a decision or a
+        person from a recipient ("withhold:parents", "withhold:person:12").
 
+        A decision's or person's mark is kept with the child, not the review, so it
+        holds wherever the decision or person appears again."""
         if not (is_text_key(key) or key.startswith(("decision:", "person:"))):
             raise ReviewError(f"{key!r} is not a field of a review")
         if mark != LETTER_MARK:
             if not mark.startswith(WITHHOLD_PREFIX):
                 raise ReviewError(f"unknown mark {mark!r}")
-            mark = withhold_mark(mark.removeprefix(WITHHOLD_PREFIX))
+            try:
+                recipient = recipient_key(mark.removeprefix(WITHHOLD_PREFIX))
+            except RedactionError as exc:
+                raise ReviewError(str(exc)) from None
+            mark = WITHHOLD_PREFIX + recipient
+        elif not is_text_key(key):
+            raise ReviewError("Only a text field goes into the letter by its mark.")
         with self.vault.session(council_id) as s:
-            self._review(s, review_id)
+            review = self._review(s, review_id)
+            if mark != LETTER_MARK:
+                self._check_recipient(s, review.child_id, mark.removeprefix(WITHHOLD_PREFIX))
+            if key.startswith(("decision:", "person:")):
+                self._check_subject(s, review.child_id, key)
+                recipient = mark.removeprefix(WITHHOLD_PREFIX)
+                found = s.get(WithholdingRow, (review.child_id, key, recipient))
+                if on and found is None:
+                    s.add(WithholdingRow(child_id=review.child_id, subject=key,
+                                         recipient=recipient))
+                elif not on and found is not None:
+                    s.delete(found)
+                audit(s, "review.withholding", review=review_id)
+                return
             existing = s.get(TextMarkRow, (review_id, key, mark))
             if on and existing is None:
                 s.add(TextMarkRow(review_id=review_id, key=key, mark=mark))
             elif not on and existing is not None:
                 s.delete(existing)
 
+    @staticmethod
+    def _check_recipient(s: Session, child_id: int, recipient: str) -> None:
+        pid = person_id_of(recipient)
+        if pid is None:
+            return
+        person = s.get(PersonRow, pid)
+        if person is None or person.child_id != child_id:
+            raise ReviewError("That person is not in this child's network.")
+
+    @staticmethod
+    def _check_subject(s: Session, child_id: int, key: str) -> None:
+        kind, _, number = key.partition(":")
+        if not number.isascii() or not number.isdigit():
+            raise ReviewError(f"{key!r} is not a decision or person of this child")
+        row = s.get(DecisionRow if kind == "decision" else PersonRow, int(number))
+        if row is None or row.child_id != child_id:
+            raise ReviewError(f"That {kind} is not in this child's records.")
+
+    def set_share_address(self, council_id: str, person_id: int, share: bool) -> Person:
+        """Print (or stop printing) a network member's address in copies other than the
+        council's full record. A carer's address stays out of parents' copies while the
+        placement is confidential."""
+        with self.vault.session(council_id) as s:
+            row = s.get(PersonRow, person_id)
+            if row is None:
+                raise ReviewError("That person is no longer in this council's records.")
+            row.share_address = bool(share)
+            return _person(row)
+
     def marks(self, council_id: str, review_id: int) -> dict[str, set[str]]:
         with self.vault.session(council_id) as s:
-            out: dict[str, set[str]] = {}
-            for key, mark in s.execute(select(TextMarkRow.key, TextMarkRow.mark)
-                                       .where(TextMarkRow.review_id == review_id)):
-                out.setdefault(key, set()).add(mark)
-            return out
+            review = self._review(s, review_id)
+            return self._marks(s, review_id, review.child_id)
+
+    @staticmethod
+    def _marks(s: Session, review_id: int, child_id: int) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for key, mark in s.execute(select(TextMarkRow.key, TextMarkRow.mark)
+                                   .where(TextMarkRow.review_id == review_id)):
+            out.setdefault(key, set()).add(mark)
+        for subject, recipient in s.execute(
+                select(WithholdingRow.subject, WithholdingRow.recipient)
+                .where(WithholdingRow.child_id == child_id)):
+            out.setdefault(subject, set()).add(WITHHOLD_PREFIX + recipient)
+        return out
 
     # ---- lifecycle -----------------------------------------------------------------
 
@@ -412,19 +489,22 @@ class ReviewService:
 
     # ---- text (autosaved) ----------------------------------------------------------
 
-    def save_texts(self, council_id: str, edits: dict[tuple[int, str], str]
-                   ) -> list[tuple[int, str]]:
+    def save_texts(self, council_id: str,
+                   edits: dict[tuple[int, str], str | MarkedText]) -> list[tuple[int, str]]:
         """Write several text fields in one transaction (the autosaver's batch).
 
-        Edits for a finalised record are not written (that needs an amendment) and are
-        returned, so one refused field never holds back the others."""
+        A :class:`MarkedText` value writes the text and its line marks together; a plain
+        string is a text with no line withheld. Edits for a finalised record are not
+        written (that needs an amendment) and are returned, so one refused field never
+        holds back the others."""
         now = datetime.now()
         refused: list[tuple[int, str]] = []
-        by_review: dict[int, list[tuple[str, str]]] = {}
+        by_review: dict[int, list[tuple[str, str, str]]] = {}
         for (review_id, key), value in edits.items():
             if not is_text_key(key):
                 raise ReviewError(f"unknown text field {key!r}")
-            by_review.setdefault(review_id, []).append((key, clean_text(value)))
+            text, marks = _split_marked(value)
+            by_review.setdefault(review_id, []).append((key, text, marks))
         # Core statements, a handful per batch: this is the autosave path (docs/performance.md).
         with self.vault.session(council_id) as s:
             for review_id, items in by_review.items():
@@ -432,15 +512,16 @@ class ReviewService:
                 if status is None:
                     raise ReviewError("That review is not in this council's records.")
                 if status == ReviewStatus.FINALISED.value:
-                    refused.extend((review_id, key) for key, _ in items)
+                    refused.extend((review_id, key) for key, _, _ in items)
                     continue
                 upsert = sqlite_insert(ReviewTextRow).values(
-                    [{"review_id": review_id, "key": key, "value": value, "updated_at": now}
-                     for key, value in items])
+                    [{"review_id": review_id, "key": key, "value": value, "updated_at": now,
+                      "line_marks": marks} for key, value, marks in items])
                 s.execute(upsert.on_conflict_do_update(
                     index_elements=["review_id", "key"],
-                    set_={"value": upsert.excluded.value, "updated_at": upsert.excluded.updated_at}))
-                started = [key.removeprefix("agenda:") for key, value in items
+                    set_={"value": upsert.excluded.value, "updated_at": upsert.excluded.updated_at,
+                          "line_marks": upsert.excluded.line_marks}))
+                started = [key.removeprefix("agenda:") for key, value, _ in items
                            if key.startswith("agenda:") and value.strip()]
                 if started:
                     s.execute(update(AgendaItemRow).where(
@@ -453,8 +534,15 @@ class ReviewService:
             log.warning("review.text_refused_finalised count=%d", len(refused))
         return refused
 
-    def amend(self, council_id: str, review_id: int, key: str, value: str, reason: str) -> None:
-        """Change a finalised record's text; the earlier text is kept with the reason."""
+    def amend(self, council_id: str, review_id: int, key: str, value: str | MarkedText,
+              reason: str) -> None:
+        """Change a finalised record's text; the earlier text and its marks are kept with
+        the reason.
+
+        A :class:`MarkedText` sets the new text's line marks. A plain string keeps the
+        marks of every withheld line that is still in the text word for word; if a
+        withheld line was changed or removed the amendment is refused, because nobody
+        said whether its new words are withheld."""
         if not reason.strip():
             raise ReviewError("An amendment to a finalised record needs a reason.")
         if not is_text_key(key):
@@ -465,14 +553,22 @@ class ReviewService:
                 raise ReviewError("Only a finalised record is amended; edit this one directly.")
             existing = s.get(ReviewTextRow, (review_id, key))
             old = existing.value if existing else ""
-            value = clean_text(value)
-            now = datetime.now()
-            s.add(AmendmentRow(review_id=review_id, key=key, old_value=old, new_value=value,
-                               reason=clean_text(reason)[:4000], at=now))
-            if existing is None:
-                s.add(ReviewTextRow(review_id=review_id, key=key, value=value, updated_at=now))
+            old_marks = existing.line_marks if existing else ""
+            if isinstance(value, MarkedText):
+                text, marks = _split_marked(value)
             else:
-                existing.value, existing.updated_at = value, now
+                text = clean_text(value)
+                marks = encode_line_marks(_carry_marks(old, _decode(old_marks, old), text))
+            now = datetime.now()
+            s.add(AmendmentRow(review_id=review_id, key=key, old_value=old, new_value=text,
+                               reason=clean_text(reason)[:4000], at=now,
+                               old_marks=old_marks, new_marks=marks))
+            if existing is None:
+                s.add(ReviewTextRow(review_id=review_id, key=key, value=text, updated_at=now,
+                                    line_marks=marks))
+            else:
+                existing.value, existing.updated_at = text, now
+                existing.line_marks = marks
             audit(s, "review.amended", review=review_id)
 
     # ---- agenda --------------------------------------------------------------------
@@ -615,8 +711,12 @@ class ReviewService:
                 advocate_offered=r.advocate_offered, advocate_used=r.advocate_used,
                 child_chaired=r.child_chaired, next_review_date=r.next_review_date,
                 finalised_at=r.finalised_at)
-            rec.texts = {t.key: t.value for t in s.scalars(
-                select(ReviewTextRow).where(ReviewTextRow.review_id == review_id))}
+            for key, value, line_marks in s.execute(
+                    select(ReviewTextRow.key, ReviewTextRow.value, ReviewTextRow.line_marks)
+                    .where(ReviewTextRow.review_id == review_id)):
+                rec.texts[key] = value
+                if line_marks:
+                    rec.line_marks[key] = _decode(line_marks, value)
             rec.agenda = [_item(i) for i in s.scalars(
                 select(AgendaItemRow).where(AgendaItemRow.review_id == review_id)
                 .order_by(AgendaItemRow.position))]
@@ -642,9 +742,7 @@ class ReviewService:
                 select(ChildRow.placement_confidential).where(ChildRow.id == r.child_id)))
             rec.placement_address = s.scalar(
                 select(ChildRow.placement_address).where(ChildRow.id == r.child_id)) or ""
-            for key, mark in s.execute(select(TextMarkRow.key, TextMarkRow.mark)
-                                       .where(TextMarkRow.review_id == review_id)):
-                rec.marks.setdefault(key, set()).add(mark)
+            rec.marks = self._marks(s, review_id, r.child_id)
             rec.amendments = [Amendment(a.key, a.old_value, a.new_value, a.reason, a.at)
                               for a in s.scalars(select(AmendmentRow).where(
                                   AmendmentRow.review_id == review_id).order_by(AmendmentRow.id))]
@@ -715,7 +813,56 @@ class ReviewService:
 
 
 def _person(r: PersonRow) -> Person:
-    return Person(r.id, r.name, r.role, r.organisation, r.address)
+    return Person(r.id, r.name, r.role, r.organisation, r.address, bool(r.share_address))
+
+
+def _decode(stored: str, text: str) -> LineMarks:
+    """Stored line marks; a damaged value is an error, never read as "nothing withheld"."""
+    try:
+        return decode_line_marks(stored, text)
+    except RedactionError as exc:
+        raise ReviewError(f"The withholding marks of a field cannot be read ({exc}), so "
+                          "no copy can be made safely. Run 'iro-desktop check'.") from None
+
+
+def _split_marked(value: str | MarkedText) -> tuple[str, str]:
+    """(text as stored, line marks as stored) of an edit."""
+    if isinstance(value, MarkedText):
+        text = clean_text(value.text)
+        try:
+            marks = clean_line_marks(value.marks, text)
+        except RedactionError as exc:
+            raise ReviewError(f"The withholding marks do not fit the text: {exc}") from None
+        return text, encode_line_marks(marks)
+    return clean_text(value), ""
+
+
+def _carry_marks(old: str, marks: LineMarks, new: str) -> LineMarks:
+    """``marks`` moved onto ``new``: each withheld line keeps its mark where the same
+    line is still there; a withheld line that is gone or changed is refused."""
+    if not marks:
+        return {}
+    old_lines, new_lines = lines_of(old), lines_of(new)
+    free = {}
+    for index, line in enumerate(new_lines):
+        free.setdefault(line, []).append(index)
+    out: dict[int, frozenset[str]] = {}
+    lost = []
+    for index, recipients in sorted(marks.items()):
+        line = old_lines[index]
+        if not line.strip():
+            continue
+        places = free.get(line)
+        if not places:
+            lost.append(index + 1)
+            continue
+        out[places.pop(0)] = recipients
+    if lost:
+        raise ReviewError(
+            "A line withheld from someone was changed or removed (line "
+            + ", ".join(str(n) for n in lost) + " of the earlier text). Amend it in the "
+            "window, where the withheld lines are shown, or give the new text's marks.")
+    return out
 
 
 def _item(r: AgendaItemRow) -> AgendaItem:

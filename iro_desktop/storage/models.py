@@ -104,6 +104,9 @@ class PersonRow(Base):
     address: Mapped[str] = mapped_column(Text, nullable=False, default="",
                                          server_default=text("''"))
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    # The address appears only in the council's full record unless the IRO shares it.
+    share_address: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+                                                server_default=text("0"))
 
 
 class ReviewRow(Base):
@@ -138,6 +141,10 @@ class ReviewTextRow(Base):
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
     value: Mapped[str] = mapped_column(Text, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    # Which lines are withheld from whom (core.redaction.encode_line_marks), written in
+    # the same statement as the value so a line and its marks never part.
+    line_marks: Mapped[str] = mapped_column(Text, nullable=False, default="",
+                                            server_default=text("''"))
 
 
 class AmendmentRow(Base):
@@ -153,6 +160,10 @@ class AmendmentRow(Base):
     new_value: Mapped[str] = mapped_column(Text, nullable=False)
     reason: Mapped[str] = mapped_column(Text, nullable=False)
     at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    old_marks: Mapped[str] = mapped_column(Text, nullable=False, default="",
+                                           server_default=text("''"))
+    new_marks: Mapped[str] = mapped_column(Text, nullable=False, default="",
+                                           server_default=text("''"))
 
 
 class AgendaItemRow(Base):
@@ -251,6 +262,19 @@ class TextMarkRow(Base):
                                            primary_key=True)
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
     mark: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class WithholdingRow(Base):
+    """A decision or person of the child withheld from a recipient ("parents",
+    "person:12"). Kept per child, not per review, so the mark follows the decision or
+    person into every later review and copy."""
+
+    __tablename__ = "withholding"
+
+    child_id: Mapped[int] = mapped_column(ForeignKey("child.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    subject: Mapped[str] = mapped_column(String(40), primary_key=True)  # decision:<id>, person:<id>
+    recipient: Mapped[str] = mapped_column(String(40), primary_key=True)
 
 
 class OutboxItemRow(Base):

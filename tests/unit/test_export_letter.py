@@ -89,10 +89,11 @@ def test_letter_leaves_out_what_is_withheld_from_the_child(demo_vault_with_revie
     _service, council, record, network = _finalised(demo_vault_with_reviews)
     texts = dict(record.texts)
     texts["agenda:health"] = ("You had your health check.\n\n"
-                              "[withhold from the child] NOT-FOR-CHILD detail")
+                              "NOT-FOR-CHILD detail")
     decision = record.decisions[1]
     record = replace(record, texts=texts, marks={"agenda:health": {"letter"},
-                                                 f"decision:{decision.id}": {"withhold:child"}})
+                                                 f"decision:{decision.id}": {"withhold:child"}},
+                     line_marks={"agenda:health": {2: frozenset({"child"})}})
     xml = build_record(record, council, variant="letter", network=network, today=TODAY)
     body = "\n".join(p.text for p in docx.Document(io.BytesIO(xml)).paragraphs)
     assert "You had your health check." in body and "NOT-FOR-CHILD" not in body

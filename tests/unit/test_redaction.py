@@ -12,65 +12,114 @@ import pytest
 
 from iro_desktop.core.redaction import (
     RedactionError,
-    for_group,
+    clean_line_marks,
+    decode_line_marks,
+    encode_line_marks,
     group_key,
-    paragraph_groups,
-    tag,
-    toggle_paragraph_tag,
-    withheld_from,
+    migrate_tags,
+    recipient_for,
+    recipient_key,
+    tag_like,
+    tag_like_lines,
     withhold_mark,
 )
 from iro_desktop.core.reviews import AttendanceStatus, ReviewStatus
+from iro_desktop.export.check import check_copy
 from iro_desktop.export.minutes import build_record
 from iro_desktop.export.variants import View, copies_for, withheld_note
 from iro_desktop.services.export import ExportService
 from iro_desktop.services.reviews import Attendance, Decision, ReviewService
 
-# ---- the tags and marks --------------------------------------------------------------
+# ---- recipients, line marks, tag-like text ------------------------------------------
 
 
 def test_group_key_reads_groups_as_typed() -> None:
     assert group_key("Parents") == "parents" and group_key("parent") == "parents"
     assert group_key("the child") == "child" and group_key(" CARERS ") == "carers"
     assert withhold_mark("Professionals") == "withhold:professionals"
+    assert withhold_mark("person:12") == "withhold:person:12"
     with pytest.raises(RedactionError, match="parnets"):
         group_key("parnets")
+    with pytest.raises(RedactionError):
+        recipient_key("person:twelve")
 
 
-def test_for_group_drops_tagged_paragraphs_and_strips_tags_elsewhere() -> None:
-    text = ("Open paragraph.\n\n[withhold from parents] Secret line one\nsecond line\n\n"
-            "- bullet kept\n- [withhold from parents, carers] bullet secret\n"
-            "[Withhold from the child] child secret")
-    assert for_group(text, "parents") == ("Open paragraph.\n\n\n- bullet kept\n"
-                                          "[Withhold from the child] child secret"
-                                          .replace("[Withhold from the child] ", ""))
-    carers = for_group(text, "carers")
-    assert "Secret line one\nsecond line" in carers and "bullet secret" not in carers
-    assert "[withhold" not in carers.lower()
-    full = for_group(text, None)
-    assert "[withhold" not in full.lower() and "bullet secret" in full and "child secret" in full
-    assert withheld_from(text) == {"parents", "carers", "child"}
-    assert [g for _t, g in paragraph_groups(text)] == [{"parents"}, {"parents", "carers"},
-                                                      {"child"}]
+def test_a_person_copy_leaves_out_their_own_and_their_groups_marks() -> None:
+    mum = recipient_for("person:1", {1: "Parent", 2: "Grandmother"})
+    assert mum.excluded_by({"parents"}) and mum.excluded_by({"person:1"})
+    assert not mum.excluded_by({"person:2"}) and not mum.excluded_by({"carers"})
+    # a role in no group: whatever is withheld from any group is withheld from them too
+    gran = recipient_for("person:2", {1: "Parent", 2: "Grandmother"})
+    assert gran.excluded_by({"carers"}) and gran.excluded_by({"person:2"})
+    assert not gran.excluded_by({"person:1"})
+    assert not recipient_for(None).excluded_by({"parents", "person:1"})
+    with pytest.raises(RedactionError, match="not in this child's network"):
+        recipient_for("person:3", {1: "Parent"})
 
 
-def test_toggle_paragraph_tag_adds_and_removes_a_group() -> None:
-    text = "First.\n\nSecond paragraph\nstill second."
-    position = text.index("still")
-    tagged, cursor = toggle_paragraph_tag(text, position, "parents")
-    assert tagged == "First.\n\n" + tag(["parents"]) + "Second paragraph\nstill second."
-    assert tagged[cursor:].startswith("still")
-    both, _ = toggle_paragraph_tag(tagged, tagged.index("still"), "carers")
-    assert both.split("\n\n")[1].startswith("[withhold from parents, carers] ")
-    back, _ = toggle_paragraph_tag(*toggle_paragraph_tag(both, 20, "parents")[:1], 20, "carers")
-    assert back == text
+def test_line_marks_round_trip_and_refuse_what_does_not_fit() -> None:
+    text = "one\ntwo\nthree"
+    marks = clean_line_marks({1: ["Parents", "person:4"]}, text)
+    assert marks == {1: frozenset({"parents", "person:4"})}
+    assert decode_line_marks(encode_line_marks(marks), text) == marks
+    assert encode_line_marks({}) == "" and decode_line_marks("", text) == {}
+    with pytest.raises(RedactionError, match="line 4"):
+        clean_line_marks({3: ["parents"]}, text)
+    for damaged in ("{", "[1]", '{"x": ["parents"]}', '{"0": "parents"}', '{"0": ["nobody"]}'):
+        with pytest.raises(RedactionError):
+            decode_line_marks(damaged, text)
+
+
+@pytest.mark.parametrize("line", [
+    "[withhold from parents] Police disclosure",
+    "Police disclosure [withhold from parents]",  # not at the start
+    "\u200b[withhold from parents] after a zero-width space",
+    "\uff3bwithhold from parents\uff3d full-width brackets",
+    "[withhold from: parents] with a colon",
+    "[withold from parents] misspelt",
+    "[witheld from parents] misspelt",
+    "[withhold from parnets] misspelt group",
+    "(Withheld from mum)",
+    "[ with hold from the parents ]",
+    "\u3010withhold from parents\u3011",
+    "- [redact] a bullet",
+    "Withhold from parents: typed without brackets",
+])
+def test_near_miss_tags_are_tag_like(line: str) -> None:
+    assert tag_like(line)
+    assert tag_like_lines("ordinary line\n" + line) == [1]
+
+
+@pytest.mark.parametrize("line", [
+    "Contact with mum was withheld by the court in May.",
+    "(with Mum and Dad) at the contact centre",
+    "[see the health plan]",
+    "Sam (carer) will book the dentist",
+])
+def test_ordinary_text_is_not_tag_like(line: str) -> None:
+    assert not tag_like(line)
+
+
+def test_old_tags_migrate_to_marks_on_every_line_of_their_paragraph() -> None:
+    text = ("Open.\n[withhold from parents] secret one\nsecret two\n\n"
+            "- [withhold from parents, carers] bullet\n[withhold from parnets] typo\n"
+            "mid [withhold from parents] stays")
+    new, marks = migrate_tags(text)
+    lines = new.split("\n")
+    assert lines[0] == "Open." and lines[1] == "secret one" and lines[2] == "secret two"
+    assert lines[4] == "- bullet"
+    # a tag on a paragraph's second line (printed by the first release) now withholds
+    # that line and the rest of its paragraph
+    assert marks == {1: {"parents"}, 2: {"parents"}, 4: {"parents", "carers"}}
+    # what the first release did not read stays as typed, so the export stops at it
+    assert "[withhold from parnets] typo" in new and "mid [withhold from parents]" in new
 
 
 # ---- a record with something withheld from each group ------------------------------
 
 SECRET_TEXT = {
     "field": "WANTS-FIELD-SECRET to live with mum",  # voice.wants, withheld from parents
-    "tagged": "TAGGED-PARA-SECRET about mum's partner",  # health paragraph, from parents
+    "line": "LINE-SECRET about mum's partner",  # a health line, from parents
     "bullet": "BULLET-SECRET for parents and carers",  # health bullet, parents + carers
     "safety": "SAFETY-ITEM-SECRET missing episode",  # agenda:safety, from parents
     "venue": "VENUE-SECRET Hillside Family Centre",  # next.venue, from parents
@@ -78,12 +127,16 @@ SECRET_TEXT = {
     "person_name": "Ms Okafor",  # a person, from parents (all her fields)
     "person_org": "Brook Primary School",
     "person_reason": "PERSON-REASON-SECRET",
-    "person_address": "PERSON-ADDRESS-SECRET 4 School Lane",
+}
+ADDRESSES = {
+    "person_address": "PERSON-ADDRESS-SECRET 4 School Lane",  # Ms Okafor's (not shared)
     "placement": "PLACEMENT-SECRET 12 Hill Road",  # confidential placement address
     "carer_address": "CARER-ADDRESS-SECRET 12 Hill Road",  # the carer's address
 }
-PARENTS_ONLY = ("field", "tagged", "safety", "venue", "decision", "person_name", "person_org",
-                "person_reason", "person_address", "placement", "carer_address")
+PARENTS_ONLY = ("field", "line", "safety", "venue", "decision", "person_name", "person_org",
+                "person_reason")
+HEALTH = ("Visible health paragraph.\n\n" + SECRET_TEXT["line"] + "\n\n"
+          "- bullet everyone sees\n- " + SECRET_TEXT["bullet"])
 
 
 def _all_xml(data: bytes) -> str:
@@ -103,8 +156,8 @@ def _marked_record(vault):  # type: ignore[no-untyped-def]
     network = reviews.network(council.id, child_id)
     okafor = next(p for p in network if p.name == "Ms Okafor")
     carer = next(p for p in network if p.role == "Carer")
-    okafor = replace(okafor, address=SECRET_TEXT["person_address"])
-    carer = replace(carer, address=SECRET_TEXT["carer_address"])
+    okafor = replace(okafor, address=ADDRESSES["person_address"])
+    carer = replace(carer, address=ADDRESSES["carer_address"])
     network = [okafor if p.id == okafor.id else carer if p.id == carer.id else p for p in network]
     attendance = [Attendance(okafor, AttendanceStatus.WRITTEN, SECRET_TEXT["person_reason"])
                   if a.person.id == okafor.id else
@@ -112,12 +165,11 @@ def _marked_record(vault):  # type: ignore[no-untyped-def]
                   for a in record.attendance]
     texts = dict(record.texts)
     texts["voice.wants"] = SECRET_TEXT["field"]
-    texts["agenda:health"] = ("Visible health paragraph.\n\n[withhold from parents] "
-                              + SECRET_TEXT["tagged"] + "\n\n- bullet everyone sees\n"
-                              "- [withhold from parents, carers] " + SECRET_TEXT["bullet"]
-                              + "\n\n[withhold from parnets] TYPO-PARA stays everywhere")
+    texts["agenda:health"] = HEALTH
     texts["agenda:safety"] = SECRET_TEXT["safety"]
     texts["next.venue"] = SECRET_TEXT["venue"]
+    line_marks = {"agenda:health": {2: frozenset({"parents"}),
+                                    5: frozenset({"parents", "carers"})}}
     base = record.decisions[0]
     extra = [replace(base, id=9001, text=SECRET_TEXT["decision"], person_id=None,
                      responsible="Virtual school"),
@@ -126,9 +178,9 @@ def _marked_record(vault):  # type: ignore[no-untyped-def]
     marks = {"voice.wants": {"withhold:parents"}, "agenda:safety": {"withhold:parents"},
              "next.venue": {"withhold:parents"}, "decision:9001": {"withhold:parents"},
              f"person:{okafor.id}": {"withhold:parents"}, "agenda:education": {"letter"}}
-    record = replace(record, texts=texts, attendance=attendance,
+    record = replace(record, texts=texts, attendance=attendance, line_marks=line_marks,
                      decisions=record.decisions + extra, marks=marks,
-                     placement_confidential=True, placement_address=SECRET_TEXT["placement"])
+                     placement_confidential=True, placement_address=ADDRESSES["placement"])
     return council, record, network
 
 
@@ -142,20 +194,21 @@ def test_parents_copy_has_none_of_the_withheld_text_anywhere(demo_vault_with_rev
     xml = _all_xml(data)  # document, headers, footers, properties, relationships...
     for key in PARENTS_ONLY + ("bullet",):
         assert SECRET_TEXT[key] not in xml, key
+    for key in ADDRESSES:
+        assert ADDRESSES[key] not in xml, key
     assert "Safety: missing episodes" not in xml  # a withheld item's heading goes too
     assert "What they want to happen" not in xml
-    # nothing says something was withheld, and no tag is left
-    for word in ("withheld", "withhold", "Withheld"):
+    for word in ("withheld", "withhold", "Withheld"):  # nothing says something is missing
         assert word not in xml
     document = docx.Document(io.BytesIO(data))
     body = "\n".join(p.text for p in document.paragraphs)
     cells = "\n".join(c.text for t in document.tables for r in t.rows for c in r.cells)
     assert "Visible health paragraph." in body and "bullet everyone sees" in body
-    assert "TYPO-PARA stays everywhere" in body  # an unknown group withholds from nobody
     assert "Book a dental check-up" in cells  # other decisions stay
     assert "Send the PEP to the IRO" in cells and "Teacher" in cells  # role, not her name
     assert "Dana Price" in cells and "Sam Whitfield" in cells
     assert "Next review:" in body
+    assert check_copy(data, View(record, "parents", network).forbidden(network)).found == []
 
 
 def test_each_copy_leaves_out_exactly_its_own(demo_vault_with_reviews) -> None:  # type: ignore[no-untyped-def]
@@ -167,6 +220,9 @@ def test_each_copy_leaves_out_exactly_its_own(demo_vault_with_reviews) -> None: 
     professionals = _all_xml(_build(council, record, network, "redacted:professionals"))
     for key in PARENTS_ONLY + ("bullet",):
         assert SECRET_TEXT[key] in professionals, key
+    # addresses of people in the network: only in the council's full record
+    for copy in (carers, professionals):
+        assert not any(address in copy for address in ADDRESSES.values())
     assert "withheld" not in carers.lower() and "withheld" not in professionals.lower()
 
 
@@ -176,15 +232,15 @@ def test_full_record_prints_everything_and_says_from_whom(demo_vault_with_review
     xml = _all_xml(data)
     for key in PARENTS_ONLY + ("bullet",):
         assert SECRET_TEXT[key] in xml, key
-    assert "[withhold" not in xml.lower()
+    for key in ADDRESSES:
+        assert ADDRESSES[key] in xml, key
     document = docx.Document(io.BytesIO(data))
     paragraphs = [p.text for p in document.paragraphs]
-    tagged = next(t for t in paragraphs if SECRET_TEXT["tagged"] in t)
-    assert tagged.endswith("(Withheld from the parents' copy)")
+    line = next(t for t in paragraphs if SECRET_TEXT["line"] in t)
+    assert line.endswith("(Withheld from the parents' copy)")
     bullet = next(t for t in paragraphs if SECRET_TEXT["bullet"] in t)
     assert bullet.endswith("(Withheld from the parents' and the carers' copies)")
-    typo = next(t for t in paragraphs if "TYPO-PARA" in t)
-    assert "\u201cparnets\u201d, which is not a recipient group" in typo
+    assert "Visible health paragraph." in paragraphs  # no note on what everyone gets
     wants = paragraphs.index("What they want to happen")
     assert paragraphs[wants + 1] == "Withheld from the parents' copy."
     assert paragraphs[wants + 2] == SECRET_TEXT["field"]
@@ -193,10 +249,11 @@ def test_full_record_prints_everything_and_says_from_whom(demo_vault_with_review
     assert decision_cell.text.endswith("Withheld from the parents' copy")
     placement = next(r for t in document.tables for r in t.rows
                      if r.cells[0].text == "Placement address")
-    assert placement.cells[1].text == (SECRET_TEXT["placement"] + "\nWithheld from the "
-                                       "parents' copy: confidential placement")
-    carer_line = next(t for t in paragraphs if SECRET_TEXT["carer_address"] in t)
-    assert "(address withheld from the parents' copy: confidential placement)" in carer_line
+    assert placement.cells[1].text == (ADDRESSES["placement"] + "\nConfidential placement: "
+                                       "printed only in the council's record")
+    carer_line = next(t for t in paragraphs if ADDRESSES["carer_address"] in t)
+    assert "withheld from the parents' copy: confidential placement" in carer_line
+    assert "not shared beyond this record" in carer_line
     okafor_cell = next(c for t in document.tables for r in t.rows for c in r.cells
                        if c.text.startswith("Ms Okafor"))
     assert "Withheld from the parents' copy" in okafor_cell.text
@@ -215,61 +272,29 @@ def test_redacted_copy_keeps_the_full_records_order(demo_vault_with_reviews) -> 
     assert parents == [h for h in full if h not in dropped]
 
 
-def test_a_confidential_placement_is_withheld_from_parents_without_any_mark(
-        demo_vault_with_reviews) -> None:  # type: ignore[no-untyped-def]
+def test_addresses_only_in_the_full_record_unless_shared(demo_vault_with_reviews) -> None:  # type: ignore[no-untyped-def]
     council, record, network = _marked_record(demo_vault_with_reviews)
-    record = replace(record, marks={})
+    record = replace(record, marks={}, placement_confidential=False)
     parents = _all_xml(_build(council, record, network, "redacted:parents"))
-    assert SECRET_TEXT["placement"] not in parents and SECRET_TEXT["carer_address"] not in parents
-    assert SECRET_TEXT["person_address"] in parents  # a teacher's address is not the placement
-    open_placement = replace(record, placement_confidential=False)
-    parents = _all_xml(_build(council, open_placement, network, "redacted:parents"))
-    assert SECRET_TEXT["placement"] in parents and SECRET_TEXT["carer_address"] in parents
+    assert ADDRESSES["person_address"] not in parents and ADDRESSES["carer_address"] not in parents
+    assert ADDRESSES["placement"] in parents  # not confidential: the placement is printed
+    shared = [replace(p, share_address=True) for p in network]
+    parents = _all_xml(_build(council, record, shared, "redacted:parents"))
+    assert ADDRESSES["person_address"] in parents and ADDRESSES["carer_address"] in parents
+    # a confidential placement keeps a carer's shared address out of parents' copies
+    secret = replace(record, placement_confidential=True)
+    parents = _all_xml(_build(council, secret, shared, "redacted:parents"))
+    assert ADDRESSES["carer_address"] not in parents and ADDRESSES["placement"] not in parents
+    assert ADDRESSES["person_address"] in parents
+    carers = _all_xml(_build(council, secret, shared, "redacted:carers"))
+    assert ADDRESSES["carer_address"] in carers and ADDRESSES["placement"] not in carers
 
 
-def test_marks_saved_in_the_vault_reach_the_export(demo_vault_with_reviews) -> None:  # type: ignore[no-untyped-def]
-    vault = demo_vault_with_reviews
-    service = ExportService(vault)
-    row = next(r for r in service.reviews_overview() if r["status"] == "recording")
-    council = vault.council_by_code(row["council_code"])
-    child_id = service.child_id(council, row["child_ref"])
-    review_id = service.review_id(council, child_id, row["child_ref"])
-    reviews = ReviewService(vault)
-    reviews.save_texts(council.id, {(review_id, "agenda:changes"): "Seen by the nurse.\n\n"
-                                    "[withhold from parents] INLINE-VAULT-SECRET"})
-    reviews.set_mark(council.id, review_id, "agenda:education", "withhold:Parents", True)
-    carer = next(p for p in reviews.network(council.id, child_id) if p.role == "Carer")
-    reviews.update_person(council.id, carer.id, address="VAULT-CARER-ADDRESS 1 Oak Row")
-    reviews.set_placement(council.id, child_id, confidential=True, address="VAULT-PLACEMENT 1")
-    parents = _all_xml(service.export(council.code, row["child_ref"], variant="redacted:Parents"))
-    for secret in ("INLINE-VAULT-SECRET", "PEP reviewed", "VAULT-CARER-ADDRESS",
-                   "VAULT-PLACEMENT"):
-        assert secret not in parents, secret
-    assert "Seen by the nurse." in parents
-    full = _all_xml(service.export(council.code, row["child_ref"], variant="full"))
-    for secret in ("INLINE-VAULT-SECRET", "PEP reviewed", "VAULT-CARER-ADDRESS",
-                   "VAULT-PLACEMENT"):
-        assert secret in full, secret
-
-
-def test_copies_for_each_group(demo_vault_with_reviews) -> None:  # type: ignore[no-untyped-def]
+def test_decisions_only_copy_prints_no_address(demo_vault_with_reviews) -> None:  # type: ignore[no-untyped-def]
     council, record, network = _marked_record(demo_vault_with_reviews)
-    copies = {c.group: c for c in copies_for(record, network)}
-    assert list(copies) == ["council", "parents", "child", "carers", "professionals"]
-    assert copies["council"].variant == "full" and not copies["council"].withheld
-    assert copies["parents"].variant == "redacted:parents" and copies["parents"].withheld
-    assert copies["parents"].people == ("Dana Price",)
-    assert copies["child"].variant == "letter"
-    rec = record.child.record
-    assert copies["child"].people == (f"{rec.first_name} {rec.last_name}",)
-    assert copies["carers"].people == ("Sam Whitfield",) and copies["carers"].withheld
-    assert copies["professionals"].variant == "redacted:professionals"
-    assert set(copies["professionals"].people) == {"Ms Okafor", "Priya Shah",
-                                                   next(p.name for p in network
-                                                        if p.role == "Social worker")}
-    assert not copies["professionals"].withheld  # the same content as the full record
-    plain = replace(record, marks={}, texts={}, placement_confidential=False)
-    assert not any(c.withheld for c in copies_for(plain, network))
+    xml = _all_xml(_build(council, record, network, "decisions"))
+    assert not any(address in xml for address in ADDRESSES.values())
+    assert SECRET_TEXT["decision"] in xml  # the council's own copy: decisions all there
 
 
 def test_withheld_note_wording() -> None:
@@ -279,12 +304,8 @@ def test_withheld_note_wording() -> None:
         "Withheld from the parents', the child's and the carers' copies")
     assert withheld_note(["parents"], "confidential placement") == (
         "Withheld from the parents' copy: confidential placement")
-    assert withheld_note(["parnets"]) == (
-        "Marked to withhold from \u201cparnets\u201d, which is not a recipient group "
-        "(parents, child, carers, professionals): it is in every copy")
-    assert withheld_note(["parents", "grandma"]) == (
-        "Withheld from the parents' copy; \u201cgrandma\u201d is not a recipient group "
-        "(parents, child, carers, professionals)")
+    assert withheld_note(["parents", "person:7"], names={"person:7": "Dana Price"}) == (
+        "Withheld from the parents' and Dana Price\u2019s copies")
 
 
 def test_view_names_a_withheld_person_by_role(demo_vault_with_reviews) -> None:  # type: ignore[no-untyped-def]
@@ -294,3 +315,24 @@ def test_view_names_a_withheld_person_by_role(demo_vault_with_reviews) -> None: 
     assert View(record, "carers", network).responsible(decision) == "Ms Okafor (Teacher)"
     assert View(record, None, network).responsible(decision) == "Ms Okafor (Teacher)"
     assert ReviewStatus.FINALISED is record.status
+
+
+def test_copies_for_each_group_and_singled_out_people(demo_vault_with_reviews) -> None:  # type: ignore[no-untyped-def]
+    council, record, network = _marked_record(demo_vault_with_reviews)
+    copies = {c.group: c for c in copies_for(record, network)}
+    assert list(copies)[:5] == ["council", "parents", "child", "carers", "professionals"]
+    assert copies["council"].variant == "full" and not copies["council"].withheld
+    assert copies["parents"].variant == "redacted:parents" and copies["parents"].withheld
+    assert copies["parents"].people == ("Dana Price",)
+    assert copies["child"].variant == "letter"
+    assert copies["carers"].people == ("Sam Whitfield",) and copies["carers"].withheld
+    # the carer's and teacher's addresses are left out of the professionals' copy
+    assert copies["professionals"].withheld
+    dana = next(p for p in network if p.name == "Dana Price")
+    lines = dict(record.line_marks)
+    lines["agenda:health"] = {**lines["agenda:health"], 0: frozenset({f"person:{dana.id}"})}
+    singled = {c.group: c for c in copies_for(replace(record, line_marks=lines), network)}
+    own = singled[f"person:{dana.id}"]
+    assert own.variant == f"redacted:person:{dana.id}" and own.people == ("Dana Price",)
+    assert own.label == "Dana Price (Parent)" and own.withheld
+    assert singled["parents"].people == ()  # Dana gets her own copy instead
