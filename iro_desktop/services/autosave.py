@@ -29,14 +29,14 @@ class SavedBatch:
 
 
 class AutoSaver:
-    def __init__(self, write: Callable[[dict[Target, str]], None], *, delay: float = 0.3,
+    def __init__(self, write: Callable[[dict[Target, object]], None], *, delay: float = 0.3,
                  max_delay: float = 0.5, retry_after: float = 2.0,
                  on_saved: Callable[[SavedBatch], None] | None = None,
                  on_error: Callable[[BaseException], None] | None = None) -> None:
         self._write = write
         self.delay, self.max_delay, self.retry_after = delay, max_delay, retry_after
         self.on_saved, self.on_error = on_saved, on_error
-        self._pending: dict[Target, str] = {}
+        self._pending: dict[Target, object] = {}
         self._first_edit: float | None = None
         self._last_edit = 0.0
         self._failed_until = 0.0
@@ -48,7 +48,7 @@ class AutoSaver:
 
     # ---- called from the GUI thread ----------------------------------------------------
 
-    def put(self, target: Target, value: str) -> None:
+    def put(self, target: Target, value: object) -> None:
         now = time.monotonic()
         with self._cond:
             if self._closed:

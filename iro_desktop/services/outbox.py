@@ -32,7 +32,7 @@ from sqlalchemy import select
 from iro_desktop import __version__
 from iro_desktop.core.redaction import GROUPS, ROLE_GROUPS
 from iro_desktop.export import parse_variant
-from iro_desktop.export.variants import variant_name
+from iro_desktop.export.variants import copies_for, variant_name
 from iro_desktop.fsutil import PRIVATE_FILE, fsync_dir
 from iro_desktop.security.errors import VaultError
 from iro_desktop.services.council_profile import CouncilProfileService
@@ -262,8 +262,16 @@ class OutboxService:
         if group == "child":
             child = record.child.record
             return f"{child.first_name} {child.last_name}".strip() + " (the child)"
-        people = [p for p in self.reviews.network(council_id, record.child.id)
-                  if ROLE_GROUPS.get(p.role) == group]
+        if group.startswith("person:"):
+            person = next((p for p in self.reviews.network(council_id, record.child.id)
+                           if f"person:{p.id}" == group), None)
+            return f"{person.name} ({person.role})" if person else group
+        network = self.reviews.network(council_id, record.child.id)
+        copy = next((c for c in copies_for(record, network) if c.variant == variant), None)
+        own = {c.group for c in copies_for(record, network)} if copy is None else set()
+        people = [p for p in network if ROLE_GROUPS.get(p.role) == group
+                  and (p.name in copy.people if copy is not None
+                       else f"person:{p.id}" not in own)]
         names = "; ".join(f"{p.name} ({p.role})" for p in people)
         return names or GROUP_LABELS.get(group, group)
 

@@ -23,8 +23,8 @@ class AutosaveBridge(QObject):
         self.saver = AutoSaver(self._write, on_saved=self.saved.emit,
                                on_error=lambda exc: self.failed.emit(user_message(exc)))
 
-    def _write(self, batch: dict[Target, str]) -> None:
-        by_council: dict[str, dict[tuple[int, str], str]] = {}
+    def _write(self, batch: dict[Target, object]) -> None:
+        by_council: dict[str, dict[tuple[int, str], object]] = {}
         for (council_id, review_id, key), value in batch.items():
             by_council.setdefault(council_id, {})[(review_id, key)] = value
         refused = []
@@ -34,7 +34,7 @@ class AutosaveBridge(QObject):
             self.failed.emit("This record is finalised, so typing was not saved into it. "
                              "Use an amendment (with a reason) to change it.")
 
-    def put(self, target: Target, value: str) -> None:
+    def put(self, target: Target, value: object) -> None:
         self.saver.put(target, value)
         if not self._dirty:  # one signal per unsaved stretch, not one per keystroke
             self._dirty = True

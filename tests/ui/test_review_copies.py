@@ -84,8 +84,10 @@ def test_letter_page_marks_sections_and_shows_readability(qtbot, demo_vault_with
     assert page.preview.toPlainText() == "" and page.readability.text() == ""
 
 
-def test_withholding_a_paragraph_keeps_it_out_of_the_parents_copy_only(  # type: ignore[no-untyped-def]
+def test_ctrl_shift_w_withholds_only_the_line_under_the_cursor(  # type: ignore[no-untyped-def]
         qtbot, demo_vault_with_reviews, settings, monkeypatch) -> None:
+    """Three lines separated by single Enters; Ctrl+Shift+W on the second withholds the
+    second alone: highlighted, named in the margin, kept out of the parents' copy."""
     window, entry, review_id = _open_in_progress(qtbot, demo_vault_with_reviews, settings)
     view = window.review_view
     _go(view, "Health")
@@ -96,26 +98,136 @@ def test_withholding_a_paragraph_keeps_it_out_of_the_parents_copy_only(  # type:
     edit.setTextCursor(cursor)
     qtbot.keyClick(edit, Qt.Key.Key_Return)
     qtbot.keyClick(edit, Qt.Key.Key_Return)
-    qtbot.keyClicks(edit, "Carers live at 4 Elm Row, Northbrook.")
+    qtbot.keyClicks(edit, "FIRST-LINE seen by everyone.")
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    qtbot.keyClicks(edit, "POLICE-DISCLOSURE about mum's partner.")
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    qtbot.keyClicks(edit, "THIRD-LINE seen by everyone.")
+    qtbot.keyClick(edit, Qt.Key.Key_Up)  # onto the second of the three lines
+    qtbot.keyClick(edit, Qt.Key.Key_Left)
+    second = edit.textCursor().blockNumber()
 
     asked = []
     monkeypatch.setattr(view, "ask_group", lambda widget: asked.append(widget) or "parents")
     qtbot.keyClick(edit, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier
                    | Qt.KeyboardModifier.ShiftModifier)
     assert asked == [edit]
-    assert edit.toPlainText().endswith("[withhold from parents] Carers live at 4 Elm Row, "
-                                       "Northbrook.")
-    edit.document().undo()  # one undoable edit
-    assert edit.toPlainText().endswith("\n\nCarers live at 4 Elm Row, Northbrook.")
-    edit.document().redo()
+    assert edit.line_marks() == {second: frozenset({"parents"})}
+    assert "[withhold" not in edit.toPlainText()  # a mark, not text
+    assert len(edit.extraSelections()) == 1  # highlighted
+    assert edit.viewportMargins().right() > 0  # the margin label is shown
+    assert f"line {second + 1} from parents" in edit.accessibleDescription()
+    assert "withheld from parents" in view.message.text().lower()
     window.autosave.flush()
+    stored = window.review_service.record(entry.council.id, review_id)
+    assert stored.line_marks["agenda:health"] == {second: frozenset({"parents"})}
 
     exports = ExportService(window.vault)
     parents = _docx_text(exports.export_review(entry.council.id, review_id, "redacted:parents"))
     full = _docx_text(exports.export_review(entry.council.id, review_id, "full"))
-    assert "4 Elm Row" not in parents and "Dental check" in parents
-    assert "4 Elm Row" in full and "[withhold" not in full
-    assert "parents" in full.split("4 Elm Row")[1][:200].lower()  # the council's note
+    assert "POLICE-DISCLOSURE" not in parents
+    assert "FIRST-LINE" in parents and "THIRD-LINE" in parents
+    assert "POLICE-DISCLOSURE" in full
+    assert "parents" in full.split("POLICE-DISCLOSURE")[1][:200].lower()  # the council's note
+
+    # Again on the same line: no longer withheld, and the parents' copy has it.
+    qtbot.keyClick(edit, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier
+                   | Qt.KeyboardModifier.ShiftModifier)
+    assert edit.line_marks() == {}
+    window.autosave.flush()
+    parents = _docx_text(exports.export_review(entry.council.id, review_id, "redacted:parents"))
+    assert "POLICE-DISCLOSURE" in parents
+    window.lock()
+
+
+def test_editing_never_lets_a_withheld_line_lose_its_mark(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Enter, Backspace joining lines, typing over a selection, paste, undo: whatever
+    touches a withheld line stays withheld (fail closed)."""
+    from iro_desktop.ui.widgets.autosave_text import MarkedTextEdit
+
+    edit = MarkedTextEdit("Test field")
+    qtbot.addWidget(edit)
+    edit.show()
+    edit.set_text_and_marks("open one\nSECRET two\nopen three", {1: frozenset({"parents"})})
+
+    def put_cursor(line: int, column: int) -> None:
+        cursor = edit.textCursor()
+        cursor.setPosition(edit.document().findBlockByNumber(line).position() + column)
+        edit.setTextCursor(cursor)
+
+    put_cursor(1, 3)
+    qtbot.keyClicks(edit, "x")  # typing inside the line keeps it
+    assert edit.line_marks() == {1: frozenset({"parents"})}
+    put_cursor(1, 6)
+    qtbot.keyClick(edit, Qt.Key.Key_Return)  # split: both halves withheld
+    assert edit.line_marks() == {1: frozenset({"parents"}), 2: frozenset({"parents"})}
+    edit.undo()
+    assert edit.toPlainText() == "open one\nSECxRET two\nopen three"
+    assert edit.line_marks()[1] == frozenset({"parents"})
+    put_cursor(1, 0)
+    qtbot.keyClick(edit, Qt.Key.Key_Backspace)  # joined onto an open line: withheld
+    assert edit.toPlainText().startswith("open oneSECxRET two")
+    assert edit.line_marks()[0] == frozenset({"parents"})
+    edit.undo()  # undo is an edit too: both lines it restores stay withheld
+    assert edit.toPlainText() == "open one\nSECxRET two\nopen three"
+    assert edit.line_marks()[1] == frozenset({"parents"})
+    edit.set_text_and_marks("a\nSECRET\nc", {1: frozenset({"carers"})})
+    cursor = edit.textCursor()
+    cursor.setPosition(1)
+    cursor.setPosition(edit.document().findBlockByNumber(2).position(),
+                       QTextCursor.MoveMode.KeepAnchor)
+    edit.setTextCursor(cursor)
+    edit.insertPlainText("pasted\nlines\n")  # over a selection holding the withheld line
+    assert all(edit.line_marks().get(i) == frozenset({"carers"})
+               for i in range(edit.document().blockCount()))
+
+
+def test_an_amendment_withholds_a_line_of_a_finalised_record(  # type: ignore[no-untyped-def]
+        qtbot, demo_vault_with_reviews, settings, monkeypatch) -> None:
+    """After finalising, Ctrl+Shift+W opens an amendment on that field and line; the line
+    is withheld there and the change is kept in the history."""
+    from iro_desktop.ui.dialogs.amend_dialog import AmendDialog
+
+    window = MainWindow(demo_vault_with_reviews, settings)
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    window.show_unlocked()
+    service = window.review_service
+    entry, review = next((e, r[0]) for e in window.caseload_service.entries()
+                         if (r := service.reviews(e.council.id, e.child.id))
+                         and r[0].status is ReviewStatus.FINALISED)
+    window.open_child(entry)
+    window.open_review(review.id)
+    view = window.review_view
+    record = service.record(entry.council.id, review.id)
+    item = next(i for i in record.agenda if record.texts.get(i.text_key, "").strip())
+    _go(view, item.title)
+    edit = view.agenda_page.edit
+    assert edit.isReadOnly()
+    edit.setFocus()
+    original = record.texts[item.text_key]
+
+    def run_dialog(dialog: AmendDialog) -> int:
+        assert dialog.key == item.text_key
+        assert dialog.text.textCursor().blockNumber() == 0
+        dialog.text.toggle_mark("parents")  # what Ctrl+Shift+W does in the dialog
+        dialog.reason.setText("Police disclosure received after the review")
+        return 1
+
+    monkeypatch.setattr(AmendDialog, "exec", run_dialog)
+    qtbot.keyClick(edit, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier
+                   | Qt.KeyboardModifier.ShiftModifier)
+    amended = service.record(entry.council.id, review.id)
+    assert "Amended" in view.message.text(), view.message.text()
+    assert amended.texts[item.text_key] == original
+    assert amended.line_marks[item.text_key] == {0: frozenset({"parents"})}
+    assert amended.amendments[-1].reason == "Police disclosure received after the review"
+    first_line = original.split("\n")[0]
+    parents = _docx_text(ExportService(window.vault).export_review(
+        entry.council.id, review.id, "redacted:parents"))
+    assert first_line not in parents
     window.lock()
 
 
@@ -128,7 +240,7 @@ def test_copies_page_withholds_a_section_and_puts_copies_in_the_outbox(  # type:
     table = page.withhold
     row = next(r for r in range(table.rowCount()) if table.item(r, 0).text() == "Education")
     column = next(c for c in range(table.columnCount())
-                  if table.horizontalHeaderItem(c).text() == "Withhold from parents")
+                  if table.horizontalHeaderItem(c).text() == "From parents")
     table.setFocus()
     table.setCurrentCell(row, column)
     qtbot.keyClick(table, Qt.Key.Key_Space)

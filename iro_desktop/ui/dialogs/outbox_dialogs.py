@@ -35,6 +35,8 @@ def variant_label(variant: str) -> str:
         from iro_desktop.core.redaction import GROUPS
 
         group = variant.partition(":")[2]
+        if group.startswith("person:"):
+            return "Own copy (something is withheld from them by name)"
         return f"Copy for {GROUPS.get(group, group).lower()}"
     return VARIANT_LABELS.get(variant, variant)
 
@@ -203,7 +205,14 @@ class QueueDialog(QDialog):
             what = variant_label(copy.variant)
             if copy.variant.startswith("redacted:") and not copy.withheld:
                 what += " (nothing withheld)"
-            lines.append((copy.variant, f"{what}: {who}", copy.group in defaults))
+            group = copy.group
+            if group.startswith("person:"):  # a person's own copy: ticked with their group
+                from iro_desktop.core.redaction import ROLE_GROUPS
+
+                person = next((p for p in controller.network
+                               if f"person:{p.id}" == group), None)
+                group = ROLE_GROUPS.get(person.role, "") if person else ""
+            lines.append((copy.variant, f"{what}: {who}", group in defaults))
         for variant, text, ticked in lines:
             box = QCheckBox(text)
             box.setObjectName(f"queue_{variant.replace(':', '_')}")

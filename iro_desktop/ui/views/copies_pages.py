@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from iro_desktop.core import redaction
 from iro_desktop.core.reviews import TEXT_FIELDS
-from iro_desktop.services.reviews import ReviewRecord
+from iro_desktop.services.reviews import Person, ReviewRecord
 from iro_desktop.ui.views.review_controller import ReviewController
 from iro_desktop.ui.views.review_pages import Page, _buddy, _heading
 from iro_desktop.ui.widgets.autosave_text import AutoSaveTextEdit
@@ -47,12 +47,22 @@ def _short(text: str, limit: int = 60) -> str:
     return line if len(line) <= limit else line[:limit - 1] + "\u2026"
 
 
-def withholdable(record: ReviewRecord) -> list[tuple[str, str]]:
-    """Everything that can be withheld from a group: text fields, decisions, people."""
+SHARE_ADDRESS = "share_address"  # the column that prints a person's address in copies
+
+
+def withholdable(record: ReviewRecord, network: list[Person] | None = None
+                 ) -> list[tuple[str, str]]:
+    """Everything that can be withheld from a recipient: text fields, this review's and
+    earlier decisions (a mark follows a decision to every review), the people of the
+    child's network."""
     items = text_fields(record)
     items += [(f"decision:{d.id}", f"Decision: {_short(d.text)}") for d in record.decisions]
-    items += [(f"person:{a.person.id}", f"Attendance: {a.person.name} ({a.person.role})")
-              for a in record.attendance]
+    items += [(f"decision:{d.id}", f"Earlier decision (review {d.review_number}): "
+               f"{_short(d.text)}") for d in record.earlier_decisions]
+    people = {a.person.id: a.person for a in record.attendance}
+    for person in network or []:
+        people.setdefault(person.id, person)
+    items += [(f"person:{p.id}", f"Person: {p.name} ({p.role})") for p in people.values()]
     return items
 
 
@@ -86,14 +96,24 @@ class _MarkTable(QTableWidget):
         self.itemChanged.connect(self._on_changed)
 
     def fill(self, rows: list[tuple[str, str]], marks: dict[str, set[str]],
-             columns: list[str], editable: bool) -> None:
+             columns: list[str], editable: bool,
+             headers: list[str] | None = None) -> None:
         self._loading = True
+        if headers is not None:
+            self.setColumnCount(len(headers))
+            self.setHorizontalHeaderLabels(headers)
         self.setRowCount(len(rows))
         for row, (key, title) in enumerate(rows):
             label = QTableWidgetItem(title)
             label.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
             self.setItem(row, 0, label)
             for col, mark in enumerate(columns, start=1):
+                applies = mark != SHARE_ADDRESS or key.startswith("person:")
+                if not applies:
+                    blank = QTableWidgetItem("")
+                    blank.setFlags(Qt.ItemFlag.ItemIsSelectable)
+                    self.setItem(row, col, blank)
+                    continue
                 self.setItem(row, col, _check_item(mark in marks.get(key, set()), key, mark,
                                                    editable))
         for col in range(1, len(columns) + 1):
@@ -228,7 +248,8 @@ class CopiesPage(Page):
         self.withhold = _MarkTable(
             controller, ["Section"] + [f"Withhold from {label.lower()}"
                                        for label in redaction.GROUPS.values()],
-            "withhold_table", "What is withheld from each recipient group")
+            "withhold_table", "What is withheld from each recipient, and whose address "
+            "is printed in copies")
         self.tags = QLabel("")
         self.tags.setObjectName("paragraph_tags")
         self.tags.setWordWrap(True)
@@ -248,7 +269,9 @@ class CopiesPage(Page):
         layout.addWidget(_heading("Copies and who gets them", self))
         layout.addWidget(self.confidential)
         layout.addLayout(address_row)
-        layout.addWidget(_buddy("&Withhold whole sections (Space ticks):", self.withhold))
+        layout.addWidget(_buddy("&Withhold sections, decisions and people from a group or "
+                                "one person; share a person's address beyond the "
+                                "council's record (Space ticks):", self.withhold))
         layout.addWidget(self.withhold, 2)
         layout.addWidget(self.tags)
         layout.addWidget(_buddy("Co&pies:", self.copies))
@@ -265,25 +288,38 @@ class CopiesPage(Page):
         self.confidential.setChecked(record.placement_confidential)
         self.address.setText(record.placement_address)
         self._loading = False
+        network = self.c.network
         columns = [redaction.WITHHOLD_PREFIX + g for g in redaction.GROUPS]
-        self.withhold.fill(withholdable(record), record.marks, columns, True)
-        self.tags.setText(self._tag_summary(record))
+        columns += [redaction.WITHHOLD_PREFIX + f"person:{p.id}" for p in network]
+        headers = (["Section"] + [f"From {label.lower()}" for label in redaction.GROUPS.values()]
+                   + [f"From {p.name}" for p in network] + ["Share address"])
+        marks = {key: set(value) for key, value in record.marks.items()}
+        for person in network:
+            if person.share_address:
+                marks.setdefault(f"person:{person.id}", set()).add(SHARE_ADDRESS)
+        self.withhold.fill(withholdable(record, network), marks, columns + [SHARE_ADDRESS],
+                           True, headers)
+        self.tags.setText(self._line_summary(record))
         self._fill_copies(record)
 
-    @staticmethod
-    def _tag_summary(record: ReviewRecord) -> str:
+    def _line_summary(self, record: ReviewRecord) -> str:
+        names = {f"person:{p.id}": p.name for p in self.c.network}
         found: dict[str, list[str]] = {}
         for key, title in text_fields(record):
-            for _first, groups in redaction.paragraph_groups(record.texts.get(key, "")):
-                for group in groups:
-                    found.setdefault(group, []).append(title)
-        hint = ("To withhold one paragraph, put the cursor in it and press Ctrl+Shift+W, or "
-                "start it with [withhold from parents].")
+            for recipients in record.line_marks.get(key, {}).values():
+                for recipient in recipients:
+                    found.setdefault(recipient, []).append(title)
+        hint = ("To withhold one line, put the cursor on it and press Ctrl+Shift+W: it is "
+                "highlighted, and the margin names whom it is withheld from.")
         if not found:
-            return hint + " No paragraph is withheld yet."
-        parts = [f"from {redaction.GROUPS.get(g, g).lower()}: {len(t)} "
-                 f"({', '.join(dict.fromkeys(t))})" for g, t in sorted(found.items())]
-        return hint + " Paragraphs withheld " + "; ".join(parts) + "."
+            return hint + " No line is withheld yet."
+
+        def label(recipient: str) -> str:
+            return names.get(recipient) or redaction.GROUPS.get(recipient, recipient).lower()
+
+        parts = [f"from {label(r)}: {len(t)} ({', '.join(dict.fromkeys(t))})"
+                 for r, t in sorted(found.items())]
+        return hint + " Lines withheld " + "; ".join(parts) + "."
 
     def _fill_copies(self, record: ReviewRecord) -> None:
         rows: list[tuple[str, str, str]] = []

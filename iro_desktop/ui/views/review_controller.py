@@ -14,6 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from iro_desktop.core.redaction import MarkedText
 from iro_desktop.core.reviews import AttendanceStatus, DecisionStatus, ItemState, ReviewStatus
 from iro_desktop.services.reviews import Person, ReviewRecord, ReviewService
 from iro_desktop.ui.autosave_bridge import AutosaveBridge
@@ -118,6 +119,10 @@ class ReviewController(QObject):
     # ---- the letter, withholding, copies ---------------------------------------------
 
     def set_mark(self, key: str, mark: str, on: bool) -> Any:
+        if mark == "share_address" and key.startswith("person:"):
+            person_id = int(key.partition(":")[2])
+            return self._do(lambda: self.service.set_share_address(self.council_id,
+                                                                   person_id, on))
         return self._do(lambda: self.service.set_mark(self.council_id, self.review_id, key,
                                                       mark, on))
 
@@ -131,6 +136,6 @@ class ReviewController(QObject):
         return self._do(lambda: self.service.update_person(self.council_id, person_id,
                                                            address=address))
 
-    def amend(self, key: str, value: str, reason: str) -> Any:
+    def amend(self, key: str, value: str | MarkedText, reason: str) -> Any:
         return self._do(lambda: self.service.amend(self.council_id, self.review_id, key, value,
                                                    reason))

@@ -105,8 +105,9 @@ class Page(QWidget):
             layout.addWidget(self.notes)
 
     def _bind(self, edit: AutoSaveTextEdit, record: ReviewRecord, key: str) -> None:
+        edit.set_people({f"person:{p.id}": p.name for p in self.c.network})
         edit.bind(self.c.bridge, (record.council_id, record.id, key), record.texts.get(key, ""),
-                  read_only=record.finalised)
+                  read_only=record.finalised, marks=record.line_marks.get(key))
 
 
 class PreparationPage(Page):

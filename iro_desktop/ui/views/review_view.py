@@ -356,7 +356,7 @@ class ReviewView(QWidget):
             return
         self.c.set_status(chosen)
 
-    def amend(self) -> None:
+    def amend(self, key: str = "", line: int = 0) -> None:
         record = self.c.record
         if record is None or not record.finalised:
             return
@@ -366,10 +366,14 @@ class ReviewView(QWidget):
 
         fields = [(f"agenda:{i.key}", i.title) for i in record.agenda]
         fields += [(k, t) for k, t in TEXT_FIELDS.items() if not k.startswith("prep.")]
-        dialog = AmendDialog(fields, record.texts, self)
+        dialog = AmendDialog(fields, record.texts, self, line_marks=record.line_marks,
+                             people={f"person:{p.id}": p.name for p in self.c.network},
+                             withhold=self.withhold_line_in)
+        if key:
+            dialog.select(key, line)
         try:
             while dialog.exec():
-                if self.c.amend(dialog.key, dialog.text.toPlainText(), dialog.reason.text()):
+                if self.c.amend(dialog.key, dialog.marked_text(), dialog.reason.text()):
                     self._show("Amended; the earlier text is kept in the history.", error=False)
                     break
                 dialog.show_error(self.message.text())
@@ -428,50 +432,74 @@ class ReviewView(QWidget):
         return settings.get("chair_name") if settings is not None else ""
 
     def withhold_paragraph(self) -> None:
-        """Toggle "[withhold from <group>]" on the paragraph at the cursor of the focused
-        field, as one undoable edit (autosaved like typing)."""
-        from PySide6.QtGui import QTextCursor
-
-        from iro_desktop.core import redaction
-        from iro_desktop.ui.widgets.autosave_text import AutoSaveTextEdit
+        """Withhold the line under the cursor (or every line of the selection) of the
+        focused field from a recipient chosen from a menu, or stop withholding it. The
+        mark is kept beside the text (highlighted, labelled in the margin) and autosaved
+        with it; in a finalised record it is changed through an amendment."""
+        from iro_desktop.ui.widgets.autosave_text import MarkedTextEdit
 
         edit = self.focusWidget()
-        if not isinstance(edit, AutoSaveTextEdit) or edit.isReadOnly():
-            self._show("Put the cursor in the paragraph to withhold (in a text field of a "
-                       "record that is not finalised), then press Ctrl+Shift+W.", error=True)
+        if not isinstance(edit, MarkedTextEdit):
+            self._show("Put the cursor on the line to withhold (in a text field of the "
+                       "record), then press Ctrl+Shift+W.", error=True)
             return
-        group = self.ask_group(edit)
-        if group is None:
+        if edit.isReadOnly():
+            record = self.c.record
+            key = getattr(edit, "key", "")
+            if record is None or not record.finalised or not key:
+                self._show("This field cannot be changed here.", error=True)
+                return
+            # A finalised record changes by amendment: open it on this field and line.
+            self._show("The record is finalised: what is withheld changes by an amendment "
+                       "(Ctrl+Shift+W on the line, then give a reason).", error=False)
+            self.amend(key, edit.selected_lines()[0])
             return
-        text = edit.toPlainText()
-        position = edit.textCursor().position()
-        new_text, new_position = redaction.toggle_paragraph_tag(text, position, group)
-        old_lines, new_lines = text.split("\n"), new_text.split("\n")
-        changed = next((i for i, (a, b) in enumerate(zip(old_lines, new_lines)) if a != b), None)
-        if changed is None:
+        self.withhold_line_in(edit)
+
+    def withhold_line_in(self, edit: QWidget) -> None:
+        """The Ctrl+Shift+W menu on ``edit`` (a MarkedTextEdit) and its effect."""
+        lines = edit.selected_lines()  # type: ignore[attr-defined]
+        choice = self.ask_group(edit)
+        if choice is None:
             return
-        cursor = QTextCursor(edit.document().findBlockByNumber(changed))
-        cursor.movePosition(QTextCursor.MoveOperation.StartOfBlock)
-        cursor.movePosition(QTextCursor.MoveOperation.EndOfBlock,
-                            QTextCursor.MoveMode.KeepAnchor)
-        cursor.insertText(new_lines[changed])
-        cursor = edit.textCursor()
-        cursor.setPosition(min(new_position, len(edit.toPlainText())))
-        edit.setTextCursor(cursor)
-        withheld = "[withhold from" in new_lines[changed].lower()
-        self._show("The paragraph is marked: " + (new_lines[changed][:60] if withheld
-                                                 else "no longer withheld."), error=False)
+        where = (f"Line {lines[0] + 1}" if len(lines) == 1
+                 else f"Lines {lines[0] + 1}-{lines[-1] + 1}")
+        if choice == "":
+            edit.clear_marks()  # type: ignore[attr-defined]
+            self._show(f"{where}: withheld from nobody now.", error=False)
+            return
+        on = edit.toggle_mark(choice)  # type: ignore[attr-defined]
+        who = edit.describe(frozenset({choice}))  # type: ignore[attr-defined]
+        self._show(f"{where}: {'withheld from' if on else 'no longer withheld from'} {who}.",
+                   error=False)
 
     def ask_group(self, edit: QWidget) -> str | None:
-        """A menu at the text cursor: which group to withhold the paragraph from."""
+        """A menu at the text cursor: withhold the line from a group or one person of the
+        network, or from nobody. Returns the recipient, "" for nobody, None if cancelled."""
         from PySide6.QtWidgets import QMenu
 
         from iro_desktop.core.redaction import GROUPS
 
+        lines = edit.selected_lines()  # type: ignore[attr-defined]
+        current = edit.line_marks()  # type: ignore[attr-defined]
+        marked = set().union(*(current.get(i, frozenset()) for i in lines))
         menu = QMenu(self)
-        menu.setAccessibleName("Withhold this paragraph from")
-        for key, label in GROUPS.items():
-            menu.addAction(f"Withhold this paragraph from {label.lower()}").setData(key)
+        menu.setObjectName("withhold_menu")
+        menu.setAccessibleName("Withhold this line from")
+        for number, (key, label) in enumerate(GROUPS.items(), start=1):
+            tick = "\u2713 " if key in marked else ""
+            menu.addAction(f"&{number} {tick}Withhold from {label.lower()}").setData(key)
+        people = [p for p in self.c.network]
+        if people:
+            menu.addSeparator()
+        for number, person in enumerate(people, start=len(GROUPS) + 1):
+            key = f"person:{person.id}"
+            tick = "\u2713 " if key in marked else ""
+            mnemonic = f"&{number} " if number <= 9 else ""
+            menu.addAction(f"{mnemonic}{tick}Withhold from {person.name} ({person.role})"
+                           ).setData(key)
+        menu.addSeparator()
+        menu.addAction("&0 Withhold from nobody").setData("")
         rect = edit.cursorRect()  # type: ignore[attr-defined]
         chosen = menu.exec(edit.viewport().mapToGlobal(rect.bottomLeft()))  # type: ignore[attr-defined]
         menu.deleteLater()
