@@ -71,9 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--review", default="latest", metavar="N|latest",
                      help="review number (default: the latest review)")
     exp.add_argument("--variant", type=_variant, default="full",
-                     metavar="full|decisions|letter|redacted:GROUP",
-                     help="the full record, the decisions only, the letter to the child, or "
-                          "a copy for one group (parents, child, carers, professionals) "
+                     metavar="full|decisions|letter|redacted:GROUP|redacted:person:ID",
+                     help="the full record, the decisions only, the letter to the child, a "
+                          "copy for one group (parents, child, carers, professionals), or "
+                          "for one person of the network (their id in 'review show --json') "
                           "(default: %(default)s)")
     exp.add_argument("--out", required=True, type=Path, metavar="FILE",
                      help="where to write the .docx (not encrypted)")
@@ -92,10 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="write a JSON list, one object per review")
     data.add_argument("--force", action="store_true", help="replace FILE if it exists")
     _outbox_parser(sub)
-    from iro_desktop import cli_between, cli_council  # light modules: services load on use
+    from iro_desktop import cli_between, cli_council, cli_review  # light: services load on use
 
     cli_council.register(sub)
     cli_between.register(sub)
+    cli_review.register(sub)
     return parser
 
 
@@ -128,7 +130,7 @@ def _outbox_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[typ
     add.add_argument("--review", default="latest", metavar="N|latest",
                      help="review number (default: the latest review)")
     add.add_argument("--variant", required=True, action="append", type=_variant,
-                     metavar="full|decisions|letter|redacted:GROUP",
+                     metavar="full|decisions|letter|redacted:GROUP|redacted:person:ID",
                      help="a copy to queue (repeatable); the review data JSON always comes too")
     add.add_argument("--to", action="append", default=[], metavar="VARIANT=WHO",
                      help='who that copy is for, e.g. "redacted:parents=Dana Price (Parent)" '
@@ -666,6 +668,10 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None,
         from iro_desktop import cli_between
 
         COMMANDS.update(cli_between.handlers(_open_unlocked))
+    if args.command == "review":
+        from iro_desktop import cli_review
+
+        COMMANDS.update(cli_review.handlers(_open_unlocked, CliError))
     try:
         return COMMANDS[args.command](args, out)
     except CliError as exc:

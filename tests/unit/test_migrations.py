@@ -107,3 +107,47 @@ def test_database_at_the_first_revision_is_brought_to_head(engine) -> None:  # t
     with engine.connect() as conn:
         assert migrate.current_revision(conn) == migrate.HEAD_REVISION
         assert compare_metadata(_context(conn), Base.metadata) == []
+
+
+def test_typed_withhold_tags_become_line_marks(engine) -> None:  # type: ignore[no-untyped-def]
+    """Migration 0005: tags typed under the first release become marks beside the text;
+    decisions and people withheld at one review are withheld for the child."""
+    from alembic import command
+
+    from iro_desktop.core.redaction import decode_line_marks
+
+    cfg = migrate.alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0004")
+        conn.execute(sa.text(
+            "INSERT INTO child (id, child_ref, first_name, last_name, preferred_name, "
+            "date_of_birth, gender, legal_status, placement_type, date_became_looked_after, "
+            "reviews_held, social_worker, notes, status, created_at, updated_at, "
+            "placement_confidential, placement_address) VALUES (1, 'R1', 'A', 'B', '', "
+            "'2015-01-01', 'F', 'C2', 'U1', '2024-01-01', 0, '', '', 'active', "
+            "'2026-01-01', '2026-01-01', 0, '')"))
+        conn.execute(sa.text(
+            "INSERT INTO review (id, child_id, number, status, venue, advocate_offered, "
+            "advocate_used, child_chaired, created_at, updated_at) VALUES (1, 1, 1, "
+            "'recording', '', 0, 0, 'no', '2026-01-01', '2026-01-01')"))
+        text = ("Open.\n[withhold from parents] police line\nsame paragraph\n\n"
+                "- [withhold from carers, parents] bullet\n[withhold from parnets] typo")
+        conn.execute(sa.text("INSERT INTO review_text (review_id, key, value, updated_at) "
+                             "VALUES (1, 'agenda:health', :v, '2026-01-01')"), {"v": text})
+        conn.execute(sa.text("INSERT INTO text_mark (review_id, key, mark) VALUES "
+                             "(1, 'decision:7', 'withhold:parents'), "
+                             "(1, 'agenda:safety', 'withhold:parents')"))
+    assert migrate.upgrade(engine) is True
+    with engine.connect() as conn:
+        value, marks = conn.execute(sa.text(
+            "SELECT value, line_marks FROM review_text WHERE key = 'agenda:health'")).one()
+        assert value == ("Open.\npolice line\nsame paragraph\n\n- bullet\n"
+                         "[withhold from parnets] typo")
+        assert decode_line_marks(marks, value) == {
+            1: frozenset({"parents"}), 2: frozenset({"parents"}),
+            4: frozenset({"carers", "parents"})}
+        assert conn.execute(sa.text("SELECT child_id, subject, recipient FROM withholding")
+                            ).all() == [(1, "decision:7", "parents")]
+        assert conn.execute(sa.text("SELECT key, mark FROM text_mark")).all() == [
+            ("agenda:safety", "withhold:parents")]
