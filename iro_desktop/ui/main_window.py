@@ -59,7 +59,7 @@ SHORTCUTS_HELP = """
 <tr><td><b>Ctrl+Shift+H</b></td><td>Mark the review held</td></tr>
 <tr><td><b>Ctrl+Enter</b></td><td>Add the decision being typed</td></tr>
 <tr><td><b>Ctrl+Shift+F</b></td><td>Finalise the record</td></tr>
-<tr><td><b>Ctrl+Shift+W</b></td><td>Withhold the paragraph at the cursor from a group</td></tr>
+<tr><td><b>Ctrl+Shift+W</b></td><td>Withhold the line at the cursor from a group or one person</td></tr>
 <tr><td><b>Ctrl+Shift+O</b></td><td>Put copies of the record in the outbox</td></tr>
 <tr><td><b>Ctrl+Shift+E</b></td><td>Save a Word copy of the record (not encrypted)</td></tr>
 <tr><td><b>Escape</b></td><td>Back to the child, then to the caseload</td></tr>
