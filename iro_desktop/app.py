@@ -48,7 +48,9 @@ def _quit_on_signals(app: QApplication) -> None:
     ticker.start(500)
 
 
-def main(vault_dir: Path | None = None, demo: bool = False) -> int:
+def main(vault_dir: Path | None = None, demo: bool = False, exit_on_show: bool = False) -> int:
+    """Open the window; ``exit_on_show`` (``--exit-on-show``) quits once it has drawn, with
+    exit code 0 if the expected page is showing (the dashboard for the demo), 1 if not."""
     app = _application()
     settings = Settings()
     if demo:
@@ -59,13 +61,29 @@ def main(vault_dir: Path | None = None, demo: bool = False) -> int:
         if opened is None:
             return 1
         window, vault = opened
-    if os.environ.get(ENV_BENCH_EXIT):
+    if exit_on_show:
+        QTimer.singleShot(0, lambda: app.exit(_shown(window, demo)))
+    elif os.environ.get(ENV_BENCH_EXIT):  # the start-up benchmark's timing of one turn
         QTimer.singleShot(0, app.quit)
     _quit_on_signals(app)
     try:
         return app.exec()
     finally:
         vault.close()
+
+
+def _shown(window, demo: bool) -> int:  # type: ignore[no-untyped-def]
+    """0 if the window is on screen showing what it should (the unlocked dashboard for the
+    demo, the unlock page or dashboard otherwise); says which page on stdout if there is one."""
+    page = window.stack.currentWidget()
+    name = type(page).__name__ if page is not None else "nothing"
+    dashboard = window._between.get("dashboard_view")
+    ok = window.isVisible() and page is not None and (not demo or (
+        page is dashboard and window.vault.is_unlocked))
+    if sys.stdout is not None:
+        print(f"iro-desktop: window {'shown' if ok else 'NOT shown as expected'}: {name}",
+              flush=True)
+    return 0 if ok else 1
 
 
 def open_vault_window(root: Path, settings: Settings):  # type: ignore[no-untyped-def]
