@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from iro_desktop import paths
@@ -33,7 +34,15 @@ def _application() -> QApplication:
     app.setApplicationName("iro-desktop")
     app.setApplicationDisplayName("iro-desktop")
     app.setDesktopFileName("iro-desktop")
+    app.setWindowIcon(app_icon())
     return app  # type: ignore[return-value]
+
+
+def app_icon() -> QIcon:
+    """The app's icon (iro_desktop/resources/icons), for every window's title bar."""
+    pixmap = QPixmap()
+    pixmap.loadFromData(paths.resource_path("icons", "iro-desktop.png").read_bytes(), "PNG")
+    return QIcon(pixmap)
 
 
 def _quit_on_signals(app: QApplication) -> None:

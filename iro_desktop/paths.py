@@ -46,4 +46,7 @@ def resource_path(*parts: str) -> Traversable:
     """A file the app ships under ``iro_desktop/resources/`` (agendas, demo caseload, Word
     template), read with ``importlib.resources``: from a source checkout, an installed wheel
     or a PyInstaller bundle alike. Use ``.read_bytes()`` / ``.read_text()`` on the result."""
-    return files("iro_desktop.resources").joinpath(*parts)
+    resource = files("iro_desktop.resources")
+    for part in parts:  # one at a time: a frozen build's Traversable takes one name per call
+        resource = resource.joinpath(part)
+    return resource

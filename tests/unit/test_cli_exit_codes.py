@@ -156,3 +156,23 @@ def test_an_unexpected_error_exits_4_naming_the_log_without_child_data(
     text = log.read_text("utf-8")
     assert "builtins.RuntimeError" in text and "in broken" in text
     assert "Llewellyn" not in text and "Secret Lane" not in text
+
+
+def test_the_windowed_program_refuses_commands(tmp_path: Path) -> None:
+    """iro-desktop-gui has no console on Windows: `init` there would print the recovery key
+    nowhere, so it refuses every command and points to the console program."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IRO_DESKTOP_")}
+    env.update(IRO_DESKTOP_DATA_DIR=str(tmp_path / "data"), QT_QPA_PLATFORM="offscreen",
+               IRO_DESKTOP_PASSPHRASE=PASSPHRASE)
+    result = subprocess.run(
+        [sys.executable, "-c", "import sys; from iro_desktop.__main__ import gui_main; "
+                               "sys.argv[0] = 'iro-desktop-gui'; sys.exit(gui_main())",
+         "--vault", str(tmp_path / "v"), "init"],
+        env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert result.returncode == 2
+    assert "console program iro-desktop" in result.stderr
+    assert not (tmp_path / "v").exists() and "RECOVERY" not in result.stdout

@@ -45,3 +45,22 @@ def test_tests_read_nothing_beside_the_repository() -> None:
                  if p.name != "test_packaging.py" and outside.search(p.read_text("utf-8"))]
     assert offenders == []
     assert (REPO_ROOT / "tests" / "data" / "hostile-text.json").is_file()
+
+
+def test_desktop_entry_and_appstream_metadata_agree() -> None:
+    import configparser
+    import xml.etree.ElementTree as ET
+
+    linux = REPO_ROOT / "packaging" / "linux"
+    entry = configparser.ConfigParser(interpolation=None)
+    entry.optionxform = str  # type: ignore[assignment,method-assign]
+    entry.read(linux / "iro-desktop.desktop", encoding="utf-8")
+    desktop = entry["Desktop Entry"]
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text("utf-8"))["project"]
+    assert desktop["Exec"].split()[0] in project["gui-scripts"]
+    assert desktop["Icon"] == "iro-desktop"
+    assert (RESOURCES / "icons" / "iro-desktop.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    meta = ET.parse(next(linux.glob("*.metainfo.xml"))).getroot()
+    assert meta.findtext("launchable") == "iro-desktop.desktop"
+    assert meta.find("releases/release").get("version") == project["version"]  # type: ignore[union-attr]
+    assert meta.findtext("project_license").lower() == project["license"].lower()  # type: ignore[union-attr]
