@@ -46,12 +46,11 @@ def gui_main() -> int:
 
 
 def _show_refusal(message: str) -> None:
-    if sys.stderr is not None and getattr(sys.stderr, "name", "") != os.devnull:
+    if getattr(sys.stderr, "name", "") != os.devnull:
         return  # there is a console to read it
-    from PySide6.QtWidgets import QApplication, QMessageBox
+    from iro_desktop.app import show_message  # Qt is imported only there
 
-    _app = QApplication.instance() or QApplication(sys.argv[:1])  # noqa: F841
-    QMessageBox.warning(None, "iro-desktop", message)
+    show_message(message)
 
 
 if __name__ == "__main__":

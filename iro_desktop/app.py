@@ -45,6 +45,12 @@ def app_icon() -> QIcon:
     return QIcon(pixmap)
 
 
+def show_message(message: str) -> None:
+    """A message box for the windowed program when it has no console to print to."""
+    _application()
+    QMessageBox.warning(None, "iro-desktop", message)
+
+
 def _quit_on_signals(app: QApplication) -> None:
     """SIGTERM / Ctrl+C close the window the normal way (locking the vault, removing a demo
     vault). Qt's loop runs in C++, so a timer gives Python a moment to see the signal."""
