@@ -361,6 +361,10 @@ def cmd_due(args: argparse.Namespace, out: TextIO) -> int:
     if args.within is not None and args.within < 0:
         raise CliError("--within takes a number of days, 0 or more", EXIT_USAGE)
     with _open_unlocked(args) as vault:
+        if args.council and vault.council_by_code(args.council.strip()) is None:
+            known = ", ".join(c.code for c in vault.councils()) or "none"
+            raise NotFound(f"no council {args.council.strip().upper()!r} in this vault "
+                           f"(councils: {known})")
         service = CaseloadService(vault)
         today = service.today()
         entries = service.due(args.within)

@@ -118,6 +118,7 @@ def test_lookups_that_find_nothing_exit_2(closed_reviews_vault: Path) -> None:
         (["outbox", "add", "--council", "XYZ", "--child", child, "--variant", "full"],
          "no council"),
         (["outbox", "send", "--council", "XYZ"], "no council"),
+        (["due", "--council", "XYZ"], "no council"),
         (["council", "export-archive", "XYZ", "--out", out_file], "no council"),
         (["report", "--council", "XYZ", "--from", "2026-01-01", "--to", "2026-12-31"], "XYZ"),
     ]
