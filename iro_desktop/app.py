@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from iro_desktop import paths
@@ -33,7 +34,21 @@ def _application() -> QApplication:
     app.setApplicationName("iro-desktop")
     app.setApplicationDisplayName("iro-desktop")
     app.setDesktopFileName("iro-desktop")
+    app.setWindowIcon(app_icon())
     return app  # type: ignore[return-value]
+
+
+def app_icon() -> QIcon:
+    """The app's icon (iro_desktop/resources/icons), for every window's title bar."""
+    pixmap = QPixmap()
+    pixmap.loadFromData(paths.resource_path("icons", "iro-desktop.png").read_bytes(), "PNG")
+    return QIcon(pixmap)
+
+
+def show_message(message: str) -> None:
+    """A message box for the windowed program when it has no console to print to."""
+    _application()
+    QMessageBox.warning(None, "iro-desktop", message)
 
 
 def _quit_on_signals(app: QApplication) -> None:
@@ -48,7 +63,9 @@ def _quit_on_signals(app: QApplication) -> None:
     ticker.start(500)
 
 
-def main(vault_dir: Path | None = None, demo: bool = False) -> int:
+def main(vault_dir: Path | None = None, demo: bool = False, exit_on_show: bool = False) -> int:
+    """Open the window; ``exit_on_show`` (``--exit-on-show``) quits once it has drawn, with
+    exit code 0 if the expected page is showing (the dashboard for the demo), 1 if not."""
     app = _application()
     settings = Settings()
     if demo:
@@ -59,13 +76,29 @@ def main(vault_dir: Path | None = None, demo: bool = False) -> int:
         if opened is None:
             return 1
         window, vault = opened
-    if os.environ.get(ENV_BENCH_EXIT):
+    if exit_on_show:
+        QTimer.singleShot(0, lambda: app.exit(_shown(window, demo)))
+    elif os.environ.get(ENV_BENCH_EXIT):  # the start-up benchmark's timing of one turn
         QTimer.singleShot(0, app.quit)
     _quit_on_signals(app)
     try:
         return app.exec()
     finally:
         vault.close()
+
+
+def _shown(window, demo: bool) -> int:  # type: ignore[no-untyped-def]
+    """0 if the window is on screen showing what it should (the unlocked dashboard for the
+    demo, the unlock page or dashboard otherwise); says which page on stdout if there is one."""
+    page = window.stack.currentWidget()
+    name = type(page).__name__ if page is not None else "nothing"
+    dashboard = window._between.get("dashboard_view")
+    ok = window.isVisible() and page is not None and (not demo or (
+        page is dashboard and window.vault.is_unlocked))
+    if sys.stdout is not None:
+        print(f"iro-desktop: window {'shown' if ok else 'NOT shown as expected'}: {name}",
+              flush=True)
+    return 0 if ok else 1
 
 
 def open_vault_window(root: Path, settings: Settings):  # type: ignore[no-untyped-def]

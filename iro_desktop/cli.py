@@ -13,33 +13,90 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, TypeVar
 
 from iro_desktop import __version__, paths
 from iro_desktop.security.errors import VaultError
 
 ENV_PASSPHRASE = "IRO_DESKTOP_PASSPHRASE"
 ENV_NEW_PASSPHRASE = "IRO_DESKTOP_NEW_PASSPHRASE"
+T = TypeVar("T")
 
-EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_VAULT = 0, 1, 2, 3
+# 0 ok; 1 problems found (a refused import, a failed check, a council not sent, a file that
+# cannot be written); 2 usage, and a council, child, review or other item named on the
+# command line that is not there; 3 the vault itself (wrong passphrase, tampering, vault in
+# use or missing); 4 an unexpected error, with the log's path printed.
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_VAULT, EXIT_CRASH = 0, 1, 2, 3, 4
+EXIT_CODES_HELP = ("exit codes: 0 ok, 1 problems found, 2 usage or a council/child/review not "
+                   "found, 3 vault error (wrong passphrase, tampering, vault in use), "
+                   "4 unexpected error (the log's path is printed)")
 
 
 class CliError(Exception):
-    def __init__(self, message: str, exit_code: int = EXIT_VAULT) -> None:
+    """A failure reported in one line (no traceback); ``exit_code`` says which kind."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_PROBLEM) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+class UsageError(CliError):
+    """The command line itself is wrong: a bad value, a missing or clashing option."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, EXIT_USAGE)
+
+
+class NotFound(CliError):
+    """A council, child, review or other item named on the command line is not there."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, EXIT_USAGE)
+
+
+def found(lookup: Callable[..., T], *args: object) -> T:
+    """``lookup(*args)`` (a service's find-by-code/reference), its not-found error turned
+    into ``NotFound``. Only for lookups whose service error means "not there"."""
+    from iro_desktop.services.councils import CouncilError
+    from iro_desktop.services.export import ExportError
+
+    try:
+        return lookup(*args)
+    except (ExportError, CouncilError) as exc:
+        raise NotFound(str(exc)) from None
+
+
+def exit_code(exc: BaseException) -> int:
+    """The exit code for an error a command raised (see the table at the top)."""
+    from iro_desktop.security.errors import WeakPassphraseError
+
+    if isinstance(exc, CliError):
+        return exc.exit_code
+    if isinstance(exc, WeakPassphraseError):
+        return EXIT_USAGE  # a new passphrase that the policy refuses: choose another
+    if isinstance(exc, VaultError):
+        # The vault layer's own errors are vault errors; the services' (a council, an
+        # archive, an export, a review that cannot do what was asked) are problems.
+        vault_layer = ("iro_desktop.security", "iro_desktop.storage")
+        return EXIT_VAULT if type(exc).__module__.startswith(vault_layer) else EXIT_PROBLEM
+    if isinstance(exc, KeyboardInterrupt):
+        return EXIT_PROBLEM
+    return EXIT_CRASH
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="iro-desktop",
         description="Encrypted workspace for Independent Reviewing Officers. "
-                    "With no command, opens the window.")
-    parser.add_argument("--vault", type=Path, metavar="DIR",
-                        help="vault folder (default: %(default)s)",
-                        default=None)
+                    "With no command, opens the window. Passphrases come from a prompt or "
+                    f"{ENV_PASSPHRASE} (and {ENV_NEW_PASSPHRASE} for a new one).",
+        epilog=EXIT_CODES_HELP)
+    parser.add_argument("--vault", type=Path, metavar="DIR", default=None, help=VAULT_HELP)
     parser.add_argument("--demo", action="store_true",
                         help="open a throwaway demo vault with fictional children")
+    parser.add_argument("--exit-on-show", action="store_true",
+                        help="quit as soon as the window is on screen (with --demo: once the "
+                             "dashboard shows), exit 0 if it did; for smoke tests of a build")
     parser.add_argument("--version", action="version", version=f"iro-desktop {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -98,7 +155,37 @@ def build_parser() -> argparse.ArgumentParser:
     cli_council.register(sub)
     cli_between.register(sub)
     cli_review.register(sub)
+    _finish_subcommands(parser)
     return parser
+
+
+VAULT_HELP = ("vault folder (default: the per-user data folder, or $IRO_DESKTOP_DATA_DIR/vault); "
+              "may come before or after the command")
+
+
+def _finish_subcommands(parser: argparse.ArgumentParser) -> None:
+    """Every subcommand, at any depth (those added later too): a description for its
+    --help (its one-line help when it has none) and the global --vault option, so that
+    ``iro-desktop --vault X init`` and ``iro-desktop init --vault X`` both work."""
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        helps = {a.dest: a.help for a in action._choices_actions}
+        seen: set[int] = set()
+        for name, child in action.choices.items():
+            if id(child) in seen:  # an alias of one already done
+                continue
+            seen.add(id(child))
+            if not child.description:
+                text = str(helps.get(name) or name)
+                child.description = text[0].upper() + text[1:] + "."
+            if child.epilog is None:
+                child.epilog = EXIT_CODES_HELP
+            if not any("--vault" in a.option_strings for a in child._actions):
+                # SUPPRESS: given before the command only, the top-level value stands
+                child.add_argument("--vault", type=Path, metavar="DIR",
+                                   default=argparse.SUPPRESS, help=VAULT_HELP)
+            _finish_subcommands(child)
 
 
 def _variant(text: str) -> str:
@@ -276,6 +363,10 @@ def cmd_due(args: argparse.Namespace, out: TextIO) -> int:
     if args.within is not None and args.within < 0:
         raise CliError("--within takes a number of days, 0 or more", EXIT_USAGE)
     with _open_unlocked(args) as vault:
+        if args.council and vault.council_by_code(args.council.strip()) is None:
+            known = ", ".join(c.code for c in vault.councils()) or "none"
+            raise NotFound(f"no council {args.council.strip().upper()!r} in this vault "
+                           f"(councils: {known})")
         service = CaseloadService(vault)
         today = service.today()
         entries = service.due(args.within)
@@ -390,7 +481,11 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     target: Path = args.out.expanduser()
     _check_target(target, args.force, "a file name ending .docx")
     with _open_unlocked(args) as vault:
-        data = _exports(vault).export(args.council, args.child, review, args.variant)
+        exports = _exports(vault)
+        council = found(exports.council, args.council)
+        child_id = found(exports.child_id, council, args.child)
+        review_id = found(exports.review_id, council, child_id, args.child.strip(), review)
+        data = exports.export_review(council.id, review_id, args.variant)
     _write_unencrypted(target, data, args.force,
                        f"Wrote the {args.variant} review record", out)
     return EXIT_OK
@@ -479,13 +574,13 @@ def _outbox_list(args: argparse.Namespace, out: TextIO) -> int:
         raise CliError("--review needs --child", EXIT_USAGE)
     with _open_unlocked(args) as vault:
         box = _outbox(vault)
-        council_id = box.exports.council(args.council).id if args.council else None
+        council_id = found(box.exports.council, args.council).id if args.council else None
         if args.child:  # one child's (or one review's) distribution
             council = vault.council(council_id)
-            child_id = box.exports.child_id(council, args.child)
+            child_id = found(box.exports.child_id, council, args.child)
             if args.review:
-                review_ids = {box.exports.review_id(council, child_id, args.child.strip(),
-                                                    _review_choice(args.review))}
+                review_ids = {found(box.exports.review_id, council, child_id,
+                                    args.child.strip(), _review_choice(args.review))}
             else:
                 review_ids = {r.id for r in box.reviews.reviews(council.id, child_id)}
             items = [i for i in box.items(council.id, args.state) if i.review_id in review_ids]
@@ -535,9 +630,9 @@ def _outbox_add(args: argparse.Namespace, out: TextIO) -> int:
     review = _review_choice(args.review)
     with _open_unlocked(args) as vault:
         box = _outbox(vault)
-        council = box.exports.council(args.council)
-        child_id = box.exports.child_id(council, args.child)
-        review_id = box.exports.review_id(council, child_id, args.child.strip(), review)
+        council = found(box.exports.council, args.council)
+        child_id = found(box.exports.child_id, council, args.child)
+        review_id = found(box.exports.review_id, council, child_id, args.child.strip(), review)
         items = box.queue(council.id, review_id, args.variant, recipients=recipients)
     for i in items:
         print(f"Queued {i.filename} ({i.variant}) for {i.recipients}", file=out)
@@ -553,7 +648,7 @@ def _outbox_add(args: argparse.Namespace, out: TextIO) -> int:
 def _outbox_send(args: argparse.Namespace, out: TextIO) -> int:
     with _open_unlocked(args) as vault:
         box = _outbox(vault)
-        council_id = box.exports.council(args.council).id if args.council else None
+        council_id = found(box.exports.council, args.council).id if args.council else None
         report = box.send(council_id)
     if not report.councils:
         print("Nothing to send: no ready items in the outbox.", file=out)
@@ -578,7 +673,7 @@ def _outbox_send(args: argparse.Namespace, out: TextIO) -> int:
 def _outbox_purge(args: argparse.Namespace, out: TextIO) -> int:
     with _open_unlocked(args) as vault:
         box = _outbox(vault)
-        council_id = box.exports.council(args.council).id if args.council else None
+        council_id = found(box.exports.council, args.council).id if args.council else None
         report = box.purge(council_id, dry_run=args.dry_run)
     verb = "would be purged (dry run, nothing changed)" if report.dry_run else "purged"
     for c in report.councils:
@@ -600,7 +695,7 @@ def _outbox_folder(args: argparse.Namespace, out: TextIO) -> int:
 
     with _open_unlocked(args) as vault:
         box = _outbox(vault)
-        council = box.exports.council(args.council)
+        council = found(box.exports.council, args.council)
         profiles = CouncilProfileService(vault)
         changes = []
         if args.path is not None:
@@ -655,11 +750,27 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None,
     """Run a command; returns the exit code. With no command, opens the window."""
     out = out or sys.stdout
     err = err or sys.stderr
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     if args.command is None:
         from iro_desktop.app import main as gui_main  # Qt is imported only here
 
-        return gui_main(vault_dir=args.vault, demo=args.demo)
+        return gui_main(vault_dir=args.vault, demo=args.demo, exit_on_show=args.exit_on_show)
+    if args.demo or args.exit_on_show:
+        parser.error("--demo and --exit-on-show open the window: give them without a command")
+    try:
+        return _dispatch(args, out, err)
+    except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
+        except OSError:
+            pass
+        return EXIT_OK
+    except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - each gets its exit code
+        return report_error(exc, err)
+
+
+def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.command == "council":
         from iro_desktop import cli_council
 
@@ -672,20 +783,23 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None,
         from iro_desktop import cli_review
 
         COMMANDS.update(cli_review.handlers(_open_unlocked, CliError))
-    try:
-        return COMMANDS[args.command](args, out)
-    except CliError as exc:
-        print(f"iro-desktop: {exc}", file=err)
-        return exc.exit_code
-    except VaultError as exc:
-        print(f"iro-desktop: {exc}", file=err)
-        return EXIT_VAULT
-    except KeyboardInterrupt:
+    return COMMANDS[args.command](args, out)
+
+
+def report_error(exc: BaseException, err: TextIO) -> int:
+    """Say what went wrong in one line (never a traceback) and return the exit code. An
+    unexpected error is logged by type and code location only (its message may hold child
+    data) and the line names the log file."""
+    code = exit_code(exc)
+    if isinstance(exc, KeyboardInterrupt):
         print("iro-desktop: interrupted; nothing half-written was kept", file=err)
-        return EXIT_PROBLEM
-    except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
-        try:
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
-        except OSError:
-            pass
-        return EXIT_OK
+    elif code == EXIT_CRASH:
+        from iro_desktop.diagnostics import record_crash
+
+        where = record_crash(type(exc), exc.__traceback__)
+        detail = (f"details without personal data are in {where}" if where else
+                  "no log could be written")
+        print(f"iro-desktop: unexpected error ({type(exc).__name__}); {detail}.", file=err)
+    else:
+        print(f"iro-desktop: {exc}", file=err)
+    return code

@@ -18,7 +18,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from iro_desktop.security.errors import VaultError
 
 ENV_ARCHIVE_PASSPHRASE = "IRO_DESKTOP_ARCHIVE_PASSPHRASE"
 MAX_KEY_FILE = 16 * 1024
@@ -133,15 +132,18 @@ def _list(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _add(args: argparse.Namespace, out: TextIO) -> int:
-    from iro_desktop.cli import EXIT_OK, EXIT_USAGE, CliError, _open_unlocked
+    from iro_desktop.cli import EXIT_OK, EXIT_USAGE, CliError, UsageError, _open_unlocked
     from iro_desktop.core.models import Nation
-    from iro_desktop.services.councils import CouncilService, clean_code
+    from iro_desktop.services.councils import CouncilError, CouncilService, clean_code
 
     try:
         nation = Nation.parse(args.nation)
     except ValueError as exc:
         raise CliError(f"--nation: {exc}", EXIT_USAGE) from None
-    clean_code(args.code)  # a bad code is reported before the passphrase is asked for
+    try:  # a bad code is a usage error, reported before the passphrase is asked for
+        clean_code(args.code)
+    except CouncilError as exc:
+        raise UsageError(str(exc)) from None
     with _open_unlocked(args) as vault:
         council = CouncilService(vault).add(args.code, args.name, nation)
     print(f"Added {council.code} ({council.name}) [{council.nation.label}] with its own "
@@ -150,7 +152,7 @@ def _add(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _export(args: argparse.Namespace, out: TextIO) -> int:
-    from iro_desktop.cli import EXIT_OK, _check_target, _open_unlocked
+    from iro_desktop.cli import EXIT_OK, _check_target, _open_unlocked, found
     from iro_desktop.services import archive
     from iro_desktop.services.councils import CouncilService
 
@@ -161,7 +163,7 @@ def _export(args: argparse.Namespace, out: TextIO) -> int:
     if args.public_key is not None:
         public_key = archive.load_public_key(_read_key_file(args.public_key, "public key"))
     with _open_unlocked(args) as vault:
-        council = CouncilService(vault).by_code(args.code)
+        council = found(CouncilService(vault).by_code, args.code)
         passphrase = None if public_key is not None else _archive_passphrase(new=True)
         result = archive.export_archive(vault, council.id, target, passphrase=passphrase,
                                         public_key=public_key, overwrite=args.force)
@@ -199,7 +201,7 @@ def _import(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _erase(args: argparse.Namespace, out: TextIO) -> int:
-    from iro_desktop.cli import EXIT_OK, EXIT_USAGE, CliError, _open_unlocked
+    from iro_desktop.cli import EXIT_OK, EXIT_USAGE, CliError, _open_unlocked, found
     from iro_desktop.services.councils import CouncilService
 
     code = args.code.strip().upper()
@@ -210,7 +212,7 @@ def _erase(args: argparse.Namespace, out: TextIO) -> int:
     with _open_unlocked(args, tolerate_damaged=True) as vault:
         service = CouncilService(vault)
         # a damaged council can be erased too; an unknown code is refused by by_code
-        council = vault.council_by_code(code) or service.by_code(code)
+        council = vault.council_by_code(code) or found(service.by_code, code)
         report = service.erase(council.id, code)
         left = [c.code for c in vault.councils()]
     print(report.summary(), file=out)
@@ -232,24 +234,11 @@ ACTIONS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
 
 def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Run ``iro-desktop council ACTION``; returns the exit code."""
-    from iro_desktop.cli import EXIT_PROBLEM, EXIT_VAULT, CliError
-    from iro_desktop.services.archive import ArchiveError
-    from iro_desktop.services.council_profile import ProfileError
-    from iro_desktop.services.councils import CouncilError
+    from iro_desktop.cli import report_error
 
     out = out or sys.stdout
     err = err or sys.stderr
     try:
         return ACTIONS[args.council_action](args, out)
-    except CliError as exc:
-        print(f"iro-desktop: {exc}", file=err)
-        return exc.exit_code
-    except (CouncilError, ArchiveError, ProfileError) as exc:
-        print(f"iro-desktop: {exc}", file=err)
-        return EXIT_PROBLEM
-    except VaultError as exc:
-        print(f"iro-desktop: {exc}", file=err)
-        return EXIT_VAULT
-    except KeyboardInterrupt:
-        print("iro-desktop: interrupted; nothing half-written was kept", file=err)
-        return EXIT_PROBLEM
+    except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - each gets its exit code
+        return report_error(exc, err)

@@ -74,11 +74,16 @@ def _show(args: argparse.Namespace, open_unlocked: Opener, error: type[Exception
         if not str(review).isdigit() or int(review) < 1:
             raise error(f"--review takes a review number or 'latest', not {args.review!r}", 2)
         review = int(review)
+    from iro_desktop.services.export import ExportError
+
     with open_unlocked(args) as vault:
         exports = ExportService(vault)
-        council = exports.council(args.council)
-        child_id = exports.child_id(council, args.child)
-        review_id = exports.review_id(council, child_id, args.child.strip(), review)
+        try:  # a council, child or review that is not there: exit 2
+            council = exports.council(args.council)
+            child_id = exports.child_id(council, args.child)
+            review_id = exports.review_id(council, child_id, args.child.strip(), review)
+        except ExportError as exc:
+            raise error(str(exc), 2) from None
         document = review_document(vault, exports.reviews, council.id, review_id)
     if args.json:
         json.dump(document, out, indent=2, ensure_ascii=False)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-import sys
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 APP_NAME = "iro-desktop"
@@ -41,8 +42,11 @@ def log_dir() -> Path:
     return Path(user_log_dir(APP_NAME, appauthor=False))
 
 
-def resource_path(*parts: str) -> Path:
-    """A file under ``resources/``, from a source checkout or a PyInstaller bundle."""
-    bundle = getattr(sys, "_MEIPASS", None)
-    base = Path(bundle) if bundle else Path(__file__).resolve().parent.parent
-    return base.joinpath("resources", *parts)
+def resource_path(*parts: str) -> Traversable:
+    """A file the app ships under ``iro_desktop/resources/`` (agendas, demo caseload, Word
+    template), read with ``importlib.resources``: from a source checkout, an installed wheel
+    or a PyInstaller bundle alike. Use ``.read_bytes()`` / ``.read_text()`` on the result."""
+    resource = files("iro_desktop.resources")
+    for part in parts:  # one at a time: a frozen build's Traversable takes one name per call
+        resource = resource.joinpath(part)
+    return resource

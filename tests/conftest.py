@@ -14,8 +14,10 @@ from iro_desktop.security.kdf import fast_test_params  # noqa: E402
 from iro_desktop.security.secret_store import MemorySecretStore  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
-SAMPLE_CSV = REPO_ROOT / "resources" / "demo" / "caseload.csv"
+TEST_DATA = REPO_ROOT / "tests" / "data"  # what the tests read; nothing outside the repository
+SHARED_DATA = TEST_DATA  # the name older tests import
+RESOURCES = REPO_ROOT / "iro_desktop" / "resources"  # the files the app ships
+SAMPLE_CSV = RESOURCES / "demo" / "caseload.csv"
 PASSPHRASE = "correct horse battery staple"
 
 

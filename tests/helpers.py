@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_CSV = REPO_ROOT / "resources" / "demo" / "caseload.csv"
+SAMPLE_CSV = REPO_ROOT / "iro_desktop" / "resources" / "demo" / "caseload.csv"
 PASSPHRASE = "correct horse battery staple"  # the same as conftest.PASSPHRASE
 NEW_PASSPHRASE = "lantern otter quietly juggles marmalade"
 PAGE_SIZE = 4096  # SQLCipher 4 default page size

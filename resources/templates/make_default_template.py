@@ -1,4 +1,5 @@
-"""Build ``default.docx`` beside this script: the built-in Word template of every export.
+"""Build ``iro_desktop/resources/templates/default.docx``: the built-in Word template of
+every export (the app reads it from the package; this script is not shipped).
 
 Run it from anywhere (``python resources/templates/make_default_template.py``) after
 changing it, and commit both files. The output is reproducible: fixed zip timestamps and
@@ -29,7 +30,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-OUT = Path(__file__).resolve().parent / "default.docx"
+OUT = (Path(__file__).resolve().parents[2] / "iro_desktop" / "resources" / "templates"
+       / "default.docx")
 FONT = "Arial"
 DARK_BLUE = RGBColor(0x1F, 0x38, 0x64)
 KEEP_STYLES = {

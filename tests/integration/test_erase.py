@@ -184,7 +184,7 @@ def test_cli_erase_asks_for_yes_then_reports_and_check_passes(
     assert hashes(files_under(closed_demo.root)) == before
 
     code, _out, err = council_cli(closed_demo.root, "council", "erase", "XYZ", "--yes")
-    assert code == 1 and "no council 'XYZ'" in err and "EMB, NBK, VOH" in err
+    assert code == 2 and "no council 'XYZ'" in err and "EMB, NBK, VOH" in err
 
     code, out, err = council_cli(closed_demo.root, "council", "erase", "emb", "--yes")
     assert code == 0, err

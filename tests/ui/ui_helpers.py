@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from tests.conftest import PASSPHRASE
 
 REPO = Path(__file__).resolve().parents[2]
-SAMPLE_CSV = REPO / "resources" / "demo" / "caseload.csv"
+SAMPLE_CSV = REPO / "iro_desktop" / "resources" / "demo" / "caseload.csv"
 __all__ = ["PASSPHRASE", "FakeClock", "child_data_in", "widget_texts"]
 
 

@@ -14,9 +14,9 @@ from iro_desktop.core.agenda import (
 )
 from iro_desktop.core.models import Nation
 from iro_desktop.services.reviews import default_agenda
-from tests.conftest import REPO_ROOT
+from tests.conftest import RESOURCES
 
-AGENDAS = REPO_ROOT / "resources" / "agendas"
+AGENDAS = RESOURCES / "agendas"
 
 EXPECTED_KEYS = (
     "welcome", "wishes", "previous_decisions", "changes", "care_plan", "placement", "health",

@@ -23,10 +23,11 @@ from iro_desktop.core.caseload_csv import (
 )
 from iro_desktop.core.models import Nation
 
-REPO = Path(__file__).resolve().parents[2]
-SAMPLE = REPO / "resources" / "demo" / "caseload.csv"
-HOSTILE = json.loads(Path("/work/shared/data/hostile-text.json").read_text(encoding="utf-8")) \
-    if Path("/work/shared/data/hostile-text.json").exists() else []
+from tests.conftest import REPO_ROOT as REPO
+from tests.conftest import SAMPLE_CSV as SAMPLE
+from tests.conftest import TEST_DATA
+
+HOSTILE = json.loads((TEST_DATA / "hostile-text.json").read_text(encoding="utf-8"))
 TODAY = date(2026, 11, 24)
 
 COLUMNS = ["council_code", "council_name", "child_ref", "first_name", "last_name",

@@ -79,7 +79,7 @@ def test_add_list_send_and_list_again(closed_reviews_vault: Path, tmp_path: Path
                    str(row["review_number"])) == delivered
     code, out, err = cli(closed_reviews_vault, "outbox", "list", "--council", council,
                          "--child", child, "--review", "99")
-    assert code == 3 and "no review 99" in err
+    assert code == 2 and "no review 99" in err  # a review not found: 2
     other = next(r for r in _reviews(closed_reviews_vault) if r["council_code"] != council)
     code, out, err = cli(closed_reviews_vault, "outbox", "list", "--council",
                          str(other["council_code"]), "--child", str(other["child_ref"]))

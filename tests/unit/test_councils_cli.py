@@ -87,7 +87,7 @@ def test_add_a_council(closed_demo: ClosedVault) -> None:
                                   "--nation", "england")
     assert code == 1 and "BRK is already in this vault" in err
     code, _out, err = council_cli(closed_demo.root, "add", "B", "--name", "X", "--nation", "wales")
-    assert code == 1 and "2 to 10 letters or digits" in err
+    assert code == 2 and "2 to 10 letters or digits" in err  # usage
     code, _out, err = council_cli(closed_demo.root, "add", "SCO", "--name", "X",
                                   "--nation", "scotland")
     assert code == 2 and "use England or Wales" in err

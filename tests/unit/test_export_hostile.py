@@ -1,4 +1,4 @@
-"""Every string of shared/data/hostile-text.json, in every text field at once, exports to a
+"""Every string of tests/data/hostile-text.json, in every text field at once, exports to a
 valid .docx in every variant: characters Word cannot hold become the visible mark,
 nothing else is lost, nothing raises."""
 

@@ -1,0 +1,1 @@
+"""Files the app reads at run time (read through ``iro_desktop.paths.resource_path``)."""
