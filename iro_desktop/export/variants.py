@@ -8,7 +8,8 @@ Variants of an export (``parse_variant`` reads them as typed):
   the child's network (unless the IRO shares a person's address) and a confidential
   placement address.
 * ``decisions``: the council's short copy (child, review, decisions, next review); no
-  addresses.
+  addresses. ``decisions:<group>`` / ``decisions:person:<id>``: the same for one
+  recipient, without the decisions withheld from them.
 * ``letter``: the letter to the child; what is withheld from the child is left out
   (:mod:`iro_desktop.export.letter`).
 * ``redacted:<group>``: the record as ``group`` (parents, child, carers, professionals)
@@ -74,15 +75,17 @@ def parse_variant(text: str) -> tuple[str, str | None]:
     ``redacted-parents`` and ``redacted parents`` are read the same way."""
     raw = " ".join(str(text).split())
     word = raw.lower()
-    choices = ", ".join(variant_choices()) + " or redacted:person:<id>"
+    choices = (", ".join(variant_choices()) + " or redacted:person:<id> (decisions:<group> "
+               "or decisions:person:<id>: the decisions only, as that recipient may read them)")
     if word in ("full", "decisions", "letter"):
         return word, None
-    match = re.fullmatch(r"redacted\s*[:\- ]\s*(.+)", word)
+    match = re.fullmatch(r"(redacted|decisions)\s*[:\- ]\s*(.+)", word)
     if match:
         try:
-            return "redacted", recipient_key(match.group(1))
+            return match.group(1), recipient_key(match.group(2))
         except RedactionError:
-            raise VariantError(f"unknown recipient {match.group(1)!r} in variant "
+            what = "recipient" if match.group(2).startswith("person") else "recipient group"
+            raise VariantError(f"unknown {what} {match.group(2)!r} in variant "
                                f"{raw!r}: use one of {choices}") from None
     if word == "redacted":
         raise VariantError(f"say whose copy: use one of {choices}")

@@ -59,7 +59,7 @@ def copy_name(kind: str, group: str | None, network: list | None = None) -> str:
     if kind == "letter":
         return "letter to the child"
     if kind == "decisions":
-        return "decisions-only copy"
+        return "decisions-only copy" + (f" ({group})" if group else "")
     if kind == "full":
         return "full record"
     if group and group.startswith("person:"):

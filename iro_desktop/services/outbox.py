@@ -175,7 +175,7 @@ def _file_name(code: str, child_ref: str, number: int, variant: str, day: date |
 
 
 def _group(variant: str) -> str:
-    if variant.startswith("redacted:"):
+    if variant.startswith(("redacted:", "decisions:")):
         return variant.partition(":")[2]
     return "child" if variant == "letter" else "council"
 

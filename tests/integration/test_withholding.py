@@ -150,6 +150,10 @@ def test_each_copy_through_the_cli_leaves_out_what_its_recipient_may_not_read(
     assert code == 0, err
     assert PLACEMENT not in decisions and DANA_ADDRESS not in decisions
     assert RISK in decisions  # the council's own short copy
+    code, decisions, err = _export(scenario, "decisions:parents")
+    assert code == 0, err
+    assert RISK not in decisions and "Book a dental check-up" in decisions
+    assert PLACEMENT not in decisions and PARTNER not in decisions
 
     code, letter, err = _export(scenario, "letter")
     assert code == 0, err

@@ -34,7 +34,7 @@ def test_parse_variant(typed: str, parsed: tuple[str, str | None]) -> None:
 
 @pytest.mark.parametrize("typed, words", [
     ("minutes", "unknown variant 'minutes'"), ("redacted", "say whose copy"),
-    ("redacted:grandma", "unknown recipient 'grandma'"), ("", "unknown variant"),
+    ("redacted:grandma", "unknown recipient group 'grandma'"), ("", "unknown variant"),
 ])
 def test_bad_variants_list_the_choices(typed: str, words: str) -> None:
     with pytest.raises(VariantError) as exc:
