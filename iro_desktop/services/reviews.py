@@ -357,10 +357,14 @@ class ReviewService:
             last = s.scalar(select(func.max(ReviewRow.number)).where(
                 ReviewRow.child_id == child_id)) or 0
             number = max(last, child.reviews_held) + 1
+            previous = s.scalar(select(func.max(ReviewRow.held_date)).where(
+                ReviewRow.child_id == child_id))
             row = ReviewRow(child_id=child_id, number=number, status=ReviewStatus.PLANNED.value,
                             planned_date=planned_date, venue=clean_text(venue)[:200],
                             advocate_offered=False, advocate_used=False, child_chaired="no",
-                            created_at=now, updated_at=now)
+                            created_at=now, updated_at=now,
+                            last_review_on=max(filter(None, (previous, child.last_review_date)),
+                                               default=None) if number > 1 else None)
             s.add(row)
             s.flush()
             age = age_on(child.date_of_birth, planned_date or self.today())
@@ -678,13 +682,10 @@ class ReviewService:
                 placement_start=r.placement_start, team_manager=r.team_manager or "",
                 manager_name=r.manager_name or "", manager_comments=r.manager_comments or "",
                 manager_signed_on=r.manager_signed_on)
-            previous = s.scalar(select(func.max(ReviewRow.held_date)).where(
-                ReviewRow.child_id == r.child_id, ReviewRow.number < r.number))
-            known = child.record.last_review_date  # from the caseload, or moved on by finalise
-            this_day = r.held_date or r.planned_date
-            if known is not None and (r.number <= 1 or (this_day and known >= this_day)):
-                known = None
-            rec.last_review_date = previous or known
+            # kept when the review was planned (finalising moves the child's date on)
+            rec.last_review_date = r.last_review_on or s.scalar(
+                select(func.max(ReviewRow.held_date)).where(
+                    ReviewRow.child_id == r.child_id, ReviewRow.number < r.number))
             rec.texts = {t.key: t.value for t in s.scalars(
                 select(ReviewTextRow).where(ReviewTextRow.review_id == review_id))}
             rec.agenda = [_item(i) for i in s.scalars(

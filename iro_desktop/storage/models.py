@@ -142,6 +142,7 @@ class ReviewRow(Base):
     manager_comments: Mapped[str] = mapped_column(Text, nullable=False, default="",
                                                   server_default=text("''"))
     manager_signed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    last_review_on: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
 class ReviewTextRow(Base):

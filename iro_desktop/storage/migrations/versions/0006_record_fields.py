@@ -1,5 +1,6 @@
 """The full record a council accepts: review type, social work activity dates, care-plan
-endorsement, placement start, team manager and the manager's sign-off.
+endorsement, placement start, team manager, the manager's sign-off, and the date of the review
+before (kept when the review is planned: finalising moves the child's own date on).
 
 Only columns added to ``review``, each with a default, so older rows read as "not
 recorded" and no other table is touched.
@@ -32,6 +33,7 @@ _COLUMNS = (
     ("manager_comments", lambda: sa.Column("manager_comments", sa.Text, nullable=False,
                                            server_default=sa.text("''"))),
     ("manager_signed_on", lambda: sa.Column("manager_signed_on", sa.Date, nullable=True)),
+    ("last_review_on", lambda: sa.Column("last_review_on", sa.Date, nullable=True)),
 )
 
 
