@@ -74,8 +74,7 @@ HEADINGS = {
 }
 VOICE = (("voice.views", "What you told us"), ("voice.wants", "What you want to happen"))
 ROLE_WORDS = {"Health": "health worker"}
-ADVOCACY_DEFAULT = ("An advocate is someone who is on your side and helps you say what "
-                    "you think. Your social worker or I can find you one.")
+ADVOCACY_DEFAULT = "Your social worker or I can find you one."
 COMPLAINTS_DEFAULT = "Your social worker or I can help you make a complaint."
 
 BlockKind = Literal["date", "greeting", "heading", "paragraph", "bullet", "signoff"]
@@ -221,15 +220,15 @@ def letter_blocks(record: ReviewRecord, *, chair: str | Chair = "",
     blocks.append(Block("heading", "Talking to me"))
     reach = [f"My phone number is {chair.phone}." if chair.phone else "",
              f"My email is {chair.email}." if chair.email else ""]
-    blocks.append(Block("paragraph", "You can talk to me at any time, not just at your review. "
+    blocks.append(Block("paragraph", "You can talk to me at any time, not just at your review, "
+                        "and tell me if something in this letter is wrong. "
                         + (" ".join(r for r in reach if r) or "Your social worker or your "
                            "carer can help you reach me.")))
-    blocks.append(Block("paragraph", "Is something in this letter wrong? Tell me and I will "
-                        "put it right."))
-    blocks.append(Block("heading", "Help to say what you think"))
-    blocks.append(Block("paragraph", "You can have an advocate. " + (
-        " ".join(advocacy.split()).rstrip(".") + "." if advocacy.strip() else ADVOCACY_DEFAULT)))
-    blocks.append(Block("heading", "If you are not happy"))
+    blocks.append(Block("heading", "Help and complaints"))
+    blocks.append(Block("paragraph", "You can have an advocate: someone on your side who helps "
+                        "you say what you think. " + (
+                            " ".join(advocacy.split()).rstrip(".") + "." if advocacy.strip()
+                            else ADVOCACY_DEFAULT)))
     blocks.append(Block("paragraph", "You can complain if you are not happy with how you are "
                         "looked after. " + (" ".join(complaints.split()).rstrip(".") + "."
                                             if complaints.strip() else COMPLAINTS_DEFAULT)))
@@ -323,8 +322,10 @@ def build_letter(record: ReviewRecord, council: Council, *, marking: str,
                 signoff_started = True
             paragraph.paragraph_format.space_after = Pt(0)
             paragraph.paragraph_format.keep_with_next = index + 1 < len(blocks)
-        elif index + 1 < len(blocks) and blocks[index + 1].kind == "signoff":
-            # the closing words stay on the page of the sign-off
+        elif (index + 1 < len(blocks) and blocks[index + 1].kind == "signoff"
+              and blocks[index - 1].kind != "heading"):
+            # the closing words stay on the page of the sign-off (a heading before them
+            # keeps them on its own page instead)
             writer.paragraph(block.text).paragraph_format.keep_with_next = True
         else:
             writer.paragraph(block.text)
