@@ -220,8 +220,8 @@ def letter_blocks(record: ReviewRecord, *, chair: str | Chair = "",
     blocks.append(Block("heading", "Talking to me"))
     reach = [f"My phone number is {chair.phone}." if chair.phone else "",
              f"My email is {chair.email}." if chair.email else ""]
-    blocks.append(Block("paragraph", "You can talk to me at any time, not just at your review, "
-                        "and tell me if something in this letter is wrong. "
+    blocks.append(Block("paragraph", "You can talk to me at any time, not just at your review. "
+                        "Tell me if something in this letter is wrong. "
                         + (" ".join(r for r in reach if r) or "Your social worker or your "
                            "carer can help you reach me.")))
     blocks.append(Block("heading", "Help and complaints"))
@@ -230,7 +230,7 @@ def letter_blocks(record: ReviewRecord, *, chair: str | Chair = "",
                             " ".join(advocacy.split()).rstrip(".") + "." if advocacy.strip()
                             else ADVOCACY_DEFAULT)))
     blocks.append(Block("paragraph", "You can complain if you are not happy with how you are "
-                        "looked after. " + (" ".join(complaints.split()).rstrip(".") + "."
+                        "cared for. " + (" ".join(complaints.split()).rstrip(".") + "."
                                             if complaints.strip() else COMPLAINTS_DEFAULT)))
     blocks.extend(_signoff(chair))
     return blocks
@@ -253,8 +253,8 @@ def later_life_blocks(record: ReviewRecord, *, chair: Chair,
     blocks.extend(_note_blocks(view))
     blocks.append(Block("paragraph", f"On {in_words(when)}, when you were {years}, the "
                         "grown-ups who look after you met for your review. A review is a "
-                        "meeting to check that you are safe and well, and that the plans for "
-                        "you are right."))
+                        "meeting to check that you are safe and well. It checks that the "
+                        "plans for you are right."))
     people = [a.person for a in record.attendance
               if a.status.value == "attended" and view.person_shown(a.person)]
     if people:
@@ -266,9 +266,9 @@ def later_life_blocks(record: ReviewRecord, *, chair: Chair,
     if agreed:
         blocks.append(Block("heading", "What we agreed"))
         blocks.extend(Block("bullet", plain_decision(d, view)) for d in agreed)
-    blocks.append(Block("paragraph", "This record is kept with your memory box and your life "
-                        "story book, so that you can know about this time in your life. When "
-                        "you are older you can ask to see your records and talk about them."))
+    blocks.append(Block("paragraph", "We keep this with your memory box and your life story "
+                        "book. It tells you about this time in your life. When you are older, "
+                        "you can ask to see your records and talk about them."))
     blocks.extend(_signoff(chair))
     return blocks
 
