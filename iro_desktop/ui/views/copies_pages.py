@@ -157,7 +157,7 @@ class LetterPage(Page):
         layout.addWidget(self.intro)
         layout.addWidget(_buddy("A &note to the child (first in the letter):", self.note))
         layout.addWidget(self.note)
-        layout.addWidget(_buddy("&Their own words and decisions in the letter (Space ticks):",
+        layout.addWidget(_buddy("Their own words and decisions in the letter (&Space ticks):",
                                 self.sections))
         layout.addWidget(self.sections, 1)
         layout.addWidget(self.readability)
