@@ -168,8 +168,7 @@ class _Record:
 
     def facts(self, rows: list[tuple[str, Cell]]) -> None:
         table = self.w.facts(rows)
-        if len(rows) <= 12:
-            _keep_together(table)
+        _keep_together(table, None if len(rows) <= 16 else 1)
 
     def grid(self, header: list[str], rows: list[list[Cell]], widths: tuple[float, ...]) -> None:
         table = self.w.grid(header, rows, widths)
