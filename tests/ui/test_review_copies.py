@@ -60,19 +60,25 @@ def test_letter_page_marks_sections_and_shows_readability(qtbot, demo_vault_with
     page = view.letter
     assert view.pages.currentWidget() is page
     assert "Reading ease" in page.readability.text()
-    assert "dental check-up" in page.preview.toPlainText()  # decisions are always in it
+    # only what is ticked or written for the child: no decision, no views yet
+    assert "dental check-up" not in page.preview.toPlainText()
     assert "I want to see my brother more" not in page.preview.toPlainText()
+    assert "Health assessment completed" not in page.preview.toPlainText()
 
-    # Tick "The child's views" for the letter with the keyboard (Space in the table).
+    # Tick the child's own words and one decision with the keyboard (Space in the table).
     table = page.sections
-    row = next(r for r in range(table.rowCount())
-               if table.item(r, 0).text().startswith("The child's views"))
-    table.setFocus()
-    table.setCurrentCell(row, 1)
-    qtbot.keyClick(table, Qt.Key.Key_Space)
-    qtbot.waitUntil(lambda: "letter" in window.review_service.marks(
-        entry.council.id, review_id).get("voice.views", set()), timeout=3000)
-    qtbot.waitUntil(lambda: "I want to see my brother more" in page.preview.toPlainText(),
+    for start, key in (("The child's views", "voice.views"),
+                       ("Decision: Book a dental check-up", "decision:")):
+        row = next(r for r in range(table.rowCount())
+                   if table.item(r, 0).text().startswith(start))
+        table.setFocus()
+        table.setCurrentCell(row, 1)
+        qtbot.keyClick(table, Qt.Key.Key_Space)
+        qtbot.waitUntil(lambda key=key: any(
+            k.startswith(key) and "letter" in marks for k, marks in
+            window.review_service.marks(entry.council.id, review_id).items()), timeout=3000)
+    qtbot.waitUntil(lambda: "I want to see my brother more" in page.preview.toPlainText()
+                    and "will book a dental check-up" in page.preview.toPlainText(),
                     timeout=3000)
 
     # The IRO's note goes first; the preview follows the autosave.
@@ -82,6 +88,28 @@ def test_letter_page_marks_sections_and_shows_readability(qtbot, demo_vault_with
         "Thank you for talking to me."), timeout=5000)
     window.lock()
     assert page.preview.toPlainText() == "" and page.readability.text() == ""
+
+
+def test_for_the_child_text_flags_jargon_while_typing_and_goes_in_the_letter(  # type: ignore[no-untyped-def]
+        qtbot, demo_vault_with_reviews, settings) -> None:
+    window, entry, review_id = _open_in_progress(qtbot, demo_vault_with_reviews, settings)
+    view = window.review_view
+    _go(view, "Health")
+    page = view.agenda_page
+    assert page.for_child.accessibleName().startswith("For the child")
+    page.for_child.setFocus()
+    qtbot.keyClicks(page.for_child, "Your SDQ was fine and the CAMHS referral is done.")
+    text = page.jargon.text()
+    assert "\u201cSDQ\u201d (try: a questionnaire about your feelings)" in text
+    assert "CAMHS" in text and "referral" in text
+    page.for_child.clear()
+    qtbot.keyClicks(page.for_child, "You had your health check.")
+    assert page.jargon.text() == ""
+    _go(view, "Letter to the child")
+    qtbot.waitUntil(lambda: "Your health\nYou had your health check." in
+                    view.letter.preview.toPlainText(), timeout=5000)
+    assert window.review_service.record(entry.council.id, review_id).texts[
+        "forchild:health"] == "You had your health check."
 
 
 def test_withholding_a_paragraph_keeps_it_out_of_the_parents_copy_only(  # type: ignore[no-untyped-def]
