@@ -5,10 +5,11 @@ the outbox, and sending them from the outbox window to the council's folder."""
 from __future__ import annotations
 
 import io
+from datetime import date
 from pathlib import Path
 
 from docx import Document
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QTextCursor
 
 from iro_desktop.core.reviews import ReviewStatus
@@ -196,3 +197,48 @@ def test_copies_page_withholds_a_section_and_puts_copies_in_the_outbox(  # type:
     assert not any(i.state == "ready" for i in outbox.items(entry.council.id))
     assert "0 items ready to send" in box.summary.text()
     window.lock()
+
+
+def test_front_sheet_fields_and_the_managers_sign_off(qtbot, demo_vault_with_reviews,  # type: ignore[no-untyped-def]
+                                                      settings) -> None:
+    window, entry, review_id = _open_in_progress(qtbot, demo_vault_with_reviews, settings)
+    view = window.review_view
+    service = window.review_service
+    _go(view, "Preparation")
+    page = view.preparation
+    assert page.team_manager.accessibleName() == "Team manager"
+    page.team_manager.setFocus()
+    qtbot.keyClicks(page.team_manager, "Chris  Adeyemi")
+    qtbot.keyClick(page.team_manager, Qt.Key.Key_Tab)
+    page.brought_forward.setFocus()
+    qtbot.keyClick(page.brought_forward, Qt.Key.Key_Space)
+    seen = page.dates["child_seen_alone_on"]
+    assert seen.text() == "not recorded"
+    seen.setDate(QDate(2026, 6, 1))
+    seen.editingFinished.emit()
+    record = service.record(entry.council.id, review_id)
+    assert record.team_manager == "Chris Adeyemi" and record.brought_forward
+    assert record.child_seen_alone_on == date(2026, 6, 1)
+    assert record.child_seen_on is None  # left "not recorded"
+
+    # the care plan's endorsement, on its agenda item
+    _go(view, "Care plan")
+    combo = view.agenda_page.endorsed
+    assert combo.isVisibleTo(view.agenda_page)
+    combo.setCurrentIndex(combo.findData("in_part"))
+    combo.activated.emit(combo.currentIndex())
+    assert service.record(entry.council.id, review_id).care_plan_endorsed == "in_part"
+    _go(view, "Health")
+    assert not view.agenda_page.endorsed.isVisibleTo(view.agenda_page)
+
+    # the manager signs off the finalised record on its history page
+    service.update_review(entry.council.id, review_id, participation_code="PN1")
+    assert view.c.finalise()
+    _go(view, "History")
+    history = view.history
+    assert history.manager.text() == "Chris Adeyemi"  # the team manager, to start with
+    qtbot.keyClicks(history.manager_comments, "Agreed.")
+    qtbot.mouseClick(history.sign_off_button, Qt.MouseButton.LeftButton)
+    record = service.record(entry.council.id, review_id)
+    assert (record.manager_name, record.manager_comments) == ("Chris Adeyemi", "Agreed.")
+    assert history.signed.text().startswith("Signed off by Chris Adeyemi on ")

@@ -145,7 +145,7 @@ class PreparationPage(Page):
         self.venue.editingFinished.connect(lambda: self.c.update(venue=self.venue.text()))
         self.edits: dict[str, AutoSaveTextEdit] = {}
         # the record's front sheet and the social work activity before the review
-        self.brought_forward = QCheckBox("Brought &forward (earlier than the timetable)")
+        self.brought_forward = QCheckBox("Brought forwar&d (earlier than the timetable)")
         self.brought_forward.setObjectName("brought_forward_check")
         self.brought_forward.setAccessibleName("The review was brought forward")
         self.brought_forward.clicked.connect(
@@ -169,9 +169,9 @@ class PreparationPage(Page):
         form.addRow(_buddy("Placement &start date:", self.dates["placement_start"]),
                     self.dates["placement_start"])
         form.addRow(_buddy("&Team manager:", self.team_manager), self.team_manager)
-        form.addRow(_buddy("Child last s&een by the social worker:",
+        form.addRow(_buddy("Child last seen by the social &worker:",
                            self.dates["child_seen_on"]), self.dates["child_seen_on"])
-        form.addRow(_buddy("Seen &alone:", self.dates["child_seen_alone_on"]),
+        form.addRow(_buddy("Child last seen al&one:", self.dates["child_seen_alone_on"]),
                     self.dates["child_seen_alone_on"])
         form.addRow(_buddy("&Midway contact:", self.dates["midway_on"]), self.dates["midway_on"])
         for key in ("invitees", "prep.spoke_alone", "prep.consultation", "prep.reports",
@@ -424,7 +424,7 @@ class AgendaItemPage(Page):
         self._endorsed_row = QWidget()
         endorsed_row = QHBoxLayout(self._endorsed_row)
         endorsed_row.setContentsMargins(0, 0, 0, 0)
-        endorsed_row.addWidget(_buddy("Care plan &endorsed:", self.endorsed))
+        endorsed_row.addWidget(_buddy("Care &plan endorsed:", self.endorsed))
         endorsed_row.addWidget(self.endorsed)
         endorsed_row.addWidget(self.endorsement, 1)
         self.state = QComboBox()
@@ -447,7 +447,7 @@ class AgendaItemPage(Page):
         layout.addWidget(self.guidance)
         layout.addWidget(self.edit, 1)
         layout.addWidget(self._endorsed_row)
-        layout.addWidget(_buddy("For the c&hild (written to them; only this goes in their "
+        layout.addWidget(_buddy("For the child, &written to them (only this goes in their "
                                 "letter):", self.for_child))
         layout.addWidget(self.for_child)
         layout.addWidget(self.jargon)
