@@ -302,10 +302,11 @@ class _Record:
         if not shown:
             self.w.paragraph("No decisions from earlier reviews to update.", italic=True)
             return
-        self.grid(["Decision", "Made at", "Who", "By when", "Status", "Comment"],
-                  [[_cell(d.text, note), f"Review {d.review_number}", self.view.responsible(d),
+        # widths that hold "Review" and a date on one line each
+        self.grid(["Decision", "Review", "Who", "By when", "Status", "Comment"],
+                  [[_cell(d.text, note), str(d.review_number), self.view.responsible(d),
                     _d(d.due_date, ""), (d.update_status or d.status).label, d.update_comment]
-                   for d, note in shown], (4.4, 1.9, 2.8, 2.3, 2.2, 3.2))
+                   for d, note in shown], (4.0, 2.0, 2.8, 2.5, 2.1, 3.0))
 
     def decisions(self, decisions: list[Decision]) -> None:
         shown = self.view.decisions(decisions)

@@ -285,3 +285,22 @@ def test_under_four_record_leaves_out_what_does_not_apply(vault) -> None:  # typ
     assert rows[1][2] == "Under 4: did not take part (PN0)"
     copies = _table(document, ["Recipient", "Role", "Copy"])
     assert ["The child", "Record for later life (kept for the child)"] in [r[1:] for r in copies]
+
+
+def test_previous_decisions_show_the_review_they_were_made_at(rich) -> None:  # type: ignore[no-untyped-def]
+    vault, seeded = rich
+    from iro_desktop.core.reviews import DecisionStatus
+
+    reviews = ReviewService(vault)
+    record = reviews.record(seeded.council_id, seeded.review_id)
+    next_id = reviews.plan_review(seeded.council_id, seeded.child_id,
+                                  record.held_date + timedelta(days=1), "School")
+    reviews.update_decision(seeded.council_id, next_id, record.decisions[0].id,
+                            DecisionStatus.DONE, "Seen 2 Dec")
+    later = rs.Seeded(seeded.council_id, next_id, seeded.child_id, seeded.people)
+    rows = _table(_doc(vault, later), ["Decision", "Review", "Who", "By when"])
+    assert rows[1] == [record.decisions[0].text, str(record.number), "Sam Whitfield (Carer)",
+                       f"{record.decisions[0].due_date:%d/%m/%Y}", "Done", "Seen 2 Dec"]
+    # the review before is this one, even though finalising moved the child's date on
+    assert _facts(_doc(vault, later))["Date of the last review"] == \
+        f"{record.held_date:%d/%m/%Y}"
