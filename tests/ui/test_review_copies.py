@@ -242,3 +242,22 @@ def test_front_sheet_fields_and_the_managers_sign_off(qtbot, demo_vault_with_rev
     record = service.record(entry.council.id, review_id)
     assert (record.manager_name, record.manager_comments) == ("Chris Adeyemi", "Agreed.")
     assert history.signed.text().startswith("Signed off by Chris Adeyemi on ")
+
+
+def test_letter_page_of_a_planned_review_says_why_there_is_no_letter(  # type: ignore[no-untyped-def]
+        qtbot, demo_vault_with_reviews, settings) -> None:
+    window = MainWindow(demo_vault_with_reviews, settings)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_unlocked()
+    service = window.review_service
+    for entry in window.caseload_service.entries():
+        reviews = service.reviews(entry.council.id, entry.child.id)
+        if reviews and reviews[0].status is ReviewStatus.PLANNED:
+            window.open_child(entry)
+            window.open_review(reviews[0].id)
+            break
+    view = window.review_view
+    _go(view, "Letter to the child")
+    assert view.letter.preview.toPlainText() == ""
+    assert "mark the review as held first" in view.letter.readability.text()
