@@ -509,8 +509,9 @@ def build_record(record: ReviewRecord, council: Council, *, variant: str = "full
     if not record.finalised:
         writer.paragraph(DRAFT_NOTE, bold=True)
     elif record.amendments:
-        writer.paragraph(f"Amended after finalising: see \u201cAmendments after finalising\u201d "
-                         f"at the end ({len(record.amendments)}).", bold=True)
+        count = len(record.amendments)
+        writer.paragraph(f"Amended after finalising ({'once' if count == 1 else f'{count} times'}"
+                         "): see \u201cAmendments after finalising\u201d at the end.", bold=True)
     copy.child()
     copy.review(full=full)
     if not full:
