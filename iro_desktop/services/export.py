@@ -180,11 +180,11 @@ class ExportService:
         """The letter to the child as plain text (for the window's readability figure)."""
         record = self.reviews.record(council_id, review_id)
         network = self.reviews.network(council_id, record.child.id)
-        profile = self.profiles.profile(council_id)
+        values = self.profiles.values(council_id)  # not the template and logo: this is live
         try:
             return letter_module.letter_text(record, chair=self.chair, network=network,
-                                             today=today, advocacy=profile.advocacy,
-                                             complaints=profile.complaints)
+                                             today=today, advocacy=values["advocacy"],
+                                             complaints=values["complaints"])
         except LetterError as exc:
             raise ExportError(str(exc)) from None
 
