@@ -40,7 +40,7 @@ from docx.table import Table
 
 from iro_desktop.core import codes
 from iro_desktop.core.models import Council
-from iro_desktop.core.redaction import ROLE_GROUPS
+from iro_desktop.core.redaction import ROLE_GROUPS, for_group
 from iro_desktop.core.reviews import (
     CHAIRED_CHOICES,
     ENDORSED_CHOICES,
@@ -467,8 +467,13 @@ class _Record:
         titles = {f"agenda:{i.key}": i.title for i in record.agenda} | TEXT_FIELDS
         self.grid(["When", "What changed", "Reason", "Earlier text"],
                   [[f"{a.at:%d/%m/%Y %H:%M}", titles.get(a.key, a.key), a.reason,
-                    a.old_value if len(a.old_value) <= 1500 else a.old_value[:1500] + "\u2026"]
-                   for a in record.amendments], (2.6, 3.4, 4, 6))
+                    _earlier(a.old_value)] for a in record.amendments], (2.6, 3.4, 4, 6))
+
+
+def _earlier(text: str) -> str:
+    """An amendment's earlier text as the council's record prints it: tags removed, cut."""
+    text = for_group(text, None).strip()
+    return text if len(text) <= 1500 else text[:1500] + "\u2026"
 
 
 def header_line(record: ReviewRecord, *, letter: bool = False) -> str:
