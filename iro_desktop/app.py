@@ -164,6 +164,8 @@ def create_vault_flow(root: Path, settings: Settings):  # type: ignore[no-untype
             created["vault"].close()
         return None
     vault = created["vault"]
+    if dialog.chair_fields.save(settings):  # checked before the vault was made
+        log.warning("settings.chair_not_saved")
     window = MainWindow(vault, settings)
     window.show()
     window.show_unlocked()

@@ -548,11 +548,12 @@ def _review_choice(text: str) -> str | int:
 
 
 def _exports(vault):  # type: ignore[no-untyped-def]
-    """The export service, signing documents with the chair's name from the settings."""
+    """The export service, signing documents with the chair's details from the settings."""
+    from iro_desktop.export.chair import Chair
     from iro_desktop.services.export import ExportService
     from iro_desktop.settings import Settings
 
-    return ExportService(vault, chair=str(Settings().get("chair_name") or ""))
+    return ExportService(vault, chair=Chair.from_settings(Settings()))
 
 
 def _outbox(vault):  # type: ignore[no-untyped-def]

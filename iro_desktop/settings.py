@@ -33,6 +33,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("due_soon_days", int, 28, "Show reviews as due soon within this many days", 1, 180),
     Setting("vault_dir", str, "", "Vault folder (empty: the default)"),
     Setting("chair_name", str, "", "Your name, as chair of the reviews"),
+    # printed in the record's sign-off and in the letter to the child (how to reach you)
+    Setting("chair_role", str, "Independent Reviewing Officer", "Your role, as printed"),
+    Setting("chair_phone", str, "", "Your work phone number"),
+    Setting("chair_email", str, "", "Your work email address"),
 )
 _BY_KEY = {s.key: s for s in SETTINGS}
 

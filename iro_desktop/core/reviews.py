@@ -35,11 +35,13 @@ class AttendanceStatus(enum.StrEnum):
     APOLOGIES = "apologies"
     WRITTEN = "written"  # contributed in writing
     EXCLUDED = "excluded"
+    CONSULTED = "consulted"  # views sought before the review; did not attend
 
     @property
     def label(self) -> str:
         return {"invited": "Invited", "attended": "Attended", "apologies": "Apologies",
-                "written": "Contributed in writing", "excluded": "Excluded"}[self.value]
+                "written": "Contributed in writing", "excluded": "Excluded",
+                "consulted": "Consulted, did not attend"}[self.value]
 
 
 class ItemState(enum.StrEnum):
@@ -84,6 +86,12 @@ PERSON_ROLES = ("Parent", "Carer", "Social worker", "Teacher", "Health", "Advoca
 
 CHAIRED_CHOICES = {"no": "No", "co-chaired": "Co-chaired", "chaired": "Chaired"}
 
+# Did the review endorse the care plan ("" = not recorded yet).
+ENDORSED_CHOICES = {"yes": "Yes", "no": "No", "in_part": "In part"}
+
+# A text written to the child about one agenda item, for the letter: "forchild:<item key>".
+FOR_CHILD_PREFIX = "forchild:"
+
 # Free-text fields of a review, by key. Agenda item text is "agenda:<item key>".
 TEXT_FIELDS: dict[str, str] = {
     "voice.views": "The child's views, in their own words",
@@ -96,12 +104,25 @@ TEXT_FIELDS: dict[str, str] = {
     "next.venue": "Venue of the next review",
     "invitees": "Invitees",
     "letter.note": "A note to the child, at the start of their letter",
+    "care_plan.endorsement": "Why the care plan was not endorsed, or only in part",
 }
 MAX_TEXT = 1_000_000  # characters in one field: pasted text beyond this is refused, not lost
 
 
 def is_text_key(key: str) -> bool:
-    return key in TEXT_FIELDS or (key.startswith("agenda:") and 8 <= len(key) <= 60)
+    return key in TEXT_FIELDS or (key.startswith("agenda:") and 8 <= len(key) <= 60) or (
+        key.startswith(FOR_CHILD_PREFIX) and len(FOR_CHILD_PREFIX) < len(key) <= 60)
+
+
+def for_child_key(item_key: str) -> str:
+    """The key of the "for the child" text of an agenda item."""
+    return FOR_CHILD_PREFIX + item_key
+
+
+def review_type(number: int, brought_forward: bool) -> str:
+    """'First', 'Second', 'Subsequent', with '(brought forward)' when it was."""
+    kind = {1: "First", 2: "Second"}.get(number, "Subsequent")
+    return f"{kind} (brought forward)" if brought_forward else kind
 
 
 def age_on(born: date, day: date) -> int:

@@ -69,6 +69,9 @@ class Page:
     today: date
     logo: bytes | None = None
     properties_title: str = "Review record"
+    # a line under the marking in every page's header: "DRAFT" and/or who the record is
+    # about, so a loose page 2 is still marked and identified
+    header_line: str = ""
 
 
 # ---- header and footer parts ----------------------------------------------------------
@@ -310,6 +313,12 @@ def _fill_headers(doc: DocumentObject, page: Page) -> None:
                 part.element.replace(paragraphs[0], p)
             else:
                 part.element.insert(0, p)
+    line = _one_line(page.header_line)
+    if line:
+        for part in headers:
+            p, r_pr = _new_paragraph(header_style, bold=line.startswith("DRAFT"))
+            p.append(_run(r_pr, text_element(line)))
+            part.element.append(p)
     for part in footers:
         paragraphs = part.element.findall(W_P)
         blank = paragraphs[0] if len(paragraphs) == 1 and _is_blank(paragraphs[0]) else None

@@ -34,21 +34,94 @@ BANDS = (
 LONG_SENTENCE = 20  # words
 LONG_WORD = 4  # syllables
 TARGET = 70.0  # a letter to a child should reach at least "fairly easy"
-# Words children in care often say they do not understand, and plainer ones.
-JARGON = {
+# Social-care words and abbreviations children in care say they do not understand, with
+# plainer words to use instead. Flagged while the IRO types a text for the child.
+JARGON: dict[str, str] = {
     "placement": "your home, where you live",
+    "placement move": "moving home",
+    "placement plan": "the plan for your home",
     "contact": "family time, seeing your family",
+    "supervised contact": "family time with a worker there",
     "lac": "children in care",
+    "cla": "children in care",
     "looked after": "in care",
+    "looked after child": "child in care",
     "pep": "your plan for school",
+    "personal education plan": "your plan for school",
     "iro": "your reviewing officer, or my name",
     "respite": "a short break",
     "statutory": "leave it out",
     "assessment": "a check, finding out",
+    "risk assessment": "checking that you are safe",
     "care plan": "your plan",
+    "care and support plan": "your plan",
+    "pathway plan": "your plan for growing up and leaving care",
+    "permanence": "where you will grow up",
+    "permanence plan": "the plan for where you will grow up",
+    "long-term fostering": "staying with your carers while you grow up",
     "facilitate": "help, arrange",
+    "sdq": "a questionnaire about your feelings",
+    "strengths and difficulties questionnaire": "a questionnaire about your feelings",
+    "camhs": "people who help children with their feelings",
+    "referral": "asking someone to help",
+    "refer": "ask someone to help",
+    "lac nurse": "your nurse",
+    "health assessment": "your health check",
+    "initial health assessment": "your first health check",
+    "review health assessment": "your health check",
+    "immunisations": "injections that stop you getting ill",
+    "sen": "extra help at school",
+    "ehcp": "your plan for extra help at school",
+    "education health and care plan": "your plan for extra help at school",
+    "virtual school": "people who help children in care with school",
+    "designated teacher": "the teacher who helps you at school",
+    "section 20": "your parents agreed you would live here",
+    "s20": "your parents agreed you would live here",
+    "care order": "a court decided where you live",
+    "interim care order": "a court decided for now where you live",
+    "legal status": "leave it out, or say what the court decided",
+    "court proceedings": "the court",
+    "cafcass": "people who help the court listen to children",
+    "guardian": "the person who helps the court listen to you",
+    "delegated authority": "what your carer can say yes to",
+    "safeguarding": "keeping you safe",
+    "child protection": "keeping you safe",
+    "cse": "keeping you safe from people who hurt children",
+    "exploitation": "people using or hurting you",
+    "missing episode": "when you went missing",
+    "return home interview": "a chat after you came back",
+    "life story work": "your life story book",
+    "life-story work": "your life story book",
+    "staying put": "staying with your carers after you are 18",
+    "personal adviser": "the person who helps you after 18",
+    "leaving care": "growing up and moving on",
+    "care leaver": "young person who has left care",
+    "advocacy": "help to say what you think",
+    "kinship care": "living with family or friends",
+    "connected person": "a family member or friend who looks after you",
+    "special guardianship": "a court order for a family member to look after you",
+    "sgo": "a court order for a family member to look after you",
+    "fostering panel": "a meeting of people who approve carers",
+    "core group": "a meeting of the people who help you",
+    "strategy meeting": "a meeting about keeping you safe",
+    "multi-agency": "people from different services",
+    "professionals": "the people who help you",
+    "sibling": "brother or sister",
+    "siblings": "brothers and sisters",
+    "birth parents": "your mum and dad",
+    "birth family": "your family",
+    "residential": "a children's home",
+    "semi-independent": "a place where you live more on your own",
+    "cin": "children who get help from social workers",
+    "dols": "rules that limit where you can go",
+    "deprivation of liberty": "rules that limit where you can go",
+    "escalate": "take it further",
+    "escalation": "taking it further",
+    "drift": "things taking too long",
+    "timescales": "when things will happen",
+    "outcome": "what happened",
+    "monitoring": "checking",
 }
-
 _ABBREVIATIONS = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr|St|No|etc|e\.g|i\.e|vs)\.", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?]+(?=[\s\"'\u201d\u2019)\]]|$)|\n+")
 _WORD = re.compile(r"[^\W_]+(?:['\u2019\-][^\W_]+)*")
@@ -121,6 +194,23 @@ def _sentences(text: str) -> list[str]:
             if _WORD.search(s)]
 
 
+_TERMS = sorted(JARGON, key=len, reverse=True)  # longest first: "care plan" before "care"
+_JARGON = re.compile(r"(?<![\w-])(" + "|".join(re.escape(t).replace(r"\ ", r"\s+")
+                                               for t in _TERMS) + r")(?![\w-])", re.IGNORECASE)
+
+
+def jargon(text: str) -> list[tuple[str, str]]:
+    """Social-care words in ``text`` that a child may not know, with plainer ones, in the
+    order they first appear (each once; a longer term wins over a word inside it)."""
+    found: dict[str, str] = {}
+    for match in _JARGON.finditer(text or ""):
+        typed = " ".join(match.group(1).split())
+        term = typed.lower()
+        if term in JARGON and term not in {t.lower() for t in found}:
+            found[typed] = JARGON[term]
+    return list(found.items())
+
+
 def _band(score: float) -> str:
     return next(label for floor, label in BANDS if score >= floor)
 
@@ -149,9 +239,7 @@ def readability(text: str) -> Readability:
         shown = ", ".join(f"\u201c{w}\u201d" for w in hard[:5])
         advice.append(f"Long words: {shown}{' and more' if len(hard) > 5 else ''}. "
                       "Shorter ones may be easier.")
-    lowered = " " + " ".join(w.lower() for w in words) + " "
-    jargon = [(term, plain) for term, plain in JARGON.items() if f" {term} " in lowered]
-    for term, plain in jargon[:4]:
+    for term, plain in jargon(text)[:6]:
         advice.append(f"\u201c{term}\u201d may not mean much to a child: {plain}.")
     if score < TARGET:
         advice.append(f"Aim for {TARGET:.0f} or more for a child: shorter sentences and "

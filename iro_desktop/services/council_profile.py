@@ -109,6 +109,13 @@ def _flag(value: str) -> str:
     raise ProfileError(f"Expected yes or no, not {value!r}.")
 
 
+def _line(value: str) -> str:
+    text = " ".join(str(value).split())
+    if len(text) > 300:
+        raise ProfileError("At most 300 characters, on one line.")
+    return text
+
+
 @dataclass(frozen=True, slots=True)
 class ProfileSetting:
     key: str
@@ -136,6 +143,11 @@ PROFILE_SETTINGS: tuple[ProfileSetting, ...] = (
                    _pattern),
     ProfileSetting("distribution_groups", "Copies sent by default (recipient groups)",
                    "parents,child,carers,professionals", _groups),
+    # told to the child in their letter
+    ProfileSetting("advocacy", "Advocacy service for children (name and how to reach it)", "",
+                   _line),
+    ProfileSetting("complaints", "How a child complains (the council's complaints contact)", "",
+                   _line),
     # minimisation: children no longer on the caseload (services/retention.py)
     ProfileSetting("ended_retention_days",
                    "Flag records of children no longer on the caseload after (days)", "90",
@@ -161,6 +173,8 @@ class CouncilProfile:
     auto_send: bool
     template: Asset | None
     logo: Asset | None
+    advocacy: str = ""
+    complaints: str = ""
 
 
 class CouncilProfileService:
@@ -182,6 +196,8 @@ class CouncilProfileService:
             auto_send=values["auto_send"] == "1",
             template=self.asset(council_id, "template"),
             logo=self.asset(council_id, "logo"),
+            advocacy=values["advocacy"],
+            complaints=values["complaints"],
         )
 
     def set(self, council_id: str, key: str, value: str) -> str:

@@ -19,6 +19,8 @@ from iro_desktop.core.models import Council
 from iro_desktop.export import letter as letter_module
 from iro_desktop.core.redaction import RedactionError
 from iro_desktop.export.check import LeakError, refuse_if_leaking
+from iro_desktop.export.chair import Chair
+from iro_desktop.export.letter import LetterError
 from iro_desktop.export.minutes import build_record
 from iro_desktop.export.template import TemplateError
 from iro_desktop.export.variants import (
@@ -86,11 +88,11 @@ def _ascii(text: str, limit: int = 40) -> str:
 
 class ExportService:
     def __init__(self, vault: Vault, reviews: ReviewService | None = None, *,
-                 chair: str = "") -> None:
+                 chair: str | Chair = "") -> None:
         self.vault = vault
         self.reviews = reviews or ReviewService(vault)
         self.profiles = CouncilProfileService(vault)
-        self.chair = chair
+        self.chair = Chair.of(chair)
 
     def reviews_overview(self) -> list[dict[str, object]]:
         """Every review of every council, by council code, child reference and number."""
@@ -186,7 +188,10 @@ class ExportService:
             data = build_record(record, profile.council,
                                 variant=f"{kind}:{group}" if group else kind,
                                 marking=profile.marking, chair=self.chair, network=network,
-                                today=today, **self._assets(profile))
+                                today=today, advocacy=profile.advocacy,
+                                complaints=profile.complaints, **self._assets(profile))
+        except LetterError as exc:
+            raise ExportError(str(exc)) from None
         except TemplateError as exc:
             raise ExportError(f"{profile.council.code}'s Word template or logo cannot be used: "
                               f"{exc} Choose another in Council settings, or use the built-in "
@@ -214,6 +219,8 @@ class ExportService:
         parts = [_ascii(council.code, 12), _ascii(record.child.record.child_ref),
                  f"review{record.number}", f"{kind}-{group}" if group else kind,
                  when.isoformat() if when else "undated"]
+        if not record.finalised:
+            parts.append("DRAFT")
         return "_".join(parts) + ".docx"
 
     def letter_text(self, council_id: str, review_id: int, *,
@@ -221,8 +228,13 @@ class ExportService:
         """The letter to the child as plain text (for the window's readability figure)."""
         record = self.reviews.record(council_id, review_id)
         network = self.reviews.network(council_id, record.child.id)
-        return letter_module.letter_text(record, chair=self.chair, network=network,
-                                         today=today)
+        values = self.profiles.values(council_id)  # not the template and logo: this is live
+        try:
+            return letter_module.letter_text(record, chair=self.chair, network=network,
+                                             today=today, advocacy=values["advocacy"],
+                                             complaints=values["complaints"])
+        except LetterError as exc:
+            raise ExportError(str(exc)) from None
 
     def copies(self, council_id: str, review_id: int) -> list[Copy]:
         """Which copy each recipient group gets and who is in it (for the outbox)."""

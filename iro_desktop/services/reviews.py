@@ -35,6 +35,7 @@ from iro_desktop.core.redaction import (
 from iro_desktop.core.review_clock import DueDate, RuleSet, next_review_due
 from iro_desktop.core.reviews import (
     MAX_TEXT,
+    ENDORSED_CHOICES,
     AttendanceStatus,
     DecisionStatus,
     ItemState,
@@ -72,6 +73,18 @@ class ReviewError(VaultError):
 
 class ReviewLockedError(ReviewError):
     code = "review.finalised"
+
+
+# Structured fields of the record added for the council's front sheet, with their labels.
+RECORD_FIELDS: dict[str, str] = {
+    "brought_forward": "Brought forward",
+    "care_plan_endorsed": "Care plan endorsed",
+    "child_seen_on": "Date the child was last seen",
+    "child_seen_alone_on": "Date the child was last seen alone",
+    "midway_on": "Date of the midway (monitoring) contact",
+    "placement_start": "Placement start date",
+    "team_manager": "Team manager",
+}
 
 
 # ---- plain objects handed to the window and the CLI -----------------------------------
@@ -179,6 +192,18 @@ class ReviewRecord:
     line_marks: dict[str, LineMarks] = field(default_factory=dict)
     placement_confidential: bool = False
     placement_address: str = ""
+    # front sheet, social work activity and sign-off (migration 0006)
+    brought_forward: bool = False
+    care_plan_endorsed: str = ""  # "", or a key of core.reviews.ENDORSED_CHOICES
+    child_seen_on: date | None = None
+    child_seen_alone_on: date | None = None
+    midway_on: date | None = None
+    placement_start: date | None = None
+    team_manager: str = ""
+    manager_name: str = ""
+    manager_comments: str = ""
+    manager_signed_on: date | None = None
+    last_review_date: date | None = None  # the previous review's, or the caseload's
 
     @property
     def finalised(self) -> bool:
@@ -315,14 +340,15 @@ class ReviewService:
             except RedactionError as exc:
                 raise ReviewError(str(exc)) from None
             mark = WITHHOLD_PREFIX + recipient
-        elif not is_text_key(key):
-            raise ReviewError("Only a text field goes into the letter by its mark.")
+        elif key.startswith("person:"):
+            raise ReviewError("A person does not go into the letter; tick a text or decision.")
         with self.vault.session(council_id) as s:
             review = self._review(s, review_id)
             if mark != LETTER_MARK:
                 self._check_recipient(s, review.child_id, mark.removeprefix(WITHHOLD_PREFIX))
             if key.startswith(("decision:", "person:")):
                 self._check_subject(s, review.child_id, key)
+            if key.startswith(("decision:", "person:")) and mark != LETTER_MARK:
                 recipient = mark.removeprefix(WITHHOLD_PREFIX)
                 found = s.get(WithholdingRow, (review.child_id, key, recipient))
                 if on and found is None:
@@ -409,10 +435,14 @@ class ReviewService:
             last = s.scalar(select(func.max(ReviewRow.number)).where(
                 ReviewRow.child_id == child_id)) or 0
             number = max(last, child.reviews_held) + 1
+            previous = s.scalar(select(func.max(ReviewRow.held_date)).where(
+                ReviewRow.child_id == child_id))
             row = ReviewRow(child_id=child_id, number=number, status=ReviewStatus.PLANNED.value,
                             planned_date=planned_date, venue=clean_text(venue)[:200],
                             advocate_offered=False, advocate_used=False, child_chaired="no",
-                            created_at=now, updated_at=now)
+                            created_at=now, updated_at=now,
+                            last_review_on=max(filter(None, (previous, child.last_review_date)),
+                                               default=None) if number > 1 else None)
             s.add(row)
             s.flush()
             age = age_on(child.date_of_birth, planned_date or self.today())
@@ -437,12 +467,22 @@ class ReviewService:
 
     def update_review(self, council_id: str, review_id: int, **fields: object) -> None:
         """Set structured fields: planned_date, held_date, venue, participation_code,
-        advocate_offered, advocate_used, child_chaired, next_review_date."""
+        advocate_offered, advocate_used, child_chaired, next_review_date, and the record's
+        brought_forward, care_plan_endorsed, child_seen_on, child_seen_alone_on, midway_on,
+        placement_start, team_manager."""
         allowed = {"planned_date", "held_date", "venue", "participation_code",
-                   "advocate_offered", "advocate_used", "child_chaired", "next_review_date"}
+                   "advocate_offered", "advocate_used", "child_chaired", "next_review_date",
+                   *RECORD_FIELDS}
         unknown = set(fields) - allowed
         if unknown:
             raise ReviewError(f"unknown review field(s): {', '.join(sorted(unknown))}")
+        endorsed = fields.get("care_plan_endorsed")
+        if endorsed is not None and endorsed not in ("", *ENDORSED_CHOICES):
+            raise ReviewError(f"Care plan endorsed: choose yes, no or in part, not {endorsed!r}.")
+        for name in ("child_seen_on", "child_seen_alone_on", "midway_on", "placement_start"):
+            day = fields.get(name)
+            if isinstance(day, date) and day > self.today():
+                raise ReviewError(f"{RECORD_FIELDS[name]}: {day:%d/%m/%Y} is in the future.")
         code = fields.get("participation_code")
         if code:
             normalised = codes.normalise(codes.PARTICIPATION, str(code))
@@ -486,6 +526,29 @@ class ReviewService:
             child.updated_at = datetime.now()
             self._touch(row)
             audit(s, "review.finalised", review=row.id)
+
+    def sign_off(self, council_id: str, review_id: int, *, manager: str, comments: str = "",
+                 signed_on: date | None = None) -> None:
+        """The team manager's comments and sign-off of a finalised record (it is not a
+        change to the record, so it needs no amendment)."""
+        manager = " ".join(manager.split())
+        if not manager:
+            raise ReviewError("Say which manager signed the record off.")
+        signed_on = signed_on or self.today()
+        if signed_on > self.today():
+            raise ReviewError(f"The sign-off date {signed_on:%d/%m/%Y} is in the future.")
+        with self.vault.session(council_id) as s:
+            row = self._review(s, review_id)
+            if row.status != ReviewStatus.FINALISED.value:
+                raise ReviewError("A manager signs off a finalised record; finalise it first.")
+            if row.finalised_at is not None and signed_on < row.finalised_at.date():
+                raise ReviewError(f"The sign-off date {signed_on:%d/%m/%Y} is before the record "
+                                  f"was finalised ({row.finalised_at:%d/%m/%Y}).")
+            row.manager_name = clean_text(manager)[:200]
+            row.manager_comments = clean_text(comments.strip())[:20000]
+            row.manager_signed_on = signed_on
+            self._touch(row)
+            audit(s, "review.signed_off", review=row.id)
 
     # ---- text (autosaved) ----------------------------------------------------------
 
@@ -710,7 +773,16 @@ class ReviewService:
                 held_date=r.held_date, venue=r.venue, participation_code=r.participation_code,
                 advocate_offered=r.advocate_offered, advocate_used=r.advocate_used,
                 child_chaired=r.child_chaired, next_review_date=r.next_review_date,
-                finalised_at=r.finalised_at)
+                finalised_at=r.finalised_at, brought_forward=bool(r.brought_forward),
+                care_plan_endorsed=r.care_plan_endorsed or "", child_seen_on=r.child_seen_on,
+                child_seen_alone_on=r.child_seen_alone_on, midway_on=r.midway_on,
+                placement_start=r.placement_start, team_manager=r.team_manager or "",
+                manager_name=r.manager_name or "", manager_comments=r.manager_comments or "",
+                manager_signed_on=r.manager_signed_on)
+            # kept when the review was planned (finalising moves the child's date on)
+            rec.last_review_date = r.last_review_on or s.scalar(
+                select(func.max(ReviewRow.held_date)).where(
+                    ReviewRow.child_id == r.child_id, ReviewRow.number < r.number))
             for key, value, line_marks in s.execute(
                     select(ReviewTextRow.key, ReviewTextRow.value, ReviewTextRow.line_marks)
                     .where(ReviewTextRow.review_id == review_id)):

@@ -129,6 +129,23 @@ class ReviewRow(Base):
     finalised_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    # the record's front sheet, social work activity and sign-off (migration 0006)
+    brought_forward: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+                                                  server_default=text("0"))
+    care_plan_endorsed: Mapped[str] = mapped_column(String(8), nullable=False, default="",
+                                                    server_default=text("''"))
+    child_seen_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    child_seen_alone_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    midway_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    placement_start: Mapped[date | None] = mapped_column(Date, nullable=True)
+    team_manager: Mapped[str] = mapped_column(String(200), nullable=False, default="",
+                                              server_default=text("''"))
+    manager_name: Mapped[str] = mapped_column(String(200), nullable=False, default="",
+                                              server_default=text("''"))
+    manager_comments: Mapped[str] = mapped_column(Text, nullable=False, default="",
+                                                  server_default=text("''"))
+    manager_signed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    last_review_on: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
 class ReviewTextRow(Base):

@@ -854,11 +854,12 @@ class MainWindow(QMainWindow):
         reached (back on the council network); says in the status bar what went where."""
         if not self.vault.is_unlocked or self._busy:
             return
+        from iro_desktop.export.chair import Chair
         from iro_desktop.services.export import ExportService
         from iro_desktop.services.outbox import OutboxService
 
         service = OutboxService(self.vault, ExportService(
-            self.vault, chair=self.settings.get("chair_name")))
+            self.vault, chair=Chair.from_settings(self.settings)))
         try:
             due = service.auto_send_due()
             notes = []
@@ -873,11 +874,12 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Outbox: " + "; ".join(notes), 30_000)
 
     def _on_outbox(self) -> None:
+        from iro_desktop.export.chair import Chair
         from iro_desktop.services.export import ExportService
         from iro_desktop.services.outbox import OutboxService
         from iro_desktop.ui.dialogs.outbox_dialogs import OutboxDialog
 
-        exports = ExportService(self.vault, chair=self.settings.get("chair_name"))
+        exports = ExportService(self.vault, chair=Chair.from_settings(self.settings))
         dialog = OutboxDialog(OutboxService(self.vault, exports), self)
         try:
             dialog.exec()

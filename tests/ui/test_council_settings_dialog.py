@@ -239,3 +239,24 @@ def test_the_settings_are_reached_by_keyboard_and_scale_with_the_font(qtbot, dem
     bigger.setFont(big)
     bigger.resize(bigger.fontMetrics().averageCharWidth() * 110, bigger.sizeHint().height())
     assert bigger.width() > width * 1.3
+
+
+def test_the_chairs_role_and_contact_are_saved_for_every_council(qtbot, demo_vault,
+                                                                settings) -> None:
+    dialog, _profiles, _council = _dialog(qtbot, demo_vault, settings)
+    edits = dialog.chair_fields.edits
+    edits["chair_role"].setText("Independent Reviewing Officer (Wales)")
+    edits["chair_phone"].setText("01632 960 123")
+    edits["chair_email"].setText("not-an-email")
+    assert not dialog.save()
+    assert "does not look like an email address" in dialog.message.text()
+    assert settings.get("chair_phone") == ""  # nothing of the chair's details saved
+    edits["chair_email"].setText("alex@example.gov.uk")
+    assert dialog.save()
+    assert (settings.get("chair_role"), settings.get("chair_phone"),
+            settings.get("chair_email")) == ("Independent Reviewing Officer (Wales)",
+                                             "01632 960 123", "alex@example.gov.uk")
+    from iro_desktop.export.chair import Chair
+
+    assert Chair.from_settings(settings).contact == ("phone 01632 960 123, "
+                                                     "email alex@example.gov.uk")

@@ -154,3 +154,28 @@ def test_vault_folder_is_escaped_in_the_intro(qtbot) -> None:  # type: ignore[no
     intro = next(label for label in d.findChildren(QLabel) if "Vault folder" in label.text())
     assert "&lt;b&gt;x&lt;/b&gt;&amp;y" in intro.text()
     assert not d.remember.isVisibleTo(d)
+
+
+def test_asks_the_chairs_details_and_refuses_a_bad_email(qtbot, dialog) -> None:  # type: ignore[no-untyped-def]
+    edits = dialog.chair_fields.edits
+    assert [e.accessibleName() for e in edits.values()] == [
+        "Your name, as chair of the reviews", "Your role, as printed",
+        "Your work phone number", "Your work email address"]
+    # Alt+N reaches the name field from anywhere on the page
+    dialog.fields.first.setFocus()
+    qtbot.keyClick(dialog, Qt.Key.Key_N, Qt.KeyboardModifier.AltModifier)
+    assert edits["chair_name"].hasFocus()
+    qtbot.keyClicks(edits["chair_name"], "Alex  Morgan")
+    qtbot.keyClicks(edits["chair_email"], "alex.morgan at council")
+    type_pair(qtbot, dialog, STRONG, STRONG)
+    qtbot.waitUntil(dialog.create_button.isEnabled, timeout=3000)
+    requested = []
+    dialog.create_requested.connect(lambda *a: requested.append(a))
+    qtbot.mouseClick(dialog.create_button, Qt.MouseButton.LeftButton)
+    assert requested == [] and "does not look like an email address" in dialog.error.text()
+    edits["chair_email"].setText("alex.morgan@example.gov.uk")
+    qtbot.mouseClick(dialog.create_button, Qt.MouseButton.LeftButton)
+    assert len(requested) == 1
+    chair = dialog.chair_fields.chair()
+    assert (chair.name, chair.role, chair.email) == (
+        "Alex Morgan", "Independent Reviewing Officer", "alex.morgan@example.gov.uk")

@@ -5,10 +5,11 @@ the outbox, and sending them from the outbox window to the council's folder."""
 from __future__ import annotations
 
 import io
+from datetime import date
 from pathlib import Path
 
 from docx import Document
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QTextCursor
 
 from iro_desktop.core.reviews import ReviewStatus
@@ -60,19 +61,25 @@ def test_letter_page_marks_sections_and_shows_readability(qtbot, demo_vault_with
     page = view.letter
     assert view.pages.currentWidget() is page
     assert "Reading ease" in page.readability.text()
-    assert "dental check-up" in page.preview.toPlainText()  # decisions are always in it
+    # only what is ticked or written for the child: no decision, no views yet
+    assert "dental check-up" not in page.preview.toPlainText()
     assert "I want to see my brother more" not in page.preview.toPlainText()
+    assert "Health assessment completed" not in page.preview.toPlainText()
 
-    # Tick "The child's views" for the letter with the keyboard (Space in the table).
+    # Tick the child's own words and one decision with the keyboard (Space in the table).
     table = page.sections
-    row = next(r for r in range(table.rowCount())
-               if table.item(r, 0).text().startswith("The child's views"))
-    table.setFocus()
-    table.setCurrentCell(row, 1)
-    qtbot.keyClick(table, Qt.Key.Key_Space)
-    qtbot.waitUntil(lambda: "letter" in window.review_service.marks(
-        entry.council.id, review_id).get("voice.views", set()), timeout=3000)
-    qtbot.waitUntil(lambda: "I want to see my brother more" in page.preview.toPlainText(),
+    for start, key in (("The child's views", "voice.views"),
+                       ("Decision: Book a dental check-up", "decision:")):
+        row = next(r for r in range(table.rowCount())
+                   if table.item(r, 0).text().startswith(start))
+        table.setFocus()
+        table.setCurrentCell(row, 1)
+        qtbot.keyClick(table, Qt.Key.Key_Space)
+        qtbot.waitUntil(lambda key=key: any(
+            k.startswith(key) and "letter" in marks for k, marks in
+            window.review_service.marks(entry.council.id, review_id).items()), timeout=3000)
+    qtbot.waitUntil(lambda: "I want to see my brother more" in page.preview.toPlainText()
+                    and "will book a dental check-up" in page.preview.toPlainText(),
                     timeout=3000)
 
     # The IRO's note goes first; the preview follows the autosave.
@@ -82,6 +89,28 @@ def test_letter_page_marks_sections_and_shows_readability(qtbot, demo_vault_with
         "Thank you for talking to me."), timeout=5000)
     window.lock()
     assert page.preview.toPlainText() == "" and page.readability.text() == ""
+
+
+def test_for_the_child_text_flags_jargon_while_typing_and_goes_in_the_letter(  # type: ignore[no-untyped-def]
+        qtbot, demo_vault_with_reviews, settings) -> None:
+    window, entry, review_id = _open_in_progress(qtbot, demo_vault_with_reviews, settings)
+    view = window.review_view
+    _go(view, "Health")
+    page = view.agenda_page
+    assert page.for_child.accessibleName().startswith("For the child")
+    page.for_child.setFocus()
+    qtbot.keyClicks(page.for_child, "Your SDQ was fine and the CAMHS referral is done.")
+    text = page.jargon.text()
+    assert "\u201cSDQ\u201d (try: a questionnaire about your feelings)" in text
+    assert "CAMHS" in text and "referral" in text
+    page.for_child.clear()
+    qtbot.keyClicks(page.for_child, "You had your health check.")
+    assert page.jargon.text() == ""
+    _go(view, "Letter to the child")
+    qtbot.waitUntil(lambda: "Your health\nYou had your health check." in
+                    view.letter.preview.toPlainText(), timeout=5000)
+    assert window.review_service.record(entry.council.id, review_id).texts[
+        "forchild:health"] == "You had your health check."
 
 
 def test_ctrl_shift_w_withholds_only_the_line_under_the_cursor(  # type: ignore[no-untyped-def]
@@ -280,3 +309,67 @@ def test_copies_page_withholds_a_section_and_puts_copies_in_the_outbox(  # type:
     assert not any(i.state == "ready" for i in outbox.items(entry.council.id))
     assert "0 items ready to send" in box.summary.text()
     window.lock()
+
+
+def test_front_sheet_fields_and_the_managers_sign_off(qtbot, demo_vault_with_reviews,  # type: ignore[no-untyped-def]
+                                                      settings) -> None:
+    window, entry, review_id = _open_in_progress(qtbot, demo_vault_with_reviews, settings)
+    view = window.review_view
+    service = window.review_service
+    _go(view, "Preparation")
+    page = view.preparation
+    assert page.team_manager.accessibleName() == "Team manager"
+    page.team_manager.setFocus()
+    qtbot.keyClicks(page.team_manager, "Chris  Adeyemi")
+    qtbot.keyClick(page.team_manager, Qt.Key.Key_Tab)
+    page.brought_forward.setFocus()
+    qtbot.keyClick(page.brought_forward, Qt.Key.Key_Space)
+    seen = page.dates["child_seen_alone_on"]
+    assert seen.text() == "not recorded"
+    seen.setDate(QDate(2026, 6, 1))
+    seen.editingFinished.emit()
+    record = service.record(entry.council.id, review_id)
+    assert record.team_manager == "Chris Adeyemi" and record.brought_forward
+    assert record.child_seen_alone_on == date(2026, 6, 1)
+    assert record.child_seen_on is None  # left "not recorded"
+
+    # the care plan's endorsement, on its agenda item
+    _go(view, "Care plan")
+    combo = view.agenda_page.endorsed
+    assert combo.isVisibleTo(view.agenda_page)
+    combo.setCurrentIndex(combo.findData("in_part"))
+    combo.activated.emit(combo.currentIndex())
+    assert service.record(entry.council.id, review_id).care_plan_endorsed == "in_part"
+    _go(view, "Health")
+    assert not view.agenda_page.endorsed.isVisibleTo(view.agenda_page)
+
+    # the manager signs off the finalised record on its history page
+    service.update_review(entry.council.id, review_id, participation_code="PN1")
+    assert view.c.finalise()
+    _go(view, "History")
+    history = view.history
+    assert history.manager.text() == "Chris Adeyemi"  # the team manager, to start with
+    qtbot.keyClicks(history.manager_comments, "Agreed.")
+    qtbot.mouseClick(history.sign_off_button, Qt.MouseButton.LeftButton)
+    record = service.record(entry.council.id, review_id)
+    assert (record.manager_name, record.manager_comments) == ("Chris Adeyemi", "Agreed.")
+    assert history.signed.text().startswith("Signed off by Chris Adeyemi on ")
+
+
+def test_letter_page_of_a_planned_review_says_why_there_is_no_letter(  # type: ignore[no-untyped-def]
+        qtbot, demo_vault_with_reviews, settings) -> None:
+    window = MainWindow(demo_vault_with_reviews, settings)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_unlocked()
+    service = window.review_service
+    for entry in window.caseload_service.entries():
+        reviews = service.reviews(entry.council.id, entry.child.id)
+        if reviews and reviews[0].status is ReviewStatus.PLANNED:
+            window.open_child(entry)
+            window.open_review(reviews[0].id)
+            break
+    view = window.review_view
+    _go(view, "Letter to the child")
+    assert view.letter.preview.toPlainText() == ""
+    assert "mark the review as held first" in view.letter.readability.text()

@@ -14,7 +14,7 @@ import pytest
 from lxml import etree
 
 from tests.conftest import SHARED_DATA
-from iro_desktop.core.reviews import TEXT_FIELDS
+from iro_desktop.core.reviews import TEXT_FIELDS, for_child_key
 from iro_desktop.export.minutes import build_record
 from iro_desktop.export.sanitize import REPLACEMENT, paragraphs
 from iro_desktop.export.variants import variant_choices
@@ -55,6 +55,7 @@ def sample(tmp_path_factory):  # type: ignore[no-untyped-def]
 def _everywhere(council, record, network, text: str):  # type: ignore[no-untyped-def]
     """The record with ``text`` in every text field it has, every field in the letter."""
     keys = list(TEXT_FIELDS) + [item.text_key for item in record.agenda]
+    keys += [for_child_key(item.key) for item in record.agenda]
     people = {p.id: replace(p, name=text, organisation=text, address=text) for p in network}
     for a in record.attendance:
         people.setdefault(a.person.id, replace(a.person, name=text, organisation=text,
@@ -64,7 +65,9 @@ def _everywhere(council, record, network, text: str):  # type: ignore[no-untyped
     record = replace(
         record, child=replace(record.child, record=rec), venue=text,
         texts={key: text for key in keys},
-        marks={key: {"letter"} for key in keys},
+        marks={key: {"letter"} for key in keys} | {
+            f"decision:{d.id}": {"letter"} for d in record.decisions},
+        team_manager=text, manager_name=text, manager_comments=text,
         attendance=[Attendance(people[a.person.id], a.status, text) for a in record.attendance],
         decisions=[replace(d, text=text, responsible=text, person_id=None if i else d.person_id)
                    for i, d in enumerate(record.decisions)],

@@ -117,25 +117,35 @@ def test_full_record_content_and_order(demo_vault_with_reviews) -> None:  # type
     assert ("football on Saturdays", "List Bullet") in bullets
     assert ("maths is hard", "List Bullet") in bullets
 
-    # agenda titles in agenda order, each followed by its discussion
-    positions = [_index(texts, item.title) for item in record.agenda]
+    # agenda titles in agenda order, each followed by its discussion; the welcome's and
+    # the wishes' notes go with the attendance and the views, not under a heading of their own
+    assert "Welcome, attendance and apologies" not in texts
+    assert "The child's wishes and feelings" not in texts
+    positions = [_index(texts, item.title) for item in record.agenda
+                 if item.key not in ("welcome", "wishes")]
     assert positions == sorted(positions) and positions[0] > views
     health = _index(texts, "Health")
     assert texts[health + 1].startswith("Health assessment completed in October")
     summary = _index(texts, "IRO summary and decisions")
     assert texts[summary + 1].startswith("A settled placement.")
 
-    # attendance in words
+    # attendance in words, the child first, the chair last
     attendance = next(t for t in _tables(document) if t[0][:3] == ["Name", "Role", "Attendance"])
-    assert [row[2] for row in attendance[1:]][:3] == ["Attended", "Apologies",
+    assert attendance[1][:3] == [f"{rec.first_name} {rec.last_name}", "The child",
+                                 "Attended (PN1)"]
+    assert [row[2] for row in attendance[2:]][:3] == ["Attended", "Apologies",
                                                       "Contributed in writing"]
+    assert attendance[-1][:2] == ["Alex Chair", "Chair, Independent Reviewing Officer"]
 
-    # the decisions table: rows in order, header repeating across pages
-    decisions = next(t for t in _tables(document) if t[0] == ["Decision", "Who", "By when"])
-    assert [row[0] for row in decisions[1:]] == [d.text for d in record.decisions]
-    assert decisions[1][1].startswith("Sam Whitfield")
-    table = next(t for t in document.tables if t.rows[0].cells[0].text == "Decision"
-                 and len(t.columns) == 3)
+    # the decisions table: numbered, with their agenda area, header repeating across pages
+    decisions = next(t for t in _tables(document)
+                     if t[0] == ["No.", "Decision", "Agenda area", "Who", "By when"])
+    assert [row[1] for row in decisions[1:]] == [d.text for d in record.decisions]
+    assert [row[0] for row in decisions[1:]] == ["1", "2", "3"]
+    assert [row[2] for row in decisions[1:]] == ["Health", "Family time (contact) and siblings",
+                                                 "Education"]
+    assert decisions[1][3].startswith("Sam Whitfield")
+    table = next(t for t in document.tables if t.rows[0].cells[0].text == "No.")
     assert table.rows[0]._tr.find(qn("w:trPr")).find(qn("w:tblHeader")) is not None
     assert table.rows[1]._tr.trPr is None or table.rows[1]._tr.trPr.find(
         qn("w:tblHeader")) is None
@@ -191,7 +201,7 @@ def test_decisions_variant_has_decisions_but_no_discussion(demo_vault_with_revie
             assert text.splitlines()[0] not in everything, key
     for item in record.agenda:
         assert item.title not in _texts(document)
-    decisions = next(t for t in document.tables if t.rows[0].cells[0].text == "Decision")
+    decisions = next(t for t in document.tables if t.rows[0].cells[0].text == "No.")
     assert decisions.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
 
 

@@ -366,7 +366,10 @@ def test_logo_goes_where_the_logo_placeholder_is(demo_vault_with_reviews) -> Non
     # no logo: its placeholder and its empty line are gone
     plain = docx.Document(io.BytesIO(build_record(record, council, network=network)))
     first = plain.sections[0].first_page_header
-    assert [p.text for p in first.paragraphs] == ["OFFICIAL-SENSITIVE"]
+    rec = record.child.record
+    assert [p.text for p in first.paragraphs] == [
+        "OFFICIAL-SENSITIVE", f"{rec.first_name} {rec.last_name} ({rec.child_ref}), review "
+        f"{record.number}"]
 
 
 def test_logo_without_placeholder_tops_the_first_page_header(demo_vault_with_reviews) -> None:  # type: ignore[no-untyped-def]

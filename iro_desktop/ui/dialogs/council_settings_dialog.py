@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from iro_desktop.ui.widgets.chair_fields import ChairFields
 from iro_desktop.ui.widgets.controls import buddy as _buddy
 from iro_desktop.core.models import Nation
 from iro_desktop.core.review_clock import MAX_AMOUNT, MIN_AMOUNT, PeriodUnit, default_rules
@@ -57,7 +58,8 @@ FLAG_SETTINGS = {"auto_send"}
 SERVICE_SETTINGS = ("contract_start", "contract_end", "reference_pattern")
 TAB_OF = {"contract_start": "council", "contract_end": "council",
           "reference_pattern": "council", "marking": "documents",
-          "distribution_groups": "documents"}  # any other setting: delivery and retention
+          "distribution_groups": "documents", "advocacy": "documents",
+          "complaints": "documents"}  # any other setting: delivery and retention
 PLACEHOLDERS = {"contract_start": "YYYY-MM-DD", "contract_end": "YYYY-MM-DD",
                 "reference_pattern": "for example NB[0-9]{6} (empty: any reference)"}
 FILE_FILTERS = {"template": "Word documents (*.docx)",
@@ -94,13 +96,13 @@ class CouncilSettingsDialog(QDialog):
         if council_id:
             self.council.setCurrentIndex(max(0, self.council.findData(council_id)))
         self.council.currentIndexChanged.connect(lambda _i: self.load())
-        self.chair = QLineEdit(settings.get("chair_name"))
-        self.chair.setObjectName("chair_name_edit")
-        self.chair.setAccessibleName("Your name, as chair of the reviews")
-        self.chair.setMaxLength(100)
-        QWidget.setTabOrder(self.chair, self.council)  # as they are seen, top to bottom
         top = QFormLayout()
-        top.addRow(_buddy("Your &name as chair (all councils):", self.chair), self.chair)
+        # the chair's details are the same for every council (printed in the sign-off
+        # and the letter to the child)
+        self.chair_fields = ChairFields(
+            top, settings, {"chair_name": "Your &name as chair (all councils):"})
+        self.chair = self.chair_fields.edits["chair_name"]
+        QWidget.setTabOrder(self.chair_fields.edits["chair_email"], self.council)
         top.addRow(_buddy("&Council:", self.council), self.council)
 
         self.tabs = QTabWidget()
@@ -340,12 +342,7 @@ class CouncilSettingsDialog(QDialog):
         """Save every setting that passes its check; name the ones that do not."""
         problems: list[str] = []
         notes: list[str] = []
-        chair = " ".join(self.chair.text().split())
-        if chair != self.settings.get("chair_name"):
-            try:
-                self.settings.set("chair_name", chair)
-            except (OSError, ValueError) as exc:
-                problems.append(f"Your name: {exc}")
+        problems.extend(self.chair_fields.save(self.settings))
         if self.council_id:
             changed = self._save_council(problems, notes)
             current = self.profiles.values(self.council_id)

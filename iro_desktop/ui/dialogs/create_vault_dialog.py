@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
+    QFormLayout,
     QLabel,
     QPushButton,
     QStackedWidget,
@@ -15,6 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from iro_desktop.ui.widgets.chair_fields import ChairFields
+from iro_desktop.ui.widgets.chair_fields import problems as chair_problems
 from iro_desktop.ui.widgets.passphrase_fields import NewPassphraseFields
 
 
@@ -52,6 +55,12 @@ class CreateVaultDialog(QDialog):
         self.remember.setObjectName("remember_check")
         self.remember.setAccessibleName("Remember the vault on this computer's keyring")
         self.remember.setVisible(keyring_available)
+        chair_intro = QLabel("Your name, role and work contact details as chair of the "
+                             "reviews: they sign every record and tell each child how to "
+                             "reach you. You can change them later in Council settings.")
+        chair_intro.setWordWrap(True)
+        chair_form = QFormLayout()
+        self.chair_fields = ChairFields(chair_form)
         self.error = QLabel("")
         self.error.setObjectName("create_error")
         self.error.setWordWrap(True)
@@ -74,6 +83,8 @@ class CreateVaultDialog(QDialog):
         layout.addWidget(intro)
         layout.addWidget(self.fields)
         layout.addWidget(self.remember)
+        layout.addWidget(chair_intro)
+        layout.addLayout(chair_form)
         layout.addWidget(self.error)
         layout.addStretch(1)
         layout.addWidget(buttons)
@@ -81,6 +92,10 @@ class CreateVaultDialog(QDialog):
 
     def _on_create_clicked(self) -> None:
         if not self.fields.is_acceptable():
+            return
+        found = chair_problems(self.chair_fields.values())
+        if found:
+            self.show_error(" ".join(found))
             return
         self.create_button.setEnabled(False)
         self.error.setText("Creating the vault and measuring this computer's speed...")

@@ -171,7 +171,7 @@ class QueueDialog(QDialog):
     council's own copies and the copies for the groups in the council's "copies sent by
     default" setting. Each line says who the copy is for."""
 
-    def __init__(self, controller, chair: str, parent: QWidget | None = None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, controller, chair, parent: QWidget | None = None) -> None:  # type: ignore[no-untyped-def]
         super().__init__(parent)
         from iro_desktop.export.variants import copies_for
         from iro_desktop.services.council_profile import CouncilProfileService

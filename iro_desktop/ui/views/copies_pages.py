@@ -42,6 +42,13 @@ def text_fields(record: ReviewRecord) -> list[tuple[str, str]]:
     return fields + [(item.text_key, item.title) for item in record.agenda]
 
 
+def letter_rows(record: ReviewRecord) -> list[tuple[str, str]]:
+    """What the IRO ticks for the letter: the child's own words and this review's
+    decisions (each agenda item's "for the child" text goes in when it is written)."""
+    rows = [(key, TEXT_FIELDS[key]) for key in ("voice.views", "voice.wants")]
+    return rows + [(f"decision:{d.id}", f"Decision: {_short(d.text)}") for d in record.decisions]
+
+
 def _short(text: str, limit: int = 60) -> str:
     line = " ".join(text.split())
     return line if len(line) <= limit else line[:limit - 1] + "\u2026"
@@ -154,7 +161,7 @@ class LetterPage(Page):
         self.note.setMinimumHeight(self.fontMetrics().height() * 4)
         self.edits = {"letter.note": self.note}
         self.sections = _MarkTable(controller, ["Section", "In the letter"], "letter_sections",
-                                   "Sections in the letter to the child")
+                                   "The child's own words and decisions in the letter")
         self.readability = QLabel("")
         self.readability.setObjectName("letter_readability")
         self.readability.setAccessibleName("How easy the letter is to read")
@@ -170,7 +177,8 @@ class LetterPage(Page):
         layout.addWidget(self.intro)
         layout.addWidget(_buddy("A &note to the child (first in the letter):", self.note))
         layout.addWidget(self.note)
-        layout.addWidget(_buddy("&Sections in the letter (Space ticks):", self.sections))
+        layout.addWidget(_buddy("Their own words and decisions in the letter (&Space ticks):",
+                                self.sections))
         layout.addWidget(self.sections, 1)
         layout.addWidget(self.readability)
         layout.addWidget(_buddy("&Preview:", self.preview))
@@ -186,11 +194,12 @@ class LetterPage(Page):
         child = record.child.record
         name = child.preferred_name or child.first_name
         self.intro.setText(
-            f"The letter is written to {name}, in plain words. Tick the sections to put in "
-            "it; the decisions and the next review are always there. Paragraphs withheld "
-            "from the child are left out.")
+            f"The letter is written to {name}, in plain words. It holds each agenda item's "
+            "\u201cfor the child\u201d text, and the child's own words and decisions you tick "
+            "here; the next review, how to reach you, advocacy and complaints are always "
+            "there. Paragraphs withheld from the child are left out.")
         self._bind(self.note, record, "letter.note")
-        self.sections.fill(text_fields(record), record.marks, [redaction.LETTER_MARK],
+        self.sections.fill(letter_rows(record), record.marks, [redaction.LETTER_MARK],
                            not record.finalised)
         self.refresh_preview()
 
@@ -206,10 +215,18 @@ class LetterPage(Page):
             return
         try:
             from iro_desktop.export.readability import readability
-            from iro_desktop.services.export import ExportService
+            from iro_desktop.services.export import ExportError, ExportService
 
-            text = ExportService(self.c.service.vault, self.c.service).letter_text(
+            from iro_desktop.export.chair import Chair
+
+            settings = getattr(self.window(), "settings", None)
+            chair = Chair.from_settings(settings) if settings is not None else Chair()
+            text = ExportService(self.c.service.vault, self.c.service, chair=chair).letter_text(
                 record.council_id, record.id)
+        except ExportError as exc:  # e.g. no letter before the review is held
+            self.preview.clear()
+            self.readability.setText(str(exc))
+            return
         except Exception as exc:  # noqa: BLE001 - a preview problem must not stop typing
             log.warning("letter.preview_failed: %s", type(exc).__name__)
             self.readability.setText("The preview could not be made; the letter is saved.")

@@ -118,6 +118,10 @@ class ReviewController(QObject):
 
     # ---- the letter, withholding, copies ---------------------------------------------
 
+    def sign_off(self, manager: str, comments: str) -> Any:
+        return self._do(lambda: self.service.sign_off(self.council_id, self.review_id,
+                                                      manager=manager, comments=comments))
+
     def set_mark(self, key: str, mark: str, on: bool) -> Any:
         if mark == "share_address" and key.startswith("person:"):
             person_id = int(key.partition(":")[2])

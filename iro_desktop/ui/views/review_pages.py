@@ -26,12 +26,14 @@ from iro_desktop.ui.widgets.controls import buddy as _buddy
 from iro_desktop.core import codes
 from iro_desktop.core.reviews import (
     CHAIRED_CHOICES,
+    ENDORSED_CHOICES,
     PERSON_ROLES,
     TEXT_FIELDS,
     UPDATE_CHOICES,
     AttendanceStatus,
     DecisionStatus,
     ItemState,
+    for_child_key,
     resolve_within_weeks,
 )
 from iro_desktop.services.reviews import ReviewRecord
@@ -62,6 +64,28 @@ def _pydate(value: QDate) -> date:
 
 def _date_edit(name: str) -> DateEdit:
     return DateEdit(name)
+
+
+_NOT_RECORDED = QDate(2000, 1, 1)
+
+
+def _optional_date_edit(name: str, on_change) -> DateEdit:  # type: ignore[no-untyped-def]
+    """A date that may be "not recorded" (its lowest value); ``on_change(date | None)``."""
+    edit = DateEdit(name)
+    edit.setMinimumDate(_NOT_RECORDED)
+    edit.setSpecialValueText("not recorded")
+    edit.editingFinished.connect(lambda: on_change(_optional(edit)))
+    return edit
+
+
+def _optional(edit: DateEdit) -> date | None:
+    return None if edit.date() == _NOT_RECORDED else _pydate(edit.date())
+
+
+def _set_optional(edit: DateEdit, value: date | None) -> None:
+    edit.blockSignals(True)
+    edit.setDate(_qdate(value) if value else _NOT_RECORDED)
+    edit.blockSignals(False)
 
 
 class Page(QWidget):
@@ -121,9 +145,36 @@ class PreparationPage(Page):
         self.venue.setMaxLength(200)
         self.venue.editingFinished.connect(lambda: self.c.update(venue=self.venue.text()))
         self.edits: dict[str, AutoSaveTextEdit] = {}
+        # the record's front sheet and the social work activity before the review
+        self.brought_forward = QCheckBox("Brought forwar&d (earlier than the timetable)")
+        self.brought_forward.setObjectName("brought_forward_check")
+        self.brought_forward.setAccessibleName("The review was brought forward")
+        self.brought_forward.clicked.connect(
+            lambda on: self.c.update(brought_forward=bool(on)))
+        self.team_manager = QLineEdit()
+        self.team_manager.setObjectName("team_manager_edit")
+        self.team_manager.setAccessibleName("Team manager")
+        self.team_manager.setMaxLength(200)
+        self.team_manager.editingFinished.connect(
+            lambda: self.c.update(team_manager=" ".join(self.team_manager.text().split())))
+        self.dates = {
+            name: _optional_date_edit(label, lambda day, name=name: self.c.update(**{name: day}))
+            for name, label in (("placement_start", "Placement start date"),
+                                ("child_seen_on", "Child last seen by the social worker"),
+                                ("child_seen_alone_on", "Child last seen alone"),
+                                ("midway_on", "Midway (monitoring) contact"))}
         form = QFormLayout()
         form.addRow(_buddy("&Planned date:", self.planned), self.planned)
         form.addRow(_buddy("Ve&nue:", self.venue), self.venue)
+        form.addRow("", self.brought_forward)
+        form.addRow(_buddy("Placement &start date:", self.dates["placement_start"]),
+                    self.dates["placement_start"])
+        form.addRow(_buddy("&Team manager:", self.team_manager), self.team_manager)
+        form.addRow(_buddy("Child last seen by the social &worker:",
+                           self.dates["child_seen_on"]), self.dates["child_seen_on"])
+        form.addRow(_buddy("Child last seen al&one:", self.dates["child_seen_alone_on"]),
+                    self.dates["child_seen_alone_on"])
+        form.addRow(_buddy("&Midway contact:", self.dates["midway_on"]), self.dates["midway_on"])
         for key in ("invitees", "prep.spoke_alone", "prep.consultation", "prep.reports",
                     "prep.midway"):
             edit = AutoSaveTextEdit(TEXT_FIELDS[key])
@@ -141,7 +192,12 @@ class PreparationPage(Page):
         self.planned.setDate(_qdate(record.planned_date))
         self.planned.blockSignals(False)
         self.venue.setText(record.venue)
-        for widget in (self.planned, self.venue):
+        self.brought_forward.setChecked(record.brought_forward)
+        self.team_manager.setText(record.team_manager)
+        for name, edit in self.dates.items():
+            _set_optional(edit, getattr(record, name))
+        for widget in (self.planned, self.venue, self.brought_forward, self.team_manager,
+                       *self.dates.values()):
             widget.setEnabled(not record.finalised)
         for key, edit in self.edits.items():
             self._bind(edit, record, key)
@@ -345,6 +401,33 @@ class AgendaItemPage(Page):
         self.guidance.setStyleSheet("color: palette(dark);")
         self.edit = AutoSaveTextEdit("Discussion")
         self.edit.setObjectName("agenda_text")
+        # written to the child, in the second person: the letter uses only these
+        self.for_child = AutoSaveTextEdit("For the child, written to them for their letter")
+        self.for_child.setObjectName("for_child_text")
+        self.for_child.setMaximumHeight(self.fontMetrics().height() * 6)
+        self.jargon = QLabel("")
+        self.jargon.setObjectName("for_child_jargon")
+        self.jargon.setAccessibleName("Words a child may not know")
+        self.jargon.setWordWrap(True)
+        self.jargon.setTextFormat(Qt.TextFormat.PlainText)
+        self.for_child.textChanged.connect(self._flag_jargon)
+        self.endorsed = QComboBox()
+        self.endorsed.setObjectName("care_plan_endorsed_combo")
+        self.endorsed.setAccessibleName("Care plan endorsed")
+        self.endorsed.addItem("Not recorded", "")
+        for value, label in ENDORSED_CHOICES.items():
+            self.endorsed.addItem(label, value)
+        self.endorsed.activated.connect(
+            lambda _i: self.c.update(care_plan_endorsed=self.endorsed.currentData()))
+        self.endorsement = AutoSaveTextEdit(TEXT_FIELDS["care_plan.endorsement"])
+        self.endorsement.setObjectName("care_plan_endorsement")
+        self.endorsement.setMaximumHeight(self.fontMetrics().height() * 4)
+        self._endorsed_row = QWidget()
+        endorsed_row = QHBoxLayout(self._endorsed_row)
+        endorsed_row.setContentsMargins(0, 0, 0, 0)
+        endorsed_row.addWidget(_buddy("Care &plan endorsed:", self.endorsed))
+        endorsed_row.addWidget(self.endorsed)
+        endorsed_row.addWidget(self.endorsement, 1)
         self.state = QComboBox()
         self.state.setObjectName("item_state_combo")
         self.state.setAccessibleName("State of this agenda item")
@@ -364,6 +447,11 @@ class AgendaItemPage(Page):
         layout.addWidget(self.title)
         layout.addWidget(self.guidance)
         layout.addWidget(self.edit, 1)
+        layout.addWidget(self._endorsed_row)
+        layout.addWidget(_buddy("For the child, &written to them (only this goes in their "
+                                "letter):", self.for_child))
+        layout.addWidget(self.for_child)
+        layout.addWidget(self.jargon)
         layout.addLayout(row)
         self.key = ""
         self.first_field = self.edit
@@ -377,6 +465,15 @@ class AgendaItemPage(Page):
         self.guidance.setText("\n".join(f"\u2022 {g}" for g in item.guidance.splitlines()))
         self.guidance.setVisible(bool(item.guidance))
         self._bind(self.edit, record, item.text_key)
+        self._bind(self.for_child, record, for_child_key(item.key))
+        self._flag_jargon()
+        care_plan = item.key == "care_plan"
+        self._endorsed_row.setVisible(care_plan)
+        if care_plan:
+            self.endorsed.setCurrentIndex(max(0, self.endorsed.findData(
+                record.care_plan_endorsed)))
+            self.endorsed.setEnabled(not record.finalised)
+            self._bind(self.endorsement, record, "care_plan.endorsement")
         self.state.setCurrentIndex(self.state.findData(item.state))
         self.state.setEnabled(not record.finalised)
         self._done_button.setEnabled(not record.finalised)
@@ -387,6 +484,14 @@ class AgendaItemPage(Page):
 
     def _on_state_chosen(self) -> None:
         self.c.set_item_state(self.key, ItemState(self.state.currentData()))
+
+    def _flag_jargon(self) -> None:
+        """Words a child may not know, flagged as the IRO types, with plainer ones."""
+        from iro_desktop.export.readability import jargon
+
+        found = jargon(self.for_child.toPlainText())
+        self.jargon.setText("" if not found else "A child may not know: " + "; ".join(
+            f"\u201c{term}\u201d (try: {plain})" for term, plain in found[:6]))
 
 
 class EarlierDecisionsPage(Page):
@@ -640,11 +745,35 @@ class HistoryPage(Page):
         self.amend_button.clicked.connect(self.amend_requested)
         self.state = QLabel("")
         self.state.setWordWrap(True)
+        # the team manager's comments and sign-off of the finalised record
+        self.manager = QLineEdit()
+        self.manager.setObjectName("manager_name_edit")
+        self.manager.setAccessibleName("Team manager who signed the record off")
+        self.manager.setMaxLength(200)
+        self.manager_comments = QLineEdit()
+        self.manager_comments.setObjectName("manager_comments_edit")
+        self.manager_comments.setAccessibleName("Team manager's comments")
+        self.manager_comments.setMaxLength(20000)
+        self.sign_off_button = QPushButton("Record the manager's si&gn-off")
+        self.sign_off_button.setObjectName("sign_off_button")
+        self.sign_off_button.setAccessibleName("Record the team manager's sign-off today")
+        self.sign_off_button.clicked.connect(
+            lambda: self.c.sign_off(self.manager.text(), self.manager_comments.text()))
+        self.signed = QLabel("")
+        self.signed.setObjectName("signed_off_label")
+        self.signed.setWordWrap(True)
+        self.signed.setTextFormat(Qt.TextFormat.PlainText)
+        sign_form = QFormLayout()
+        sign_form.addRow(_buddy("Team ma&nager:", self.manager), self.manager)
+        sign_form.addRow(_buddy("Their c&omments:", self.manager_comments),
+                         self.manager_comments)
+        sign_form.addRow(self.signed, self.sign_off_button)
         layout = QVBoxLayout(self)
         layout.addWidget(_heading("Record history", self))
         layout.addWidget(self.state)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.amend_button)
+        layout.addLayout(sign_form)
         self.first_field = self.amend_button
 
     def load(self, record: ReviewRecord) -> None:
@@ -652,6 +781,13 @@ class HistoryPage(Page):
                 else "Not finalised yet: the record can be edited directly.")
         self.state.setText(when)
         self.amend_button.setEnabled(record.finalised)
+        self.manager.setText(record.manager_name or record.team_manager)
+        self.manager_comments.setText(record.manager_comments)
+        self.signed.setText(f"Signed off by {record.manager_name} on "
+                            f"{record.manager_signed_on:%d/%m/%Y}." if record.manager_signed_on
+                            else "Not signed off by a manager yet.")
+        for widget in (self.manager, self.manager_comments, self.sign_off_button):
+            widget.setEnabled(record.finalised)
         titles = {f"agenda:{i.key}": i.title for i in record.agenda} | TEXT_FIELDS
         self.table.setRowCount(len(record.amendments))
         for row, a in enumerate(record.amendments):

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from iro_desktop.core import codes
 from iro_desktop.core.reviews import ItemState, ReviewStatus
+from iro_desktop.export.chair import Chair
 from iro_desktop.services.reviews import ReviewRecord
 from iro_desktop.ui.autosave_bridge import SavedBatch
 from iro_desktop.ui.views.copies_pages import CopiesPage, LetterPage
@@ -427,9 +428,9 @@ class ReviewView(QWidget):
                    "through the outbox (Ctrl+Shift+O), which keeps them encrypted.",
                    error=False)
 
-    def _chair(self) -> str:
+    def _chair(self) -> Chair:
         settings = getattr(self.window(), "settings", None)
-        return settings.get("chair_name") if settings is not None else ""
+        return Chair.from_settings(settings) if settings is not None else Chair()
 
     def withhold_paragraph(self) -> None:
         """Withhold the line under the cursor (or every line of the selection) of the
