@@ -73,6 +73,10 @@ COUNCILS_DIR = "councils"
 # Re-keyed copies made for a hand-over archive (export or import) live here only while
 # being made; they are SQLCipher files under the archive's key, never plaintext.
 STAGING_SUFFIX = ".staging"
+# Encrypted snapshots (VACUUM INTO, the council's own key) taken when a council written in
+# the session is locked: <vault>/backups/<id>/g<generation>-<time>.db, newest N kept.
+BACKUPS_DIR = "backups"
+SNAPSHOTS_KEPT = 3
 _DB_SIDE_FILES = ("", "-wal", "-shm", "-journal")
 # Distinct, dark enough for white text (WCAG AA) and told apart by code as well as colour.
 COUNCIL_COLOURS = ("#1f5fa8", "#a0522d", "#2e7d32", "#7b1fa2", "#c62828", "#00695c",
@@ -105,6 +109,12 @@ class Vault:
         # Councils whose database failed authentication this session: never written again
         # (the damaged file is evidence), reported by check and in the window.
         self.damaged: dict[str, DatabaseTamperedError] = {}
+        # Write tracking (see docs/security-design.md "Generations"): each council's
+        # generation as now in its database, those written this session (checked first,
+        # snapshot at lock), and a generation committed but not yet in the keystore.
+        self._generations: dict[str, int] = {}
+        self._written: set[str] = set()
+        self._pending: dict[str, int] = {}
 
     # ---- paths and existence -------------------------------------------------------
 
@@ -251,6 +261,11 @@ class Vault:
                 for suffix in _DB_SIDE_FILES:
                     Path(f"{self.database_path(council_id)}{suffix}").unlink(missing_ok=True)
                 self._open_marker(council_id).unlink(missing_ok=True)
+                backups = self.backups_dir(council_id)
+                if backups.is_dir():  # an erase cut short after its key was destroyed
+                    for snap in backups.iterdir():
+                        snap.unlink(missing_ok=True)
+                    backups.rmdir()
                 log.info("vault.unfinished_council_removed")
             marker.unlink(missing_ok=True)
         # An archive export or import cut short: its staging copy is encrypted under a key
@@ -289,6 +304,7 @@ class Vault:
                 generation = int(meta.value) if meta is not None else 0
             expected = self._require_keystore().generation(council_id)
             if generation < expected:
+                _keep_wal_evidence(path)
                 raise DatabaseTamperedError(
                     f"The {council.code} database is an older copy than this vault expects "
                     f"(generation {generation}, expected {expected}): it may have been replaced "
@@ -302,8 +318,7 @@ class Vault:
                         f"The {council.code} database failed its integrity check after an "
                         f"unclean exit: {problems[0]}", council_code=council.code)
                 log.info("vault.unclean_exit_checked council=%s", council_id)
-            # Outside the database, so that opening it writes nothing into the file.
-            atomic_write(marker, b"")
+                self._written.add(council_id)  # the marker stays until a clean lock
         except (db.SADatabaseError, MemoryError) as exc:
             engine.dispose()
             if not db.is_damage(exc):
@@ -317,21 +332,79 @@ class Vault:
             raise
         self._engines[council_id] = engine
         self._councils[council_id] = council
+        self._generations[council_id] = generation
+        self._watch(council_id, engine)
         return council
+
+    # ---- writes: checked first, counted, recorded in the keystore ------------------
+
+    def _watch(self, council_id: str, engine: Engine) -> None:
+        from iro_desktop.storage.engine import watch_writes
+
+        watch_writes(engine, lambda conn: self._before_write_commit(council_id, conn))
+
+    def _before_write_commit(self, council_id: str, conn) -> None:  # type: ignore[no-untyped-def]
+        """Called inside a transaction that changed the database, just before COMMIT.
+
+        The first write of a session checks every page first (a damaged page that no
+        command read must not be written around), then leaves the ``.open`` marker. Every
+        write transaction adds one to the database's generation in the same transaction;
+        :meth:`_after_commit` records it in the keystore."""
+        if council_id in self.damaged:
+            raise self.damaged[council_id]
+        if council_id not in self._written:
+            dek = self._deks[council_id]
+            problems = self._integrity(self.database_path(council_id), dek)
+            if problems:
+                council = self._councils.get(council_id)
+                code = council.code if council else ""
+                error = DatabaseTamperedError(
+                    f"The {code or 'council'} database ({self.database_path(council_id).name}) "
+                    f"failed its check before a change was saved: {problems[0]}. Nothing was "
+                    "written to it; restore it with 'iro-desktop restore'.",
+                    council_code=code, pages=_pages_of(problems))
+                self.damaged[council_id] = error
+                log.warning("vault.council_damaged council=%s", council_id)
+                raise error
+            atomic_write(self._open_marker(council_id), b"")
+            self._written.add(council_id)
+        generation = max(self._generations.get(council_id, 0),
+                         self._pending.get(council_id, 0)) + 1
+        cursor = conn.execute("UPDATE vault_meta SET value = ? WHERE key = 'generation'",
+                              (str(generation),))
+        if cursor.rowcount == 0:
+            conn.execute("INSERT INTO vault_meta (key, value) VALUES ('generation', ?)",
+                         (str(generation),))
+        self._pending[council_id] = generation
+
+    def _after_commit(self, council_id: str) -> None:
+        """The write committed: the keystore now records its generation, so a database
+        later found behind it (an older copy, a WAL that lost frames) is refused."""
+        generation = self._pending.pop(council_id, None)
+        if generation is None:
+            return
+        self._generations[council_id] = generation
+        self._save_generations()
+
+    def _save_generations(self) -> None:
+        store = self._keystore
+        if store is None or self._kek is None:
+            return
+        changed = False
+        for council_id, generation in self._generations.items():
+            if council_id in store.councils and store.generation(council_id) < generation:
+                store.set_generation(council_id, generation)
+                changed = True
+        if not changed:
+            return
+        try:
+            store.reseal(self._kek)
+            store.save()
+        except OSError as exc:  # the database is ahead, which unlock accepts; retried
+            log.warning("vault.generation_save_failed kind=%s", type(exc).__name__)
 
     def _open_marker(self, council_id: str) -> Path:
         return self.root / COUNCILS_DIR / f"{council_id}.open"
-
-    @staticmethod
-    def _advance_generation(engine: Engine) -> int:
-        """Count one more clean close in the database; the keystore records the same number,
-        so a database later swapped for an older copy of itself is noticed at unlock."""
-        db = _db()
-        with db.Session(engine) as session, session.begin():
-            meta = session.get(db.MetaRow, "generation")
-            generation = (int(meta.value) if meta is not None else 0) + 1
-            session.merge(db.MetaRow(key="generation", value=str(generation)))
-        return generation
 
     def lock(self) -> None:
         """Close every database and forget every key, then tell listeners. Safe to call twice."""
@@ -343,18 +416,18 @@ class Vault:
                 listener()
 
     def _close_databases(self) -> None:
-        store = self._keystore
-        generations: dict[str, int] = {}
+        """Councils written this session are checkpointed and snapshotted, then every engine
+        is disposed. A council only read is left exactly as it was: no checkpoint, no
+        generation, no keystore rewrite."""
         for council_id, engine in list(self._engines.items()):
             try:
-                if council_id not in self.damaged:  # a damaged file is never written
-                    generation = self._advance_generation(engine)
+                if council_id in self._written and council_id not in self.damaged:
                     raw = engine.raw_connection()
                     try:
                         raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
                     finally:
                         raw.close()
-                    generations[council_id] = generation
+                    self._snapshot(council_id, engine)
                     self._open_marker(council_id).unlink(missing_ok=True)
             except Exception as exc:  # noqa: BLE001 - locking must always forget the keys
                 log.warning("vault.lock_checkpoint_failed council=%s kind=%s", council_id,
@@ -363,21 +436,151 @@ class Vault:
                 engine.dispose()
             except Exception:  # noqa: BLE001
                 log.warning("vault.dispose_failed council=%s", council_id)
-        # With a damaged council the keystore is left as it is (evidence), in memory too, so
-        # its MAC still matches at the next unlock; the healthy databases' generation then
-        # runs one ahead, which unlock accepts.
-        if generations and store is not None and not self.damaged and self._kek is not None:
-            try:
-                for council_id, generation in generations.items():
-                    store.set_generation(council_id, generation)
-                store.reseal(self._kek)
-                store.save()
-            except Exception as exc:  # noqa: BLE001
-                log.warning("vault.generation_save_failed kind=%s", type(exc).__name__)
+        if self._written:
+            self._save_generations()  # in case a save after a commit failed
         self._engines.clear()
         self._councils.clear()
         self._deks.clear()
+        self._generations.clear()
+        self._written.clear()
+        self._pending.clear()
         self._kek = None
+
+    # ---- snapshots and restore ---------------------------------------------------
+
+    def backups_dir(self, council_id: str) -> Path:
+        return self.root / BACKUPS_DIR / council_id
+
+    def snapshots(self, council_id: str) -> list[Path]:
+        """The council's snapshots, newest first."""
+        folder = self.backups_dir(council_id)
+        if not folder.is_dir():
+            return []
+        found = [p for p in folder.glob("g*.db") if _snapshot_generation(p) is not None]
+        return sorted(found, key=lambda p: (_snapshot_generation(p), p.name), reverse=True)
+
+    def _snapshot(self, council_id: str, engine: Engine) -> Path | None:
+        """``VACUUM INTO`` a new file under the same key, then keep the newest few. The copy
+        is written beside the others as ``.tmp`` and renamed once complete and synced."""
+        generation = self._generations.get(council_id, 0)
+        folder = self.backups_dir(council_id)
+        ensure_private_dir(folder.parent)
+        ensure_private_dir(folder)
+        final = folder / f"g{generation:08d}-{datetime.now():%Y%m%dT%H%M%S%f}.db"
+        tmp = final.with_suffix(".tmp")
+        _create_private(tmp)
+        try:
+            raw = engine.raw_connection()
+            try:
+                raw.driver_connection.execute("VACUUM INTO ?", (str(tmp),))
+            finally:
+                raw.close()
+            fd = os.open(tmp, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(tmp, final)
+            fsync_dir(folder)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        for old in self.snapshots(council_id)[SNAPSHOTS_KEPT:]:
+            old.unlink(missing_ok=True)
+        log.info("vault.snapshot council=%s generation=%d", council_id, generation)
+        return final
+
+    def damaged_councils(self) -> list[tuple[str, str]]:
+        """(council id, what the IRO knows it as) for every damaged council: its code, or
+        from its newest snapshot when the database cannot be read, or its file name."""
+        out = []
+        for council_id, error in sorted(self.damaged.items()):
+            code = error.council_code or (self._councils[council_id].code
+                                          if council_id in self._councils else "")
+            if not code:
+                code = self._snapshot_code(council_id) or f"{council_id}.db"
+            out.append((council_id, code))
+        return out
+
+    def _snapshot_code(self, council_id: str) -> str:
+        db = _db()
+        dek = self._deks.get(council_id)
+        for snap in self.snapshots(council_id)[:1]:
+            if dek is None:
+                break
+            try:
+                conn = db.raw_connect(snap, dek)
+                try:
+                    row = conn.execute("SELECT code FROM council").fetchone()
+                    return str(row[0]) if row else ""
+                finally:
+                    conn.close()
+            except Exception:  # noqa: BLE001 - only a name for a message
+                return ""
+        return ""
+
+    def restore_council(self, council_id: str) -> tuple[Council, Path]:
+        """Put back the newest snapshot of a council that passes every check.
+
+        The damaged files are kept beside it as ``<id>.db.damaged-<time>`` (and its -wal),
+        the snapshot is copied in (same key, so nothing is re-wrapped), the keystore records
+        the snapshot's generation and the council is opened again. Work after the snapshot
+        is not in it; everything committed before the snapshot is. Returns the council and
+        the snapshot used; VaultError (nothing changed) when no snapshot is usable."""
+        db = _db()
+        self._require_unlocked()
+        store = self._require_keystore()
+        assert self._kek is not None
+        dek = self._deks.get(council_id)
+        if dek is None:
+            raise VaultError("That council is not in this vault; nothing was restored.")
+        chosen: Path | None = None
+        generation = 0
+        for snap in self.snapshots(council_id):
+            if self._integrity(snap, dek):
+                log.warning("vault.snapshot_damaged council=%s", council_id)
+                continue
+            try:
+                conn = db.raw_connect(snap, dek)
+                try:
+                    row = conn.execute(
+                        "SELECT value FROM vault_meta WHERE key = 'generation'").fetchone()
+                    owner = conn.execute("SELECT id FROM council").fetchone()
+                finally:
+                    conn.close()
+            except Exception:  # noqa: BLE001 - try the next one
+                continue
+            if owner is None or owner[0] != council_id:
+                continue
+            chosen, generation = snap, int(row[0]) if row else 0
+            break
+        if chosen is None:
+            raise VaultError("No usable snapshot of that council is in the vault's backups "
+                             "folder; nothing was restored.")
+        engine = self._engines.pop(council_id, None)
+        if engine is not None:
+            engine.dispose()
+        self._councils.pop(council_id, None)
+        path = self.database_path(council_id)
+        stamp = f"{datetime.now():%Y%m%dT%H%M%S}"
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            damaged = Path(f"{path}{suffix}")
+            if damaged.exists():
+                os.replace(damaged, damaged.with_name(f"{damaged.name}.damaged-{stamp}"))
+        incoming = path.with_name(f"{path.name}.restoring")
+        incoming.unlink(missing_ok=True)
+        atomic_write(incoming, chosen.read_bytes())
+        os.replace(incoming, path)
+        fsync_dir(path.parent)
+        self._open_marker(council_id).unlink(missing_ok=True)
+        store.councils[council_id]["generation"] = generation
+        store.reseal(self._kek)
+        store.save()
+        self.damaged.pop(council_id, None)
+        self._written.discard(council_id)
+        council = self._open_council(council_id, dek)
+        log.info("vault.council_restored council=%s generation=%d", council_id, generation)
+        return council, chosen
 
     def close(self) -> None:
         self.lock()
@@ -630,6 +833,9 @@ class Vault:
             raise
         self._deks[council_id] = dek
         self._engines[council_id] = engine
+        self._generations[council_id] = 0
+        self._written.add(council_id)
+        self._watch(council_id, engine)
         try:
             marker.unlink(missing_ok=True)
             atomic_write(self._open_marker(council_id), b"")
@@ -729,6 +935,15 @@ class Vault:
             if candidate.exists():
                 candidate.unlink()
                 erased.append(candidate.name)
+        for leftover in sorted(path.parent.glob(f"{council_id}.db*")):  # kept evidence
+            leftover.unlink()
+            erased.append(leftover.name)
+        backups = self.backups_dir(council_id)
+        if backups.is_dir():
+            for snap in sorted(backups.iterdir()):
+                snap.unlink()
+                erased.append(f"{BACKUPS_DIR}/{council_id}/{snap.name}")
+            backups.rmdir()
         marker.unlink(missing_ok=True)
         fsync_dir(path.parent)
         log.info("vault.council_erased council=%s files=%d", council_id, len(erased))
@@ -750,9 +965,14 @@ class Vault:
             raise self.damaged[council_id]
         engine = self._engines[council_id]
         try:
-            with db.Session(engine, expire_on_commit=False) as session:
-                with session.begin():
-                    yield session
+            try:
+                with db.Session(engine, expire_on_commit=False) as session:
+                    with session.begin():
+                        yield session
+            except BaseException:
+                self._pending.pop(council_id, None)  # rolled back: the generation stays
+                raise
+            self._after_commit(council_id)
         except db.SATimeoutError:
             raise VaultError("The council database is busy with another task. Try again in a "
                              "moment; nothing was lost.") from None
@@ -889,3 +1109,34 @@ def _export_into(conn, dest: Path, key: bytes) -> None:  # type: ignore[no-untyp
             raise
     finally:
         conn.execute("DETACH DATABASE handover")
+
+
+def _pages_of(problems: list[str]) -> tuple[int, ...]:
+    """Page numbers named in ``cipher_integrity_check`` rows (the first number of each)."""
+    pages: list[int] = []
+    for problem in problems:
+        digits = [int(w) for w in problem.replace(",", " ").split() if w.isdigit()]
+        pages.extend(digits[:1])
+    return tuple(pages)
+
+
+def _keep_wal_evidence(path: Path) -> None:
+    """Copy a council's ``-wal`` aside before its connections close: SQLite deletes the WAL
+    when the last connection closes, and a WAL that lost its header still holds the
+    committed pages (encrypted). Kept as ``<id>.db-wal.evidence-<time>``."""
+    wal = Path(f"{path}-wal")
+    try:
+        if wal.is_file() and wal.stat().st_size > 0:
+            dest = wal.with_name(f"{wal.name}.evidence-{datetime.now():%Y%m%dT%H%M%S}")
+            if not dest.exists():
+                atomic_write(dest, wal.read_bytes())
+    except OSError:
+        log.warning("vault.wal_evidence_failed")
+
+
+def _snapshot_generation(path: Path) -> int | None:
+    name = path.name
+    if not name.startswith("g") or "-" not in name:
+        return None
+    digits = name[1:name.index("-")]
+    return int(digits) if digits.isdigit() else None
