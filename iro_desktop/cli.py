@@ -327,6 +327,12 @@ def cmd_restore(args: argparse.Namespace, out: TextIO) -> int:
     """Restore every damaged council (or the one named) from its newest good snapshot."""
     with _open_unlocked(args, tolerate_damaged=True) as vault:
         vault.check()  # damage no command has read yet counts too
+        resealed = vault.repair_key_slots()
+        for council_id in resealed:
+            label = next((c.code for c in vault.councils() if c.id == council_id),
+                         f"{council_id}.db")
+            print(f"{label}: its recovery slot in the keystore was sealed again; the recovery "
+                  "key opens it once more.", file=out)
         targets = vault.damaged_councils()
         if args.council:
             targets = [t for t in targets if t[1].upper() == args.council.upper()]
@@ -334,7 +340,9 @@ def cmd_restore(args: argparse.Namespace, out: TextIO) -> int:
                 raise CliError(f"{args.council.upper()} is not damaged in this vault; nothing "
                                "was restored.", EXIT_PROBLEM)
         if not targets:
-            print("No council needs restoring: every database passed its check.", file=out)
+            if not resealed:
+                print("No council needs restoring: every database passed its check.",
+                      file=out)
             return EXIT_OK
         failed = 0
         for council_id, label in targets:

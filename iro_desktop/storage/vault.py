@@ -582,6 +582,20 @@ class Vault:
         log.info("vault.council_restored council=%s generation=%d", council_id, generation)
         return council, chosen
 
+    def repair_key_slots(self) -> list[str]:
+        """Seal again, from the data key the passphrase slot gave, every council's recovery
+        slot found changed; returns their ids. The keystore is saved only if one was."""
+        self._require_unlocked()
+        assert self._kek is not None
+        store = self._require_keystore()
+        bad = [cid for cid in store.slot_problems(self._kek) if cid in self._deks]
+        for cid in bad:
+            store.reseal_recovery_slot(cid, self._deks[cid], self._kek)
+        if bad:
+            store.save()
+            log.info("vault.key_slots_resealed count=%d", len(bad))
+        return bad
+
     def close(self) -> None:
         self.lock()
         self._keystore = None
@@ -1007,6 +1021,14 @@ class Vault:
                     f"The {code} database ({path.name}) failed its check: {problems[0]}",
                     council_code=code if council else "")
             results.append(CheckResult(code, path.name, problems))
+        assert self._kek is not None
+        slot_problems = self._require_keystore().slot_problems(self._kek)
+        for index, result in enumerate(results):
+            cid = result.database.removesuffix(".db")
+            if cid in slot_problems:
+                results[index] = CheckResult(
+                    result.council_code, result.database, result.problems + (
+                        f"{slot_problems[cid]}; run 'iro-desktop restore' to seal it again",))
         known = {f"{cid}.db" for cid in self._deks}
         for stray in sorted((self.root / COUNCILS_DIR).glob("*.db")):
             if stray.name not in known:
