@@ -25,8 +25,8 @@ from iro_desktop.core.caseload_csv import (
     CaseloadFile,
     ImportIssue,
     ParsedRow,
+    ReferenceCheck,
     parse_caseload,
-    reference_problem,
 )
 from iro_desktop.core.models import Child, ChildRecord, Council, Nation
 from iro_desktop.core.review_clock import DueDate, DueStatus, RuleSet, due_status, next_review_due
@@ -259,9 +259,15 @@ class CaseloadService:
             council = self.vault.council_by_code(code)
             if council is not None:
                 patterns[code] = profiles.values(council.id)["reference_pattern"]
+        checks = {code: ReferenceCheck(pattern) for code, pattern in patterns.items()}
         issues = []
         for row in parsed.rows:
-            problem = reference_problem(row.record.child_ref, patterns.get(row.council_code, ""))
+            check = checks.get(row.council_code)
+            if check is None:
+                continue
+            if check.too_slow:  # said once; the rest of that council's rows are not tried
+                continue
+            problem = check.problem(row.record.child_ref)
             if problem:
                 issues.append(ImportIssue(row.line, "child_ref", problem))
         return issues
