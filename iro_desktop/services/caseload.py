@@ -112,6 +112,45 @@ class CaseloadImportError(VaultError):
         self.issues = issues
 
 
+class PartialImportError(VaultError):
+    """The import stopped part-way: each council is written in one transaction, so every
+    council is either written in full (``written``) or not at all (``not_written``)."""
+
+    code = "caseload.import_partial"
+
+    def __init__(self, written: list[str], not_written: list[str], cause: str,
+                 added_empty: list[str] | None = None) -> None:
+        done = (f"Written in full: {', '.join(written)}." if written
+                else "No council was written.")
+        missing = ", ".join(not_written)
+        empty = (f" ({', '.join(added_empty)} was added to the vault with no children yet.)"
+                 if added_empty else "")
+        super().__init__(
+            f"The import stopped: {cause} {done} Not written (none of its children were "
+            f"saved): {missing}.{empty} Run the same import again once the problem is solved: "
+            "it adds what is missing and leaves the councils already written as they are.")
+        self.written = written
+        self.not_written = not_written
+
+
+def _cause(exc: BaseException) -> str:
+    """What stopped an import, in the IRO's words."""
+    import errno
+
+    from iro_desktop.security.errors import DatabaseTamperedError, StorageFullError
+
+    if isinstance(exc, StorageFullError) or getattr(exc, "errno", None) == errno.ENOSPC \
+            or "disk is full" in str(getattr(exc, "orig", exc)).lower():
+        return "the disk is full (free some space)."
+    if isinstance(exc, DatabaseTamperedError):
+        return f"{exc}"
+    if isinstance(exc, OSError):
+        return f"a file could not be written ({exc.strerror or type(exc).__name__})."
+    if isinstance(exc, VaultError):
+        return str(exc)
+    return "the vault could not be written (a database error)."
+
+
 def age_on(born: date, today: date) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
@@ -240,10 +279,13 @@ class CaseloadService:
                     created.append(council.id)
                 self._apply(council, records, counts, now, complete, report.warnings)
                 report.councils.append(counts)
-        except SADatabaseError:
-            log.error("caseload.import_failed")
-            raise VaultError("The import could not be written to the vault. Councils already "
-                             "written are complete; run the same import again to finish.") from None
+        except (SADatabaseError, VaultError, OSError) as exc:
+            log.error("caseload.import_failed kind=%s", type(exc).__name__)
+            written = [c.code for c in report.councils]
+            added_empty = [self.vault.council(cid).code for cid in created
+                           if self.vault.council(cid).code not in written]
+            raise PartialImportError(written, [c.code for c, _ in plan if c.code not in written],
+                                     _cause(exc), added_empty) from None
         log.info("caseload.imported added=%d updated=%d unchanged=%d ended=%d councils_new=%d",
                  report.added, report.updated, report.unchanged, report.ended, len(created))
         return report

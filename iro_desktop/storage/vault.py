@@ -400,7 +400,7 @@ class Vault:
         try:
             store.reseal(self._kek)
             store.save()
-        except OSError as exc:  # the database is ahead, which unlock accepts; retried
+        except (OSError, VaultError) as exc:  # the database is ahead (accepted); retried
             log.warning("vault.generation_save_failed kind=%s", type(exc).__name__)
 
     def _open_marker(self, council_id: str) -> Path:
@@ -837,7 +837,15 @@ class Vault:
             with db.Session(engine) as session, session.begin():
                 fill(session)
             store.add_council(council_id, dek, self._kek)
-            store.save()
+            try:
+                store.save()
+            except (OSError, VaultError):
+                # The rename may have happened before the failure (a full disk or an I/O
+                # error while syncing the folder): then the key is on disk and the council
+                # exists; removing its database now would leave a key with no database.
+                if not self._keystore_on_disk_has(council_id):
+                    raise
+                log.warning("vault.keystore_sync_failed council=%s", council_id)
         except BaseException:
             engine.dispose()
             if council_id in store.councils:
@@ -855,6 +863,12 @@ class Vault:
             atomic_write(self._open_marker(council_id), b"")
         except (OSError, VaultError):  # the council exists; only crash detection is weaker
             log.warning("vault.open_marker_failed council=%s", council_id)
+
+    def _keystore_on_disk_has(self, council_id: str) -> bool:
+        try:
+            return council_id in Keystore.load(self.keystore_path).councils
+        except VaultError:
+            return False
 
     def update_council(self, council_id: str, *, code: str | None = None,
                        name: str | None = None, nation: Nation | None = None,
