@@ -500,6 +500,7 @@ class MainWindow(QMainWindow):
         service = self.caseload_service
         today: date = service.today()
         self.caseload_view.set_data(self.vault.councils(), service.entries(), today)
+        self.caseload_view.set_damaged([label for _cid, label in self.vault.damaged_councils()])
         self.statusBar().showMessage(
             f"Unlocked \u2022 {len(self.vault.councils())} council database(s) open")
 

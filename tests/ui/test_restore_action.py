@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from tests.helpers import data_keys, flip_byte, page_offset, root_page
 from iro_desktop.services.caseload import CaseloadService
+from iro_desktop.ui.models.caseload_table_model import ENTRY_ROLE
 
 pytestmark = pytest.mark.filterwarnings(r"ignore:.*invalidateFilter.*:DeprecationWarning")
 
@@ -41,3 +42,19 @@ def test_restore_action_names_the_damaged_council_and_brings_it_back(
     assert len(CaseloadService(vault).entries(emb.id)) == children
     assert all(r.ok for r in vault.check())
     assert list(db.parent.glob(f"{db.name}.damaged-*"))
+
+
+def test_the_caseload_names_a_damaged_council_instead_of_leaving_it_out(window) -> None:  # type: ignore[no-untyped-def]
+    vault = window.vault
+    emb = vault.council_by_code("EMB")
+    db = vault.database_path(emb.id)
+    flip_byte(db, page_offset(root_page(db, data_keys(vault.root)[emb.id], "child")))
+    vault.check()  # as the window's own reads would find it
+    window.table_action.trigger()
+    window.refresh_caseload()
+    label = window.caseload_view.damaged_label
+    assert label.isVisible() and "EMB" in label.text()
+    assert label.accessibleName()
+    codes = {window.caseload_view.proxy.index(r, 0).data(ENTRY_ROLE).council.code
+             for r in range(window.caseload_view.proxy.rowCount())}
+    assert "EMB" not in codes and codes  # the others are still listed
