@@ -116,6 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
     due.add_argument("--json", action="store_true", help="print JSON for scripts")
 
     sub.add_parser("check", help="verify every council database (HMAC and structure)")
+    restore = sub.add_parser("restore", help="bring damaged councils back from their newest "
+                                             "good encrypted snapshot")
+    restore.add_argument("--council", metavar="CODE", help="only this damaged council")
     sub.add_parser("demo-data", help="seed the vault with the demo caseload")
     sub.add_parser("change-passphrase", help="set a new passphrase (databases untouched)")
 
@@ -285,7 +288,23 @@ def _open_unlocked(args: argparse.Namespace, *, tolerate_damaged: bool = False):
     except BaseException:
         vault.close()
         raise
+    args.__dict__.setdefault("opened_vaults", []).append(vault)  # see _damage_report
     return vault
+
+
+def _damage_report(args: argparse.Namespace, code: int, err: TextIO) -> int:
+    """A command that could not read a council says which and exits non-zero: what it
+    printed covers the other councils only."""
+    named = []
+    for vault in args.__dict__.get("opened_vaults", []):
+        named += [(cid, label) for cid, label in vault.damaged_councils() if cid not in
+                  {c for c, _ in named}]
+    if not named or args.command in ("check", "restore"):  # these report damage themselves
+        return code
+    for _cid, label in named:
+        print(f"iro-desktop: the {label} database is damaged and was not read; what is shown "
+              "leaves it out. Run 'iro-desktop check', then 'iro-desktop restore'.", file=err)
+    return code if code != EXIT_OK else EXIT_VAULT
 
 
 def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
@@ -395,6 +414,51 @@ def cmd_due(args: argparse.Namespace, out: TextIO) -> int:
         print(f"{e.council.code:8} {rec.child_ref:12} {rec.display_name[:28]:28} "
               f"{e.due.due:%d/%m/%Y} {e.due.days_until(today):>5}  {e.status.label}", file=out)
     return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace, out: TextIO) -> int:
+    """Restore every damaged council (or the one named) from its newest good snapshot."""
+    with _open_unlocked(args, tolerate_damaged=True) as vault:
+        vault.check()  # damage no command has read yet counts too
+        resealed = vault.repair_key_slots()
+        for council_id in resealed:
+            label = next((c.code for c in vault.councils() if c.id == council_id),
+                         f"{council_id}.db")
+            print(f"{label}: its recovery slot in the keystore was sealed again; the recovery "
+                  "key opens it once more.", file=out)
+        targets = vault.damaged_councils()
+        if args.council:
+            targets = [t for t in targets if t[1].upper() == args.council.upper()]
+            if not targets:
+                raise CliError(f"{args.council.upper()} is not damaged in this vault; nothing "
+                               "was restored.", EXIT_PROBLEM)
+        if not targets:
+            if not resealed:
+                print("No council needs restoring: every database passed its check.",
+                      file=out)
+            return EXIT_OK
+        failed = 0
+        for council_id, label in targets:
+            try:
+                council, snapshot = vault.restore_council(council_id)
+            except VaultError as exc:
+                print(f"{label}: NOT restored: {exc}", file=out)
+                failed += 1
+                continue
+            print(f"{council.code} {council.name}: restored from the snapshot of "
+                  f"{_snapshot_time(snapshot)}; work saved after it is not in it. The damaged "
+                  "file was kept beside it (.damaged-...).", file=out)
+    return EXIT_OK if not failed else EXIT_PROBLEM
+
+
+def _snapshot_time(snapshot: Path) -> str:
+    from datetime import datetime
+
+    try:
+        when = datetime.strptime(snapshot.stem.split("-", 1)[1][:15], "%Y%m%dT%H%M%S")
+    except (IndexError, ValueError):
+        return snapshot.name
+    return f"{when:%d/%m/%Y %H:%M}"
 
 
 def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
@@ -737,6 +801,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
     "import-caseload": cmd_import,
     "due": cmd_due,
     "check": cmd_check,
+    "restore": cmd_restore,
     "demo-data": cmd_demo_data,
     "change-passphrase": cmd_change_passphrase,
     "reviews": cmd_reviews,
@@ -784,7 +849,7 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         from iro_desktop import cli_review
 
         COMMANDS.update(cli_review.handlers(_open_unlocked, CliError))
-    return COMMANDS[args.command](args, out)
+    return _damage_report(args, COMMANDS[args.command](args, out), err)
 
 
 def report_error(exc: BaseException, err: TextIO) -> int:

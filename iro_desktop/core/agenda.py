@@ -20,6 +20,7 @@ import tomllib
 import unicodedata
 from dataclasses import dataclass
 
+from iro_desktop.core.bounds import too_deep
 from iro_desktop.core.models import Nation
 
 MAX_TEMPLATE_BYTES = 256 * 1024
@@ -80,11 +81,17 @@ def parse_agenda(data: bytes) -> AgendaTemplate:
     if len(data) > MAX_TEMPLATE_BYTES:
         raise AgendaTemplateError(f"the agenda file is larger than {MAX_TEMPLATE_BYTES // 1024} KB")
     try:
-        doc = tomllib.loads(data.decode("utf-8-sig"))
+        text = data.decode("utf-8-sig")
+        deep = too_deep(text, toml=True)
+        if deep:
+            raise AgendaTemplateError(f"the agenda file cannot be used: {deep}")
+        doc = tomllib.loads(text)
     except UnicodeDecodeError:
         raise AgendaTemplateError("the agenda file is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise AgendaTemplateError(f"the agenda file is not valid TOML: {exc}") from None
+    except RecursionError:  # the scan above should have caught it; never "unexpected error"
+        raise AgendaTemplateError("the agenda file nests too deeply to be read") from None
     name = _text(doc.get("name"), "name", 200)
     try:
         nation = Nation.parse(str(doc.get("nation", "")))

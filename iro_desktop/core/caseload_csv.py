@@ -124,18 +124,81 @@ def parse_caseload(data: bytes, *, today: date) -> CaseloadFile:
     return result
 
 
-def reference_problem(ref: str, pattern: str) -> str | None:
-    """Why ``ref`` does not fit the council's reference ``pattern`` (a regular expression the
-    whole reference must match), or None when it fits or there is no pattern."""
+MAX_PATTERN_LENGTH = 200
+# A reference pattern is the IRO's own regular expression, matched with the ``regex``
+# module's time limit: a pattern with nested repeats (``(a+)+``) can otherwise backtrack
+# for minutes while the import holds the vault.
+PATTERN_TIME_LIMIT = 0.05  # seconds per reference
+_SLOW_PROBES = tuple(ch * 40 + "!" for ch in "aA0-") + ("A1" * 20 + "!",)
+
+
+def _slow_pattern_message(pattern: str) -> str:
+    return (f"the council's reference pattern {pattern!r} takes too long to check (nested "
+            "repeats such as (a+)+ can run for minutes); write it without a repeat inside a "
+            "repeat, e.g. [A-Z]{2}[0-9]{6}")
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """Why ``pattern`` cannot be used as a reference pattern (invalid, too long, or so slow
+    on a few short probes that real references could hang an import); None if usable."""
+    import regex
+
     if not pattern:
         return None
+    if len(pattern) > MAX_PATTERN_LENGTH:
+        return (f"the reference pattern is {len(pattern)} characters long; at most "
+                f"{MAX_PATTERN_LENGTH} are accepted")
     try:
-        if re.fullmatch(pattern, ref):
-            return None
-    except re.error as exc:
+        compiled = regex.compile(pattern, regex.VERSION0)
+    except (regex.error, RecursionError, OverflowError) as exc:
         return f"the council's reference pattern {pattern!r} is not valid ({exc})"
-    return (f"child_ref {_show(ref)} does not match this council's reference pattern "
-            f"{pattern!r}")
+    for probe in _SLOW_PROBES:
+        try:
+            compiled.fullmatch(probe, timeout=PATTERN_TIME_LIMIT)
+        except TimeoutError:
+            return _slow_pattern_message(pattern)
+    return None
+
+
+class ReferenceCheck:
+    """One council's pattern, compiled once; ``problem(ref)`` for each reference. After one
+    reference takes too long, or if the pattern is unusable, ``too_slow`` is set and the
+    caller tries no more, so a whole file costs at most one time limit."""
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+        self.invalid = pattern_problem(pattern) if pattern else None
+        self.too_slow = False
+        self._compiled = None
+        if pattern and self.invalid is None:
+            import regex
+
+            self._compiled = regex.compile(pattern, regex.VERSION0)
+
+    def problem(self, ref: str) -> str | None:
+        if not self.pattern:
+            return None
+        if self.invalid is not None:
+            self.too_slow = True  # the pattern cannot be used: said once, not per row
+            return self.invalid
+        if self.too_slow:
+            return _slow_pattern_message(self.pattern)
+        assert self._compiled is not None
+        try:
+            if self._compiled.fullmatch(ref, timeout=PATTERN_TIME_LIMIT):
+                return None
+        except TimeoutError:
+            self.too_slow = True
+            return _slow_pattern_message(self.pattern)
+        return (f"child_ref {_show(ref)} does not match this council's reference pattern "
+                f"{self.pattern!r}")
+
+
+def reference_problem(ref: str, pattern: str) -> str | None:
+    """Why ``ref`` does not fit the council's reference ``pattern`` (a regular expression the
+    whole reference must match, checked with a time limit), or None when it fits or there
+    is no pattern."""
+    return ReferenceCheck(pattern).problem(ref) if pattern else None
 
 
 # --- bytes -> text -> records -------------------------------------------------------

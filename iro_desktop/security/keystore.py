@@ -51,6 +51,12 @@ _ID_RE = re.compile(r"^[0-9a-f]{32}$")
 _CHECK_PLAINTEXT = b"iro-desktop passphrase check"
 
 
+def _kdf_sum(kdf: KdfParams) -> str:
+    """A plain checksum of the KDF parameters and salt: not a secret, only so that an
+    edited salt is reported as damage instead of as a wrong passphrase."""
+    return hashlib.sha256(json.dumps(kdf.to_dict(), sort_keys=True).encode()).hexdigest()[:32]
+
+
 def new_id() -> str:
     return os.urandom(16).hex()
 
@@ -100,6 +106,9 @@ class Keystore:
     header_mac: str
     keyring_slot: dict[str, str] | None = None
     councils: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The salt or cost parameters no longer match their checksum: a passphrase would fail
+    # for that reason, so it is reported as damage rather than a wrong passphrase.
+    kdf_damaged: bool = False
 
     # ---- creation and persistence -------------------------------------------------
 
@@ -156,6 +165,12 @@ class Keystore:
                         or generation < 0:
                     raise ValueError
                 councils[cid]["generation"] = generation
+                slot_mac = entry.get("slot_mac")
+                if slot_mac is not None:
+                    if not isinstance(slot_mac, str) or not re.fullmatch(r"[0-9a-f]{64}",
+                                                                         slot_mac):
+                        raise ValueError
+                    councils[cid]["slot_mac"] = slot_mac
             store = cls(
                 path=path,
                 vault_id=vault_id,
@@ -172,6 +187,9 @@ class Keystore:
                     or not isinstance(store.check, dict)
                     or not (store.keyring_slot is None or isinstance(store.keyring_slot, dict))):
                 raise ValueError
+            kdf_sum = data.get("kdf_sum")
+            if kdf_sum is not None and kdf_sum != _kdf_sum(store.kdf):
+                store.kdf_damaged = True
         except KeystoreTamperedError:
             raise
         except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError,
@@ -187,6 +205,7 @@ class Keystore:
             "version": VERSION,
             "vault_id": self.vault_id,
             "kdf": self.kdf.to_dict(),
+            "kdf_sum": _kdf_sum(self.kdf),
             "check": self.check,
             "recovery_public_key": self.recovery_public_key.hex(),
             "header_mac": self.header_mac,
@@ -204,11 +223,55 @@ class Keystore:
         mac_key = hashlib.sha256(b"iro-desktop header mac|" + kek).digest()
         councils = ",".join(f"{cid}:{self.generation(cid)}" for cid in sorted(self.councils))
         body = (f"{FORMAT}|{VERSION}|{self.vault_id}|{self.recovery_public_key.hex()}|"
-                f"{councils}").encode()
-        return hmac.new(mac_key, body, hashlib.sha256).hexdigest()
+                f"{councils}")
+        if any("slot_mac" in entry for entry in self.councils.values()):
+            # Keystores written before slot MACs existed verify as they were.
+            body += "|slots:" + ",".join(f"{cid}:{self.councils[cid].get('slot_mac', '')}"
+                                         for cid in sorted(self.councils))
+        return hmac.new(mac_key, body.encode(), hashlib.sha256).hexdigest()
+
+    def _slot_mac(self, kek: bytes, council_id: str) -> str:
+        """HMAC (keyed from the KEK) over a council's two slots exactly as stored: the
+        recovery slot cannot be checked without the recovery key, so this is what tells an
+        edited one apart before the day it is needed."""
+        mac_key = hashlib.sha256(b"iro-desktop slot mac|" + kek).digest()
+        slots = json.dumps(self.councils[council_id]["slots"], sort_keys=True)
+        return hmac.new(mac_key, f"{self.vault_id}|{council_id}|{slots}".encode(),
+                        hashlib.sha256).hexdigest()
+
+    def slot_problems(self, kek: bytes) -> dict[str, str]:
+        """Councils whose key slots no longer match their MAC (checked by ``check``)."""
+        problems: dict[str, str] = {}
+        for cid, entry in self.councils.items():
+            stored = entry.get("slot_mac")
+            if stored is not None and not hmac.compare_digest(stored, self._slot_mac(kek, cid)):
+                problems[cid] = ("its key slots in the keystore were changed outside "
+                                 "iro-desktop: the recovery key would not open it")
+        return problems
+
+    def reseal_recovery_slot(self, council_id: str, dek: bytes, kek: bytes) -> None:
+        """Seal a council's data key to the recovery public key again (the key came from
+        the verified passphrase slot) and seal its slots' MAC."""
+        self.councils[council_id]["slots"]["recovery"] = recovery.seal(
+            self.recovery_public_key, dek, _aad(self.vault_id, council_id, "recovery"))
+        self.councils[council_id]["slot_mac"] = self._slot_mac(kek, council_id)
+        self.header_mac = self._mac(kek)
+
+    def _seal_slots(self, kek: bytes, council_ids: Any = None) -> None:
+        """Record the slot MAC of the given councils (default: those that have none yet)."""
+        for cid in self.councils:
+            if (council_ids is None and "slot_mac" not in self.councils[cid]) or (
+                    council_ids is not None and cid in council_ids):
+                self.councils[cid]["slot_mac"] = self._slot_mac(kek, cid)
+
 
     def derive_kek(self, passphrase: str) -> bytes:
         """Derive and verify the key-encryption key; raises WrongPassphraseError."""
+        if self.kdf_damaged:
+            raise KeystoreTamperedError(
+                "the keystore's key-derivation settings (its salt or cost) were changed "
+                "outside iro-desktop, so no passphrase can open it. Put back the keystore from "
+                "a backup of the vault folder.")
         kek = self.kdf.derive(passphrase)
         self.verify_kek(kek)
         return kek
@@ -246,14 +309,19 @@ class Keystore:
         if recovery.public_bytes(private.public_key()) != self.recovery_public_key:
             raise WrongRecoveryKeyError("That recovery key does not belong to this vault.")
         keys: dict[str, bytes] = {}
+        bad: list[str] = []
         for cid, entry in self.councils.items():
             try:
                 keys[cid] = recovery.unseal(private, entry["slots"]["recovery"],
                                             _aad(self.vault_id, cid, "recovery"))
             except (SlotAuthenticationError, KeyError, TypeError, ValueError):
-                raise KeystoreTamperedError(
-                    "a council's recovery slot in the keystore was changed outside iro-desktop"
-                ) from None
+                bad.append(f"{cid}.db")
+        if bad:
+            raise KeystoreTamperedError(
+                f"the recovery slot of {len(bad)} of {len(self.councils)} council(s) in the "
+                f"keystore was changed outside iro-desktop ({', '.join(bad)}); the recovery "
+                "key is right. Unlock with the passphrase and run 'iro-desktop restore' to "
+                "seal those slots again, or put back the keystore from a backup.")
         return keys
 
     # ---- changes (caller saves) -----------------------------------------------------
@@ -269,6 +337,7 @@ class Keystore:
 
     def reseal(self, kek: bytes) -> None:
         """Recompute the MAC over the header and the council list after a change."""
+        self._seal_slots(kek)
         self.header_mac = self._mac(kek)
 
     def add_council(self, council_id: str, dek: bytes, kek: bytes) -> None:
@@ -281,6 +350,7 @@ class Keystore:
                                           _aad(self.vault_id, council_id, "recovery")),
             }
         }
+        self._seal_slots(kek, {council_id})
         self.header_mac = self._mac(kek)
 
     def remove_council(self, council_id: str) -> None:
@@ -305,6 +375,9 @@ class Keystore:
         for cid, dek in deks.items():
             self.councils[cid]["slots"]["passphrase"] = _wrap(
                 kek, dek, _aad(self.vault_id, cid, "passphrase"))
+            self.councils[cid]["slots"]["recovery"] = recovery.seal(  # a fresh, sound one
+                self.recovery_public_key, dek, _aad(self.vault_id, cid, "recovery"))
+        self._seal_slots(kek, set(deks))
         self.header_mac = self._mac(kek)
         self.keyring_slot = None  # the remembered key belonged to the old passphrase
         return kek
@@ -317,6 +390,7 @@ class Keystore:
         for cid, dek in deks.items():
             self.councils[cid]["slots"]["recovery"] = recovery.seal(
                 self.recovery_public_key, dek, _aad(self.vault_id, cid, "recovery"))
+        self._seal_slots(kek, set(deks))
         self.header_mac = self._mac(kek)
         return secret
 

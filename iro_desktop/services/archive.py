@@ -401,11 +401,17 @@ def _parts(path: Path) -> dict[str, bytes]:
 
 
 def _parse_manifest(raw: bytes, path: Path) -> dict[str, Any]:
+    from iro_desktop.core.bounds import too_deep
+
     try:
-        manifest = json.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
+        deep = too_deep(text)
+        if deep:
+            raise _damaged(path, f"the manifest is not as this app writes it ({deep})")
+        manifest = json.loads(text)
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
             raise ValueError
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise ArchiveError(f"{path.name} is not an iro-desktop council archive. Nothing was "
                            "imported.") from None
     if manifest.get("version") != VERSION:
@@ -424,13 +430,18 @@ def _parse_manifest(raw: bytes, path: Path) -> dict[str, Any]:
 
 
 def _open_archive(path: Path, passphrase: str | None, private_key: bytes | None) -> _Opened:
+    from iro_desktop.core.bounds import too_deep
+
     parts = _parts(path)
     raw_manifest = parts[MANIFEST]
     manifest = _parse_manifest(raw_manifest, path)
     try:
-        key_part = json.loads(parts[KEY].decode("utf-8"))
+        text = parts[KEY].decode("utf-8")
+        if too_deep(text):
+            raise ValueError
+        key_part = json.loads(text)
         assert isinstance(key_part, dict)
-    except (UnicodeDecodeError, ValueError, AssertionError):
+    except (UnicodeDecodeError, ValueError, AssertionError, RecursionError):
         raise _damaged(path, "the key part is unreadable") from None
     kind = manifest["protection"]["type"]
     if key_part.get("type") != kind:

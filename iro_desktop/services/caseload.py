@@ -25,8 +25,8 @@ from iro_desktop.core.caseload_csv import (
     CaseloadFile,
     ImportIssue,
     ParsedRow,
+    ReferenceCheck,
     parse_caseload,
-    reference_problem,
 )
 from iro_desktop.core.models import Child, ChildRecord, Council, Nation
 from iro_desktop.core.review_clock import DueDate, DueStatus, RuleSet, due_status, next_review_due
@@ -110,6 +110,45 @@ class CaseloadImportError(VaultError):
         super().__init__(f"The caseload file was not imported: {count} problem"
                          f"{'s' if count != 1 else ''} found. Nothing was changed.")
         self.issues = issues
+
+
+class PartialImportError(VaultError):
+    """The import stopped part-way: each council is written in one transaction, so every
+    council is either written in full (``written``) or not at all (``not_written``)."""
+
+    code = "caseload.import_partial"
+
+    def __init__(self, written: list[str], not_written: list[str], cause: str,
+                 added_empty: list[str] | None = None) -> None:
+        done = (f"Written in full: {', '.join(written)}." if written
+                else "No council was written.")
+        missing = ", ".join(not_written)
+        empty = (f" ({', '.join(added_empty)} was added to the vault with no children yet.)"
+                 if added_empty else "")
+        super().__init__(
+            f"The import stopped: {cause} {done} Not written (none of its children were "
+            f"saved): {missing}.{empty} Run the same import again once the problem is solved: "
+            "it adds what is missing and leaves the councils already written as they are.")
+        self.written = written
+        self.not_written = not_written
+
+
+def _cause(exc: BaseException) -> str:
+    """What stopped an import, in the IRO's words."""
+    import errno
+
+    from iro_desktop.security.errors import DatabaseTamperedError, StorageFullError
+
+    if isinstance(exc, StorageFullError) or getattr(exc, "errno", None) == errno.ENOSPC \
+            or "disk is full" in str(getattr(exc, "orig", exc)).lower():
+        return "the disk is full (free some space)."
+    if isinstance(exc, DatabaseTamperedError):
+        return f"{exc}"
+    if isinstance(exc, OSError):
+        return f"a file could not be written ({exc.strerror or type(exc).__name__})."
+    if isinstance(exc, VaultError):
+        return str(exc)
+    return "the vault could not be written (a database error)."
 
 
 def age_on(born: date, today: date) -> int:
@@ -240,10 +279,13 @@ class CaseloadService:
                     created.append(council.id)
                 self._apply(council, records, counts, now, complete, report.warnings)
                 report.councils.append(counts)
-        except SADatabaseError:
-            log.error("caseload.import_failed")
-            raise VaultError("The import could not be written to the vault. Councils already "
-                             "written are complete; run the same import again to finish.") from None
+        except (SADatabaseError, VaultError, OSError) as exc:
+            log.error("caseload.import_failed kind=%s", type(exc).__name__)
+            written = [c.code for c in report.councils]
+            added_empty = [self.vault.council(cid).code for cid in created
+                           if self.vault.council(cid).code not in written]
+            raise PartialImportError(written, [c.code for c, _ in plan if c.code not in written],
+                                     _cause(exc), added_empty) from None
         log.info("caseload.imported added=%d updated=%d unchanged=%d ended=%d councils_new=%d",
                  report.added, report.updated, report.unchanged, report.ended, len(created))
         return report
@@ -259,9 +301,15 @@ class CaseloadService:
             council = self.vault.council_by_code(code)
             if council is not None:
                 patterns[code] = profiles.values(council.id)["reference_pattern"]
+        checks = {code: ReferenceCheck(pattern) for code, pattern in patterns.items()}
         issues = []
         for row in parsed.rows:
-            problem = reference_problem(row.record.child_ref, patterns.get(row.council_code, ""))
+            check = checks.get(row.council_code)
+            if check is None:
+                continue
+            if check.too_slow:  # said once; the rest of that council's rows are not tried
+                continue
+            problem = check.problem(row.record.child_ref)
             if problem:
                 issues.append(ImportIssue(row.line, "child_ref", problem))
         return issues

@@ -82,14 +82,12 @@ def _iso_date(value: str) -> str:
 
 
 def _pattern(value: str) -> str:
-    import re
+    from iro_desktop.core.caseload_csv import pattern_problem
 
     text = str(value).strip()
-    if text:
-        try:
-            re.compile(text)
-        except re.error as exc:
-            raise ProfileError(f"The reference pattern {text!r} is not valid: {exc}.") from None
+    problem = pattern_problem(text)
+    if problem:
+        raise ProfileError(problem[0].upper() + problem[1:] + ".")
     return text
 
 

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from iro_desktop.core.models import Council
 from iro_desktop.core.review_clock import add_working_days
 from iro_desktop.security.errors import DatabaseTamperedError, VaultError
-from iro_desktop.services.reviews import clean_text
+from iro_desktop.services.reviews import clean_text, one_line, trim
 from iro_desktop.storage.models import ChildRow, EscalationRow, EscalationStageRow
 from iro_desktop.storage.repositories import audit
 from iro_desktop.storage.vault import Vault
@@ -231,8 +231,8 @@ class EscalationService:
         with self.vault.session(council_id) as s:
             if s.get(ChildRow, child_id) is None:
                 raise EscalationError("That child is not in this council's records.")
-            row = EscalationRow(child_id=child_id, concern=clean_text(concern.strip()),
-                                resolution_wanted=clean_text(resolution_wanted.strip()),
+            row = EscalationRow(child_id=child_id, concern=clean_text(trim(concern)),
+                                resolution_wanted=clean_text(trim(resolution_wanted)),
                                 timescale=timescale, opened_on=opened, outcome="",
                                 outcome_note="", created_at=now, updated_at=now)
             s.add(row)
@@ -271,7 +271,7 @@ class EscalationService:
             if when < stage.raised_on:
                 raise EscalationError(f"The response date {when:%d/%m/%Y} is before the stage "
                                       f"was raised ({stage.raised_on:%d/%m/%Y}).")
-            stage.response = clean_text(response.strip())
+            stage.response = clean_text(trim(response))
             stage.responded_on = when
             row.updated_at = datetime.now()
             audit(s, "escalation.response", escalation=row.id)
@@ -294,7 +294,7 @@ class EscalationService:
                     st.stage == Stage.CAFCASS.value for st in stages):
                 self._add_stage(s, row, Stage.CAFCASS, "Cafcass", when, None)
             row.outcome = outcome.value
-            row.outcome_note = clean_text(note.strip())
+            row.outcome_note = clean_text(trim(note))
             row.closed_on = when
             row.updated_at = datetime.now()
             audit(s, "escalation.closed", escalation=row.id)
@@ -304,7 +304,7 @@ class EscalationService:
 
     def _add_stage(self, s: Session, row: EscalationRow, stage: Stage, who: str,
                    raised: date, response_due: date | None) -> None:
-        who = " ".join(who.split())
+        who = one_line(who)
         if not who:
             raise EscalationError(f"Say who the {stage.label.lower()} was raised with "
                                   "(name or role).")
@@ -332,7 +332,7 @@ class EscalationService:
             raise EscalationError(f"The response cannot be due ({response_due:%d/%m/%Y}) "
                                   f"before the stage is raised ({raised:%d/%m/%Y}).")
         s.add(EscalationStageRow(escalation_id=row.id, stage=stage.value,
-                                 who=clean_text(who)[:200], raised_on=raised,
+                                 who=clean_text(who, 200, "Who it was raised with"), raised_on=raised,
                                  response_due=response_due, response="",
                                  created_at=datetime.now()))
         s.flush()

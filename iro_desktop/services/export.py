@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from iro_desktop.core.models import Council
 from iro_desktop.export import letter as letter_module
@@ -126,9 +126,13 @@ class ExportService:
 
     def child_id(self, council: Council, child_ref: str) -> int:
         ref = child_ref.strip()
+        # Compared in Python: SQLite's lower() folds ASCII only, so "ÉLO-1" would never find
+        # "élo-1". An exact match wins over one that differs only in case.
+        wanted = ref.casefold()
         with self.vault.session(council.id) as s:
-            ids = list(s.scalars(select(ChildRow.id).where(
-                func.lower(ChildRow.child_ref) == ref.lower())))
+            rows = list(s.execute(select(ChildRow.id, ChildRow.child_ref)))
+        ids = [cid for cid, held in rows if held == ref] or [
+            cid for cid, held in rows if held.casefold() == wanted]
         if not ids:
             raise ExportError(f"no child with reference {ref!r} in {council.code}")
         return ids[0]

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from iro_desktop.core.review_clock import DueDate, RuleSet, next_review_due
 from iro_desktop.security.errors import VaultError
-from iro_desktop.services.reviews import clean_text
+from iro_desktop.services.reviews import clean_text, trim
 from iro_desktop.storage.models import ChildRow, MonitoringEntryRow
 from iro_desktop.storage.repositories import audit
 from iro_desktop.storage.vault import Vault
@@ -166,8 +166,8 @@ class MonitoringService:
             child = self._child(s, child_id)
             row = MonitoringEntryRow(
                 child_id=child_id, kind=kind.value, entry_date=entry_date,
-                with_whom=clean_text(with_whom.strip())[:MAX_WITH_WHOM],
-                checked=clean_text(checked.strip()), next_step=clean_text(next_step.strip()),
+                with_whom=clean_text(trim(with_whom), MAX_WITH_WHOM, "With whom"),
+                checked=clean_text(trim(checked)), next_step=clean_text(trim(next_step)),
                 change_type=change_type.value if change_type else "", created_at=now,
                 updated_at=now)
             if bring_forward_to is not None:
@@ -192,11 +192,11 @@ class MonitoringService:
                                           "was brought forward to.")
                 row.entry_date = entry_date
             if with_whom is not None:
-                row.with_whom = clean_text(with_whom.strip())[:MAX_WITH_WHOM]
+                row.with_whom = clean_text(trim(with_whom), MAX_WITH_WHOM, "With whom")
             if checked is not None:
-                row.checked = clean_text(checked.strip())
+                row.checked = clean_text(trim(checked))
             if next_step is not None:
-                row.next_step = clean_text(next_step.strip())
+                row.next_step = clean_text(trim(next_step))
             if not (row.with_whom or row.checked or row.next_step):
                 raise MonitoringError("Write at least one of: with whom, what was checked, "
                                       "the next step.")

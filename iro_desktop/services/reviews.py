@@ -7,6 +7,7 @@ people and its decisions can only ever be written into that council's file.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -236,12 +237,29 @@ def default_agenda(nation: Nation) -> AgendaTemplate:
     return parse_agenda(paths.resource_path("agendas", name).read_bytes())
 
 
-def clean_text(value: str) -> str:
-    """Text as stored: any characters, but never more than MAX_TEXT, and no NUL
-    (SQLite would cut the string there)."""
-    if len(value) > MAX_TEXT:
-        raise ReviewError(f"That text is {len(value):,} characters long; one field holds at most "
-                          f"{MAX_TEXT:,}. Nothing you typed before was lost.")
+# Only these are trimmed from the ends of a field or collapsed inside a one-line field.
+# Python's str.strip() and str.split() would also drop VT, FF and U+001C-U+001F, which
+# are kept as typed (exports show them as a visible mark: export/sanitize.py).
+TRIM = " \t\r\n"
+_RUNS = re.compile("[ \t\r\n]+")
+
+
+def trim(value: str) -> str:
+    return value.strip(TRIM)
+
+
+def one_line(value: str) -> str:
+    """Runs of spaces, tabs and line breaks become one space; nothing else is removed."""
+    return _RUNS.sub(" ", value).strip(" ")
+
+
+def clean_text(value: str, limit: int = MAX_TEXT, what: str = "That text") -> str:
+    """Text as stored: any characters, no NUL (SQLite would cut the string there), and
+    never longer than ``limit``: longer text is refused with a message, never cut short."""
+    if len(value) > limit:
+        raise ReviewError(f"{what} is {len(value):,} characters long; one field holds at most "
+                          f"{limit:,}. Nothing was saved; shorten it and save again. "
+                          "Nothing you typed before was lost.")
     return value.replace("\x00", "\ufffd")
 
 
@@ -282,13 +300,14 @@ class ReviewService:
 
     def add_person(self, council_id: str, child_id: int, name: str, role: str,
                    organisation: str = "") -> Person:
-        name, role = name.strip(), role.strip()
+        name, role = trim(name), trim(role)
         if not name or not role:
             raise ReviewError("A person needs a name and a role.")
         with self.vault.session(council_id) as s:
             self._child_row(s, child_id)
-            row = PersonRow(child_id=child_id, name=clean_text(name)[:200],
-                            role=clean_text(role)[:60], organisation=clean_text(organisation)[:200],
+            row = PersonRow(child_id=child_id, name=clean_text(name, 200, "A name"),
+                            role=clean_text(role, 60, "A role"),
+                            organisation=clean_text(organisation, 200, "An organisation"),
                             active=True)
             s.add(row)
             s.flush()
@@ -301,9 +320,9 @@ class ReviewService:
             if row is None:
                 raise ReviewError("That person is no longer in this council's records.")
             if address is not None:
-                row.address = clean_text(address.strip())[:2000]
+                row.address = clean_text(trim(address), 2000, "An address")
             if organisation is not None:
-                row.organisation = clean_text(organisation.strip())[:200]
+                row.organisation = clean_text(trim(organisation), 200, "An organisation")
             return _person(row)
 
     def placement(self, council_id: str, child_id: int) -> tuple[bool, str]:
@@ -319,7 +338,7 @@ class ReviewService:
         with self.vault.session(council_id) as s:
             row = self._child_row(s, child_id)
             row.placement_confidential = bool(confidential)
-            row.placement_address = clean_text(address.strip())[:2000]
+            row.placement_address = clean_text(trim(address), 2000, "An address")
             row.updated_at = datetime.now()
 
     # ---- marks: the letter to the child, withholding from a recipient group --------
@@ -438,7 +457,7 @@ class ReviewService:
             previous = s.scalar(select(func.max(ReviewRow.held_date)).where(
                 ReviewRow.child_id == child_id))
             row = ReviewRow(child_id=child_id, number=number, status=ReviewStatus.PLANNED.value,
-                            planned_date=planned_date, venue=clean_text(venue)[:200],
+                            planned_date=planned_date, venue=clean_text(venue, 200, "The venue"),
                             advocate_offered=False, advocate_used=False, child_chaired="no",
                             created_at=now, updated_at=now,
                             last_review_on=max(filter(None, (previous, child.last_review_date)),
@@ -499,7 +518,7 @@ class ReviewService:
                     raise ReviewError(problem[0].upper() + problem[1:] + ".")
             for name, value in fields.items():
                 if isinstance(value, str):
-                    value = clean_text(value)[:200]
+                    value = clean_text(value, 200, f"The {name.replace('_', ' ')}")
                 setattr(row, name, value)
             self._touch(row)
 
@@ -544,7 +563,7 @@ class ReviewService:
             if row.finalised_at is not None and signed_on < row.finalised_at.date():
                 raise ReviewError(f"The sign-off date {signed_on:%d/%m/%Y} is before the record "
                                   f"was finalised ({row.finalised_at:%d/%m/%Y}).")
-            row.manager_name = clean_text(manager)[:200]
+            row.manager_name = clean_text(manager, 200, "The manager's name")
             row.manager_comments = clean_text(comments.strip())[:20000]
             row.manager_signed_on = signed_on
             self._touch(row)
@@ -624,7 +643,7 @@ class ReviewService:
                 marks = encode_line_marks(_carry_marks(old, _decode(old_marks, old), text))
             now = datetime.now()
             s.add(AmendmentRow(review_id=review_id, key=key, old_value=old, new_value=text,
-                               reason=clean_text(reason)[:4000], at=now,
+                               reason=clean_text(reason, 4000, "The reason"), at=now,
                                old_marks=old_marks, new_marks=marks))
             if existing is None:
                 s.add(ReviewTextRow(review_id=review_id, key=key, value=text, updated_at=now,
@@ -646,7 +665,7 @@ class ReviewService:
             item.state = state.value
 
     def add_item(self, council_id: str, review_id: int, title: str) -> AgendaItem:
-        title = " ".join(title.split())
+        title = one_line(title)
         if not title:
             raise ReviewError("An agenda item needs a title.")
         with self.vault.session(council_id) as s:
@@ -660,7 +679,7 @@ class ReviewService:
             for i in items:
                 if i.position >= position:
                     i.position += 1
-            row = AgendaItemRow(review_id=review_id, key=key, title=clean_text(title)[:200],
+            row = AgendaItemRow(review_id=review_id, key=key, title=clean_text(title, 200, "An agenda item's title"),
                                 guidance="", position=position,
                                 state=ItemState.NOT_STARTED.value, ad_hoc=True)
             s.add(row)
@@ -682,9 +701,10 @@ class ReviewService:
                                                        AttendanceRow.person_id == person_id))
             if att is None:
                 s.add(AttendanceRow(review_id=review_id, person_id=person_id,
-                                    status=status.value, reason=clean_text(reason)[:4000]))
+                                    status=status.value,
+                                    reason=clean_text(reason, 4000, "The reason")))
             else:
-                att.status, att.reason = status.value, clean_text(reason)[:4000]
+                att.status, att.reason = status.value, clean_text(reason, 4000, "The reason")
 
     # ---- decisions -----------------------------------------------------------------
 
@@ -702,7 +722,7 @@ class ReviewService:
                 if person is None or person.child_id != row.child_id:
                     raise ReviewError("That person is not in this child's network.")
             dec = DecisionRow(review_id=review_id, child_id=row.child_id, text=clean_text(text),
-                              person_id=person_id, responsible_text=clean_text(responsible)[:200],
+                              person_id=person_id, responsible_text=clean_text(responsible, 200, "Who is responsible"),
                               due_date=due_date, agenda_key=agenda_key[:50],
                               status=DecisionStatus.OPEN.value, created_at=datetime.now())
             s.add(dec)
@@ -724,10 +744,11 @@ class ReviewService:
                 DecisionUpdateRow.review_id == review_id))
             if upd is None:
                 s.add(DecisionUpdateRow(decision_id=decision_id, review_id=review_id,
-                                        status=status.value, comment=clean_text(comment)[:4000],
+                                        status=status.value, comment=clean_text(comment, 4000, "The comment"),
                                         at=datetime.now()))
             else:
-                upd.status, upd.comment = status.value, clean_text(comment)[:4000]
+                upd.status, upd.comment = status.value, clean_text(comment, 4000,
+                                                                        "The comment")
             dec.status = status.value
 
     def open_decisions(self, council_id: str, child_id: int) -> list[Decision]:

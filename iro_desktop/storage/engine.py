@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import sqlcipher3.dbapi2 as sqlcipher
@@ -91,6 +92,40 @@ def open_engine(path: Path, dek: bytes, *, council_code: str = "") -> Engine:
         dbapi_conn.isolation_level = None
 
     return engine
+
+
+def watch_writes(engine: Engine, before_commit: Callable[[sqlcipher.Connection], None]) -> None:
+    """Call ``before_commit(dbapi_connection)`` inside every transaction that changed the
+    database, just before its COMMIT (transactions that only read are left alone). SQLite's
+    ``total_changes`` counts the rows a connection changed; an exception raised by
+    ``before_commit`` rolls the transaction back."""
+
+    def changes(dbapi_conn) -> int:  # type: ignore[no-untyped-def]
+        return int(dbapi_conn.total_changes)
+
+    @event.listens_for(engine, "commit")
+    def _on_commit(conn):  # type: ignore[no-untyped-def]
+        record = conn.connection
+        dbapi_conn = record.driver_connection
+        seen = record.info.get("iro_changes", 0)
+        if changes(dbapi_conn) != seen:
+            try:
+                before_commit(dbapi_conn)
+            finally:
+                record.info["iro_changes"] = changes(dbapi_conn)
+
+    @event.listens_for(engine, "rollback")
+    def _on_rollback(conn):  # type: ignore[no-untyped-def]
+        record = conn.connection
+        record.info["iro_changes"] = changes(record.driver_connection)
+
+    @event.listens_for(engine, "reset")
+    def _on_reset(dbapi_conn, record, _reset_state):  # type: ignore[no-untyped-def]
+        record.info["iro_changes"] = changes(dbapi_conn)
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_conn, record, _proxy):  # type: ignore[no-untyped-def]
+        record.info.setdefault("iro_changes", changes(dbapi_conn))
 
 
 def integrity_problems(conn: sqlcipher.Connection) -> list[str]:

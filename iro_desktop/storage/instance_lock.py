@@ -16,10 +16,43 @@ LOCK_NAME = "vault.lock"
 
 class InstanceLock:
     def __init__(self, root: Path) -> None:
+        self.root = root
         self.path = root / LOCK_NAME
         self._fd: int | None = None
+        self._dir_fd: int | None = None
 
     def acquire(self) -> None:
+        self._lock_folder()
+        try:
+            self._lock_file()
+        except BaseException:
+            self._unlock_folder()
+            raise
+
+    def _lock_folder(self) -> None:
+        """POSIX: lock the vault folder itself too. ``vault.lock`` can be deleted while held
+        (a new file would then lock on its own); a folder holding the keystore cannot."""
+        if os.name == "nt":
+            return
+        import fcntl
+
+        fd = os.open(self.root, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise VaultInUseError(
+                "This vault is already open in another iro-desktop window or command. "
+                "Switch to that window, or close it and try again."
+            ) from None
+        self._dir_fd = fd
+
+    def _unlock_folder(self) -> None:
+        if self._dir_fd is not None:
+            os.close(self._dir_fd)
+            self._dir_fd = None
+
+    def _lock_file(self) -> None:
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             if os.name == "nt":
@@ -44,6 +77,7 @@ class InstanceLock:
 
     def release(self) -> None:
         if self._fd is None:
+            self._unlock_folder()
             return
         if os.name == "nt":
             import msvcrt
@@ -55,3 +89,4 @@ class InstanceLock:
                 pass
         os.close(self._fd)  # closing the descriptor releases a flock
         self._fd = None
+        self._unlock_folder()

@@ -52,6 +52,7 @@ def assess(passphrase: str):  # type: ignore[no-untyped-def]
 
     return policy(passphrase)
 from iro_desktop.storage.instance_lock import InstanceLock
+from iro_desktop.storage.snapshots import BACKUPS_DIR, SnapshotsMixin
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -90,7 +91,7 @@ class CheckResult:
         return not self.problems
 
 
-class Vault:
+class Vault(SnapshotsMixin):
     def __init__(self, root: Path, *, secret_store: SecretStore | None = None) -> None:
         self.root = Path(root)
         self.secrets: SecretStore = secret_store if secret_store is not None else KeyringSecretStore()
@@ -105,6 +106,12 @@ class Vault:
         # Councils whose database failed authentication this session: never written again
         # (the damaged file is evidence), reported by check and in the window.
         self.damaged: dict[str, DatabaseTamperedError] = {}
+        # Write tracking (see docs/security-design.md "Generations"): each council's
+        # generation as now in its database, those written this session (checked first,
+        # snapshot at lock), and a generation committed but not yet in the keystore.
+        self._generations: dict[str, int] = {}
+        self._written: set[str] = set()
+        self._pending: dict[str, int] = {}
 
     # ---- paths and existence -------------------------------------------------------
 
@@ -251,6 +258,11 @@ class Vault:
                 for suffix in _DB_SIDE_FILES:
                     Path(f"{self.database_path(council_id)}{suffix}").unlink(missing_ok=True)
                 self._open_marker(council_id).unlink(missing_ok=True)
+                backups = self.backups_dir(council_id)
+                if backups.is_dir():  # an erase cut short after its key was destroyed
+                    for snap in backups.iterdir():
+                        snap.unlink(missing_ok=True)
+                    backups.rmdir()
                 log.info("vault.unfinished_council_removed")
             marker.unlink(missing_ok=True)
         # An archive export or import cut short: its staging copy is encrypted under a key
@@ -258,6 +270,11 @@ class Vault:
         for staging in (self.root / COUNCILS_DIR).glob(f"*{STAGING_SUFFIX}*"):
             staging.unlink(missing_ok=True)
             log.info("vault.staging_removed")
+        # A snapshot or a restore cut short: the complete snapshots are untouched.
+        for partial in [*(self.root / BACKUPS_DIR).glob("*/*.tmp"),
+                        *(self.root / COUNCILS_DIR).glob("*.db.restoring")]:
+            partial.unlink(missing_ok=True)
+            log.info("vault.partial_copy_removed")
 
     def _open_council(self, council_id: str, dek: bytes) -> Council:
         db = _db()
@@ -289,6 +306,7 @@ class Vault:
                 generation = int(meta.value) if meta is not None else 0
             expected = self._require_keystore().generation(council_id)
             if generation < expected:
+                _keep_wal_evidence(path)
                 raise DatabaseTamperedError(
                     f"The {council.code} database is an older copy than this vault expects "
                     f"(generation {generation}, expected {expected}): it may have been replaced "
@@ -302,8 +320,7 @@ class Vault:
                         f"The {council.code} database failed its integrity check after an "
                         f"unclean exit: {problems[0]}", council_code=council.code)
                 log.info("vault.unclean_exit_checked council=%s", council_id)
-            # Outside the database, so that opening it writes nothing into the file.
-            atomic_write(marker, b"")
+                self._written.add(council_id)  # the marker stays until a clean lock
         except (db.SADatabaseError, MemoryError) as exc:
             engine.dispose()
             if not db.is_damage(exc):
@@ -317,21 +334,79 @@ class Vault:
             raise
         self._engines[council_id] = engine
         self._councils[council_id] = council
+        self._generations[council_id] = generation
+        self._watch(council_id, engine)
         return council
+
+    # ---- writes: checked first, counted, recorded in the keystore ------------------
+
+    def _watch(self, council_id: str, engine: Engine) -> None:
+        from iro_desktop.storage.engine import watch_writes
+
+        watch_writes(engine, lambda conn: self._before_write_commit(council_id, conn))
+
+    def _before_write_commit(self, council_id: str, conn) -> None:  # type: ignore[no-untyped-def]
+        """Called inside a transaction that changed the database, just before COMMIT.
+
+        The first write of a session checks every page first (a damaged page that no
+        command read must not be written around), then leaves the ``.open`` marker. Every
+        write transaction adds one to the database's generation in the same transaction;
+        :meth:`_after_commit` records it in the keystore."""
+        if council_id in self.damaged:
+            raise self.damaged[council_id]
+        if council_id not in self._written:
+            dek = self._deks[council_id]
+            problems = self._integrity(self.database_path(council_id), dek)
+            if problems:
+                council = self._councils.get(council_id)
+                code = council.code if council else ""
+                error = DatabaseTamperedError(
+                    f"The {code or 'council'} database ({self.database_path(council_id).name}) "
+                    f"failed its check before a change was saved: {problems[0]}. Nothing was "
+                    "written to it; restore it with 'iro-desktop restore'.",
+                    council_code=code, pages=_pages_of(problems))
+                self.damaged[council_id] = error
+                log.warning("vault.council_damaged council=%s", council_id)
+                raise error
+            atomic_write(self._open_marker(council_id), b"")
+            self._written.add(council_id)
+        generation = max(self._generations.get(council_id, 0),
+                         self._pending.get(council_id, 0)) + 1
+        cursor = conn.execute("UPDATE vault_meta SET value = ? WHERE key = 'generation'",
+                              (str(generation),))
+        if cursor.rowcount == 0:
+            conn.execute("INSERT INTO vault_meta (key, value) VALUES ('generation', ?)",
+                         (str(generation),))
+        self._pending[council_id] = generation
+
+    def _after_commit(self, council_id: str) -> None:
+        """The write committed: the keystore now records its generation, so a database
+        later found behind it (an older copy, a WAL that lost frames) is refused."""
+        generation = self._pending.pop(council_id, None)
+        if generation is None:
+            return
+        self._generations[council_id] = generation
+        self._save_generations()
+
+    def _save_generations(self) -> None:
+        store = self._keystore
+        if store is None or self._kek is None:
+            return
+        changed = False
+        for council_id, generation in self._generations.items():
+            if council_id in store.councils and store.generation(council_id) < generation:
+                store.set_generation(council_id, generation)
+                changed = True
+        if not changed:
+            return
+        try:
+            store.reseal(self._kek)
+            store.save()
+        except (OSError, VaultError) as exc:  # the database is ahead (accepted); retried
+            log.warning("vault.generation_save_failed kind=%s", type(exc).__name__)
 
     def _open_marker(self, council_id: str) -> Path:
         return self.root / COUNCILS_DIR / f"{council_id}.open"
-
-    @staticmethod
-    def _advance_generation(engine: Engine) -> int:
-        """Count one more clean close in the database; the keystore records the same number,
-        so a database later swapped for an older copy of itself is noticed at unlock."""
-        db = _db()
-        with db.Session(engine) as session, session.begin():
-            meta = session.get(db.MetaRow, "generation")
-            generation = (int(meta.value) if meta is not None else 0) + 1
-            session.merge(db.MetaRow(key="generation", value=str(generation)))
-        return generation
 
     def lock(self) -> None:
         """Close every database and forget every key, then tell listeners. Safe to call twice."""
@@ -343,18 +418,18 @@ class Vault:
                 listener()
 
     def _close_databases(self) -> None:
-        store = self._keystore
-        generations: dict[str, int] = {}
+        """Councils written this session are checkpointed and snapshotted, then every engine
+        is disposed. A council only read is left exactly as it was: no checkpoint, no
+        generation, no keystore rewrite."""
         for council_id, engine in list(self._engines.items()):
             try:
-                if council_id not in self.damaged:  # a damaged file is never written
-                    generation = self._advance_generation(engine)
+                if council_id in self._written and council_id not in self.damaged:
                     raw = engine.raw_connection()
                     try:
                         raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
                     finally:
                         raw.close()
-                    generations[council_id] = generation
+                    self._snapshot(council_id, engine)
                     self._open_marker(council_id).unlink(missing_ok=True)
             except Exception as exc:  # noqa: BLE001 - locking must always forget the keys
                 log.warning("vault.lock_checkpoint_failed council=%s kind=%s", council_id,
@@ -363,20 +438,14 @@ class Vault:
                 engine.dispose()
             except Exception:  # noqa: BLE001
                 log.warning("vault.dispose_failed council=%s", council_id)
-        # With a damaged council the keystore is left as it is (evidence), in memory too, so
-        # its MAC still matches at the next unlock; the healthy databases' generation then
-        # runs one ahead, which unlock accepts.
-        if generations and store is not None and not self.damaged and self._kek is not None:
-            try:
-                for council_id, generation in generations.items():
-                    store.set_generation(council_id, generation)
-                store.reseal(self._kek)
-                store.save()
-            except Exception as exc:  # noqa: BLE001
-                log.warning("vault.generation_save_failed kind=%s", type(exc).__name__)
+        if self._written:
+            self._save_generations()  # in case a save after a commit failed
         self._engines.clear()
         self._councils.clear()
         self._deks.clear()
+        self._generations.clear()
+        self._written.clear()
+        self._pending.clear()
         self._kek = None
 
     def close(self) -> None:
@@ -620,7 +689,15 @@ class Vault:
             with db.Session(engine) as session, session.begin():
                 fill(session)
             store.add_council(council_id, dek, self._kek)
-            store.save()
+            try:
+                store.save()
+            except (OSError, VaultError):
+                # The rename may have happened before the failure (a full disk or an I/O
+                # error while syncing the folder): then the key is on disk and the council
+                # exists; removing its database now would leave a key with no database.
+                if not self._keystore_on_disk_has(council_id):
+                    raise
+                log.warning("vault.keystore_sync_failed council=%s", council_id)
         except BaseException:
             engine.dispose()
             if council_id in store.councils:
@@ -630,11 +707,20 @@ class Vault:
             raise
         self._deks[council_id] = dek
         self._engines[council_id] = engine
+        self._generations[council_id] = 0
+        self._written.add(council_id)
+        self._watch(council_id, engine)
         try:
             marker.unlink(missing_ok=True)
             atomic_write(self._open_marker(council_id), b"")
         except (OSError, VaultError):  # the council exists; only crash detection is weaker
             log.warning("vault.open_marker_failed council=%s", council_id)
+
+    def _keystore_on_disk_has(self, council_id: str) -> bool:
+        try:
+            return council_id in Keystore.load(self.keystore_path).councils
+        except VaultError:
+            return False
 
     def update_council(self, council_id: str, *, code: str | None = None,
                        name: str | None = None, nation: Nation | None = None,
@@ -729,6 +815,15 @@ class Vault:
             if candidate.exists():
                 candidate.unlink()
                 erased.append(candidate.name)
+        for leftover in sorted(path.parent.glob(f"{council_id}.db*")):  # kept evidence
+            leftover.unlink()
+            erased.append(leftover.name)
+        backups = self.backups_dir(council_id)
+        if backups.is_dir():
+            for snap in sorted(backups.iterdir()):
+                snap.unlink()
+                erased.append(f"{BACKUPS_DIR}/{council_id}/{snap.name}")
+            backups.rmdir()
         marker.unlink(missing_ok=True)
         fsync_dir(path.parent)
         log.info("vault.council_erased council=%s files=%d", council_id, len(erased))
@@ -750,9 +845,14 @@ class Vault:
             raise self.damaged[council_id]
         engine = self._engines[council_id]
         try:
-            with db.Session(engine, expire_on_commit=False) as session:
-                with session.begin():
-                    yield session
+            try:
+                with db.Session(engine, expire_on_commit=False) as session:
+                    with session.begin():
+                        yield session
+            except BaseException:
+                self._pending.pop(council_id, None)  # rolled back: the generation stays
+                raise
+            self._after_commit(council_id)
         except db.SATimeoutError:
             raise VaultError("The council database is busy with another task. Try again in a "
                              "moment; nothing was lost.") from None
@@ -787,6 +887,14 @@ class Vault:
                     f"The {code} database ({path.name}) failed its check: {problems[0]}",
                     council_code=code if council else "")
             results.append(CheckResult(code, path.name, problems))
+        assert self._kek is not None
+        slot_problems = self._require_keystore().slot_problems(self._kek)
+        for index, result in enumerate(results):
+            cid = result.database.removesuffix(".db")
+            if cid in slot_problems:
+                results[index] = CheckResult(
+                    result.council_code, result.database, result.problems + (
+                        f"{slot_problems[cid]}; run 'iro-desktop restore' to seal it again",))
         known = {f"{cid}.db" for cid in self._deks}
         for stray in sorted((self.root / COUNCILS_DIR).glob("*.db")):
             if stray.name not in known:
@@ -889,3 +997,27 @@ def _export_into(conn, dest: Path, key: bytes) -> None:  # type: ignore[no-untyp
             raise
     finally:
         conn.execute("DETACH DATABASE handover")
+
+
+def _pages_of(problems: list[str]) -> tuple[int, ...]:
+    """Page numbers named in ``cipher_integrity_check`` rows (the first number of each)."""
+    pages: list[int] = []
+    for problem in problems:
+        digits = [int(w) for w in problem.replace(",", " ").split() if w.isdigit()]
+        pages.extend(digits[:1])
+    return tuple(pages)
+
+
+def _keep_wal_evidence(path: Path) -> None:
+    """Copy a council's ``-wal`` aside before its connections close: SQLite deletes the WAL
+    when the last connection closes, and a WAL that lost its header still holds the
+    committed pages (encrypted). Kept as ``<id>.db-wal.evidence-<time>``."""
+    wal = Path(f"{path}-wal")
+    try:
+        if wal.is_file() and wal.stat().st_size > 0:
+            dest = wal.with_name(f"{wal.name}.evidence-{datetime.now():%Y%m%dT%H%M%S}")
+            if not dest.exists():
+                atomic_write(dest, wal.read_bytes())
+    except OSError:
+        log.warning("vault.wal_evidence_failed")
+

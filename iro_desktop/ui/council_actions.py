@@ -1,5 +1,6 @@
 """The Councils menu's actions: add a council, hand one over, import a hand-over archive,
-erase a council, and purge records past retention.
+erase a council, purge records past retention, and restore a damaged council from its
+newest snapshot.
 
 ``council_actions(window)`` makes the actions for the main window (which puts them in its
 Councils menu and disables them while the vault is locked). Each opens a dialog from
@@ -41,6 +42,8 @@ def council_actions(window: Any) -> list[QAction]:
          "Destroy a council's key and database when a contract ends"),
         ("&Records to purge...", "retention_action", review_retention,
          "Records of children who left a caseload, past the council's retention period"),
+        ("Re&store a damaged council...", "restore_council_action", restore_councils,
+         "Bring a damaged council back from its newest encrypted snapshot"),
     )
     actions = []
     for text, name, slot, tip in specs:
@@ -158,6 +161,46 @@ def review_retention(window: Any) -> None:
         _dispose(dialog)
     if purged and window.vault.is_unlocked:
         refresh_window(window)
+
+
+def restore_councils(window: Any) -> None:
+    """Check every council, then offer to put each damaged one back from its newest good
+    snapshot (taken at lock); the damaged file is kept beside it."""
+    vault = window.vault
+    try:
+        vault.check()
+        resealed = vault.repair_key_slots()
+        damaged = vault.damaged_councils()
+    except Exception as exc:  # noqa: BLE001
+        QMessageBox.warning(window, "Cannot check the councils", user_message(exc))
+        return
+    if not damaged:
+        note = (f"{len(resealed)} recovery slot(s) in the keystore were sealed again. "
+                if resealed else "")
+        QMessageBox.information(window, "Restore a damaged council",
+                                note + "No council needs restoring: every database passed "
+                                "its check.")
+        return
+    names = ", ".join(label for _cid, label in damaged)
+    answer = QMessageBox.question(
+        window, "Restore a damaged council",
+        f"Damaged: {names}.\n\nRestore from the newest good snapshot, taken the last time "
+        "the vault was locked after a change? Work saved after that snapshot is not in it. "
+        "The damaged file is kept beside the restored one.")
+    if answer != QMessageBox.StandardButton.Yes:
+        return
+    done, failed = [], []
+    for council_id, label in damaged:
+        try:
+            council, _snapshot = vault.restore_council(council_id)
+            done.append(council.code)
+        except Exception as exc:  # noqa: BLE001 - said per council below
+            failed.append(f"{label}: {user_message(exc)}")
+    refresh_window(window)
+    text = (f"Restored: {', '.join(done)}." if done else "Nothing was restored.") + (
+        "\n\n" + "\n".join(failed) if failed else "")
+    (QMessageBox.warning if failed else QMessageBox.information)(
+        window, "Restore a damaged council", text)
 
 
 # ---- keeping the window true -------------------------------------------------------------

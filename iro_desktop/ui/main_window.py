@@ -399,8 +399,9 @@ class MainWindow(QMainWindow):
         if self.vault.damaged:
             QMessageBox.warning(self, "A council database is damaged",
                                 "\n\n".join(str(e) for e in self.vault.damaged.values())
-                                + "\n\nThe other councils are open as usual. Run "
-                                "'iro-desktop check' for details.")
+                                + "\n\nThe other councils are open as usual. Councils > "
+                                "Restore a damaged council brings it back from its newest "
+                                "snapshot.")
 
     def show_unlocked(self) -> None:
         """The vault was unlocked elsewhere (creation, keyring, demo): show the dashboard."""
@@ -499,6 +500,7 @@ class MainWindow(QMainWindow):
         service = self.caseload_service
         today: date = service.today()
         self.caseload_view.set_data(self.vault.councils(), service.entries(), today)
+        self.caseload_view.set_damaged([label for _cid, label in self.vault.damaged_councils()])
         self.statusBar().showMessage(
             f"Unlocked \u2022 {len(self.vault.councils())} council database(s) open")
 

@@ -86,7 +86,8 @@ def test_no_plaintext_after_lock_and_close(closed_demo: ClosedVault,
         assert scan_for_plaintext([root, _isolated_data_dir], MARKERS) == []
     finally:
         vault.close()
-    assert len([p for p in files_under(root) if p.suffix == ".db"]) == 3
+    assert len([p for p in files_under(root / "councils") if p.suffix == ".db"]) == 3
+    assert len([p for p in files_under(root / "backups") if p.suffix == ".db"]) == 3  # snapshots
     assert scan_for_plaintext([root, _isolated_data_dir], MARKERS) == []
 
 
@@ -101,7 +102,7 @@ def test_keystore_json_holds_no_child_data_or_secrets(closed_demo: ClosedVault) 
 
 def test_stdlib_sqlite3_cannot_read_a_council_database(closed_demo: ClosedVault) -> None:
     dbs = [p for p in files_under(closed_demo.root) if p.suffix == ".db"]
-    assert len(dbs) == 3
+    assert len(dbs) == 6  # three councils and a snapshot of each
     for db in dbs:
         conn = sqlite3.connect(db)
         try:

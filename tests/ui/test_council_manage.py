@@ -410,7 +410,7 @@ def test_the_actions_are_named_and_lead_to_their_dialogs(make_window) -> None:  
     actions = council_actions(window)
     assert [a.objectName() for a in actions] == [
         "add_council_action", "handover_archive_action", "import_archive_action",
-        "erase_council_action", "retention_action"]
+        "erase_council_action", "retention_action", "restore_council_action"]
     assert all(a.text() and a.statusTip() for a in actions)
     assert all(a in window.actions() for a in actions)
 

@@ -178,3 +178,19 @@ def test_size_limit_is_on_bytes_just_under_is_accepted() -> None:
 def test_del_and_c1_controls_in_title_refused(char: str) -> None:
     assert "control characters" in _refused(
         _template(f'[[item]]\nkey = "x"\ntitle = "Bad{char}title"\n'))
+
+
+@pytest.mark.parametrize("deep", [
+    'name = "x"\nnation = "england"\nv = ' + "[" * 5000 + "]" * 5000 + "\n",
+    'name = "x"\nnation = "england"\nv = ' + "{a = " * 3000 + "1" + "}" * 3000 + "\n",
+])
+def test_deeply_nested_agenda_toml_is_refused_with_a_clear_message(deep: str) -> None:
+    with pytest.raises(AgendaTemplateError, match="levels deep"):
+        parse_agenda(deep.encode("utf-8"))
+
+
+def test_nesting_inside_strings_and_comments_does_not_count() -> None:
+    from iro_desktop.core.bounds import nesting_depth
+
+    assert nesting_depth('a = "[[[[{{{{" # [[[[[\nb = [[1]]', toml=True) == 2
+    assert nesting_depth('{"a": "]]]\\"[", "b": [[]]}') == 3

@@ -300,6 +300,18 @@ def test_a_tampered_archive_is_refused_and_changes_nothing(
     assert vault_state(other_vault) == before and other_vault.councils() == []
 
 
+@pytest.mark.parametrize("part", ["manifest.json", "key.json"])
+def test_deeply_nested_json_in_an_archive_is_refused_with_a_message(
+        made: Path, other_vault, part: str) -> None:  # type: ignore[no-untyped-def]
+    deep = b'{"format": "iro-desktop-council-archive", "x": ' + b"[" * 20000 + b"]" * 20000 + b"}"
+    _rewrite(made, lambda p: p.update({part: deep}))
+    before = vault_state(other_vault)
+    with pytest.raises(ArchiveError) as caught:  # not RecursionError ("unexpected error")
+        archive.import_archive(other_vault, made, passphrase=ARCHIVE_PASSPHRASE)
+    assert "Nothing was imported" in str(caught.value)
+    assert vault_state(other_vault) == before
+
+
 @pytest.mark.parametrize("cut", [10, 1000, -30])
 def test_a_cut_short_or_foreign_file_is_refused(made: Path, other_vault, tmp_path: Path,
                                                 cut: int) -> None:  # type: ignore[no-untyped-def]

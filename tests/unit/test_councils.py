@@ -8,6 +8,8 @@ council's template only has to reach that council's minutes and no other's.
 
 from __future__ import annotations
 
+import time
+
 from datetime import date, timedelta
 
 import pytest
@@ -354,6 +356,40 @@ def test_reference_pattern_is_checked_at_import_and_entry(vault) -> None:  # typ
         service.check_reference(council.id, "123456")
     with pytest.raises(Exception, match="not valid"):
         service.set_reference_pattern(council.id, "NB(")
+
+
+@pytest.mark.parametrize("pattern", [r"(a|aa)+$", r"(\d|\d\d)+$", r"([A-Z]|[A-Z][A-Z])+$"])
+def test_a_catastrophic_reference_pattern_is_refused_when_set(vault, pattern: str) -> None:  # type: ignore[no-untyped-def]
+    service = CouncilService(vault)
+    council = service.add("NBK", "Northbrook", Nation.ENGLAND)
+    started = time.monotonic()
+    with pytest.raises(Exception, match="takes too long to check"):
+        service.set_reference_pattern(council.id, pattern)
+    assert time.monotonic() - started < 2
+
+
+@pytest.mark.parametrize("pattern", [r"([A-Z0-9]+)*[0-9]{6}", r"(a+)+", r"(a|aa)+$"])
+def test_an_import_against_a_stored_catastrophic_pattern_ends_in_seconds(vault, pattern: str  # type: ignore[no-untyped-def]
+                                                                        ) -> None:
+    """The two patterns from the field run in the time-limited engine; one that is slow
+    even there stops at its first time-out, said once."""
+    from iro_desktop.storage.models import CouncilSettingRow
+
+    service = CouncilService(vault)
+    council = service.add("NBK", "Northbrook", Nation.ENGLAND)
+    with vault.session(council.id) as session:  # stored before patterns were checked
+        session.add(CouncilSettingRow(key="reference_pattern", value=pattern))
+    started = TODAY - timedelta(days=10)
+    refs = ([f"{'A' * 30}{n:05d}" for n in range(50)] + [f"{'a' * 34}x{n:03d}" for n in range(50)]
+            + [f"NB{n:06d}" for n in range(200)])
+    data = HEADER + "".join(row("NBK", "Northbrook", ref, started=started) for ref in refs)
+    begun = time.monotonic()
+    with pytest.raises(CaseloadImportError) as caught:
+        CaseloadService(vault).import_caseload(data.encode())
+    assert time.monotonic() - begun < 5  # was minutes, holding the vault
+    slow = [i for i in caught.value.issues if "takes too long to check" in str(i)]
+    assert len(slow) == (1 if "|" in pattern else 0)
+    assert CaseloadService(vault).entries() == []  # nothing imported
 
 
 def test_contract_dates_must_be_in_order(vault) -> None:  # type: ignore[no-untyped-def]

@@ -232,7 +232,13 @@ def test_lowering_a_council_generation_in_the_keystore_is_noticed(closed_demo: C
                                                                   ) -> None:
     db = closed_demo.dbs["EMB"]
     old = db.read_bytes()
-    vault = _unlock(closed_demo.root)  # one clean close: EMB's generation moves on
+    vault = _unlock(closed_demo.root)  # one saved change: EMB's generation moves on
+    from datetime import datetime
+
+    from iro_desktop.storage.models import AuditEvent
+
+    with vault.session(vault.council_by_code("EMB").id) as session:
+        session.add(AuditEvent(at=datetime.now(), code="test.edit", detail=""))
     vault.close()
     db.write_bytes(old)
     with pytest.raises((DatabaseTamperedError, KeystoreTamperedError)):

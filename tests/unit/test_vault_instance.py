@@ -82,3 +82,18 @@ def test_vault_held_by_another_process_then_freed_by_sigkill(
         assert all(r.ok for r in vault.check())
     finally:
         vault.close()
+
+
+@pytest.mark.skipif(not POSIX, reason="flock on the vault folder is POSIX")
+def test_deleting_vault_lock_does_not_let_a_second_process_in(
+        closed_demo: ClosedVault, monkeypatch: pytest.MonkeyPatch) -> None:
+    with child_process(_holder(closed_demo.root)) as holder:
+        wait_for_line(holder, "holding")
+        (closed_demo.root / "vault.lock").unlink()
+        monkeypatch.setenv("IRO_DESKTOP_PASSPHRASE", PASSPHRASE)
+        out, err = io.StringIO(), io.StringIO()
+        assert run(["--vault", str(closed_demo.root), "due"], out=out, err=err) == 3
+        assert "already open" in err.getvalue()
+        assert "Traceback" not in err.getvalue()
+    vault = Vault(closed_demo.root, secret_store=MemorySecretStore()).open()  # freed by the kill
+    vault.close()

@@ -292,11 +292,17 @@ def test_database_rolled_back_to_an_older_copy_is_detected(demo_vault, vault_dir
 # ---- truncated, missing or replaced files -------------------------------------------------
 
 
-def _cycle(root: Path) -> None:
-    """Open, unlock and close cleanly once (the vault records one more clean close)."""
+def _cycle(root: Path, code: str = "EMB") -> None:
+    """Open, unlock, save one change to ``code`` and close (its generation moves on)."""
+    from datetime import datetime
+
+    from iro_desktop.storage.models import AuditEvent
+
     vault = Vault(root, secret_store=MemorySecretStore()).open()
     try:
         vault.unlock(PASSPHRASE)
+        with vault.session(vault.council_by_code(code).id) as session:
+            session.add(AuditEvent(at=datetime.now(), code="test.edit", detail=""))
     finally:
         vault.close()
 

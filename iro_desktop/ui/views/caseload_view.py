@@ -156,12 +156,22 @@ class CaseloadView(QWidget):
 
         self.empty_hint = QLabel("No children yet. Use File \u25b8 Import caseload... (Ctrl+I) "
                                  "to import the CSV your council sends.")
+        self._empty_text = self.empty_hint.text()
         self.empty_hint.setObjectName("empty_hint")
         self.empty_hint.setWordWrap(True)
         self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
+        # A council whose database could not be read is named, never shown as empty.
+        self.damaged_label = QLabel("")
+        self.damaged_label.setObjectName("caseload_damaged")
+        self.damaged_label.setAccessibleName("Councils not shown because they are damaged")
+        self.damaged_label.setWordWrap(True)
+        self.damaged_label.setStyleSheet("color: #b00020;")
+        self.damaged_label.hide()
+
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
+        layout.addWidget(self.damaged_label)
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty_hint, 1)  # the empty state takes the space, not the gaps
@@ -169,6 +179,16 @@ class CaseloadView(QWidget):
         self.soon_days = 28
 
     # ---- data ----------------------------------------------------------------------
+
+    def set_damaged(self, labels: list[str]) -> None:
+        """Name the councils whose children are missing from the list (damaged)."""
+        self.damaged_label.setText(
+            f"Not shown, the database is damaged: {', '.join(labels)}. Councils \u25b8 "
+            "Restore a damaged council brings it back from its newest snapshot."
+            if labels else "")
+        self.damaged_label.setVisible(bool(labels))
+        self.empty_hint.setText("No children can be shown: see the damaged councils above."
+                                if labels else self._empty_text)
 
     def set_data(self, councils: list[Council], entries: list[CaseloadEntry], today: date) -> None:
         selected = self.council_combo.currentData()
