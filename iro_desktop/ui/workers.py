@@ -42,11 +42,29 @@ class Worker(QRunnable):
             self.signals.finished.emit(result)
 
 
+# Workers still running or not yet reported. Without this reference a caller that drops the
+# returned worker (as the first-run vault creation did) lets Python collect it and its signals
+# while the thread runs: the result never arrives (the dialog hung on "Creating the vault...")
+# or the process crashes.
+_RUNNING: set[Worker] = set()
+
+
 def run_in_background(fn: Callable[[], Any], on_done: Callable[[Any], None],
                       on_error: Callable[[BaseException], None]) -> Worker:
     worker = Worker(fn)
-    worker.signals.finished.connect(on_done)
-    worker.signals.failed.connect(on_error)
+    worker.setAutoDelete(False)  # Python owns it, until it has reported
+    _RUNNING.add(worker)
+
+    def done(result: Any) -> None:
+        _RUNNING.discard(worker)
+        on_done(result)
+
+    def failed(exc: BaseException) -> None:
+        _RUNNING.discard(worker)
+        on_error(exc)
+
+    worker.signals.finished.connect(done)
+    worker.signals.failed.connect(failed)
     QThreadPool.globalInstance().start(worker)
     return worker
 
