@@ -59,13 +59,14 @@ def plain_text_edit(accessible_name: str, object_name: str, lines: int = 4) -> Q
 
 def date_field(accessible_name: str, object_name: str, value: date,
                latest: date | None = None) -> DateEdit:
+    """A date field starting on ``value``. ``latest`` is not enforced by the field: a maximum
+    made Qt change a later date as it was typed (10/12/2026 became 01/12/2026 with no word);
+    the service refuses a date that is too late, with a message that says why."""
     edit = DateEdit(accessible_name)
     edit.setObjectName(object_name)
     edit.set_py_date(value)
     if latest is not None:
-        from PySide6.QtCore import QDate
-
-        edit.setMaximumDate(QDate(latest.year, latest.month, latest.day))
+        edit.setToolTip(f"At the latest {latest:%d/%m/%Y}")
     return edit
 
 
