@@ -129,6 +129,7 @@ class MainWindow(QMainWindow):
         self._between: dict[str, object] = {}  # dashboard and search, built when first used
         self._child_origin = "caseload"  # where Escape in the child view goes back to
         self._busy = False
+        self._resume_place = None  # where to return after unlocking (ui/resume.py)
         # "Send when the council's folder is reachable": checked every minute while unlocked.
         self.auto_send_timer = QTimer(self)
         self.auto_send_timer.setInterval(60_000)
@@ -384,7 +385,13 @@ class MainWindow(QMainWindow):
             action.setEnabled(True)
         self.remember_action.setVisible(self.vault.keyring_available())
         self.remember_action.setChecked(self.vault.remembered)
-        self.show_dashboard()  # the caseload is read when it is first shown (Ctrl+1)
+        from iro_desktop.ui.resume import restore
+
+        # Back where the IRO was before the lock (review, section, cursor; caseload filters);
+        # the dashboard at the first unlock. The caseload is read when first shown (Ctrl+1).
+        place, self._resume_place = self._resume_place, None
+        if not restore(self, place):
+            self.show_dashboard()
         QApplication.instance().installEventFilter(self.auto_lock)
         self.auto_lock.start()
         self.auto_send_timer.start()
@@ -417,6 +424,11 @@ class MainWindow(QMainWindow):
             self._on_vault_locked()
 
     def _on_vault_locked(self) -> None:
+        from iro_desktop.ui.resume import capture
+
+        place = capture(self)  # before the widgets are emptied; None on the locked face
+        if place is not None:
+            self._resume_place = place
         self.auto_lock.stop()
         self.auto_send_timer.stop()
         self._clear_clipboard()

@@ -194,7 +194,8 @@ class AttendancePage(Page):
     def load(self, record: ReviewRecord) -> None:
         status_of = {a.person.id: a for a in record.attendance}
         people = [p.id for p in self.c.network]
-        if people == self._people and record.id == self._review_id:
+        if (people == self._people and record.id == self._review_id
+                and self.table.rowCount() == len(people)):  # not emptied by a lock
             # Same rows: update values in place so the widget with the focus survives.
             for row, person in enumerate(self.c.network):
                 combo = self.table.cellWidget(row, 3)
@@ -411,7 +412,8 @@ class EarlierDecisionsPage(Page):
         decisions = record.earlier_decisions
         self.empty.setVisible(not decisions)
         ids = [d.id for d in decisions]
-        if ids == self._ids and record.id == self._review_id:
+        if (ids == self._ids and record.id == self._review_id
+                and self.table.rowCount() == len(ids)):  # not emptied by a lock
             # Same rows: keep the widgets (and the focus); only the values move.
             for row, d in enumerate(decisions):
                 item = self.table.item(row, 0)

@@ -1,0 +1,149 @@
+"""Locking in the middle of a review (Ctrl+L or the idle timer) and unlocking returns to the
+same review, section and cursor, and the review carries on.
+
+Found chairing through the real window: after a lock, opening "Welcome, attendance" raised
+AttributeError every time (the table had been emptied, the page thought its rows were still
+there); unlocking always went to the dashboard and the caseload filter was gone.
+"""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from tests.ui.test_chair_review_keyboard import PEOPLE, Keyboard, _pick_child, _review_day
+from tests.ui.ui_helpers import PASSPHRASE, FakeClock, child_data_in
+
+from iro_desktop.core.reviews import AttendanceStatus
+from iro_desktop.ui.auto_lock import AutoLock
+from iro_desktop.ui.views.review_view import NAV_ROLE
+
+pytestmark = pytest.mark.filterwarnings(r"ignore:.*invalidateFilter.*:DeprecationWarning")
+K = Qt.Key
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def chairing(make_window, clock):  # type: ignore[no-untyped-def]
+    """A window with a planned review of a demo child open; two people in the network."""
+    window = make_window(auto_lock=AutoLock(idle_minutes=5, monotonic=clock.monotonic,
+                                            wall=clock.time))
+    day = _review_day(window.caseload_service.today())
+    entry = _pick_child(window, day)
+    service = window.review_service
+    for name, role, org, _s, _h in PEOPLE[:2]:
+        service.add_person(entry.council.id, entry.child.id, name, role, org)
+    review_id = service.plan_review(entry.council.id, entry.child.id, day)
+    window.activateWindow()
+    window.open_child(entry)
+    window.open_review(review_id)
+    return window
+
+
+def _unlock(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    assert window.stack.currentWidget() is window.unlock_view
+    assert not child_data_in(window)
+    window.activateWindow()
+    qtbot.keyClicks(window.unlock_view.passphrase, PASSPHRASE)
+    qtbot.keyClick(window.unlock_view.passphrase, K.Key_Return)
+    qtbot.waitUntil(lambda: window.vault.is_unlocked
+                    and window.stack.currentWidget() is not window.unlock_view, timeout=15_000)
+
+
+def _nav_kind(window) -> str:  # type: ignore[no-untyped-def]
+    return window.review_view.nav.currentItem().data(NAV_ROLE)[0]
+
+
+def test_lock_twice_mid_review_and_carry_on(qtbot, chairing, clock) -> None:  # type: ignore[no-untyped-def]
+    window = chairing
+    kb = Keyboard(qtbot, window)
+    view, controller = window.review_view, window.review_controller
+    review_id = controller.review_id
+    qtbot.waitUntil(window.isActiveWindow)
+    kb.press(K.Key_PageDown, Qt.KeyboardModifier.ControlModifier)
+    assert _nav_kind(window) == "attendance"
+    page = view.attendance
+    page.notes.setFocus()
+    kb.type("Everyone introduced themselves")
+    kb.press(K.Key_Left, times=7)  # the cursor inside the text, not at its end
+    cursor = page.notes.textCursor().position()
+
+    # ---- 1. Ctrl+L, unlock: same review, same section, same cursor ---------------------------
+    kb.press(K.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert not window.vault.is_unlocked
+    _unlock(qtbot, window)
+    assert window.stack.currentWidget() is view, "unlock did not return to the review"
+    assert controller.review_id == review_id
+    assert _nav_kind(window) == "attendance"
+    assert view.pages.currentWidget() is page
+    assert page.table.rowCount() == 2
+    assert all(page.table.cellWidget(r, 3) is not None for r in range(2))
+    assert "Something went wrong" not in view.message.text()
+    assert QApplication.focusWidget() is page.notes
+    assert page.notes.textCursor().position() == cursor
+    assert page.notes.toPlainText() == "Everyone introduced themselves"
+
+    # ... and the review carries on: a third person, Enter adds them.
+    page.name.setFocus()
+    kb.type("Jo Social")
+    kb.press(K.Key_Return)
+    assert [p.name for p in controller.network][-1] == "Jo Social", view.message.text()
+    assert page.table.rowCount() == 3
+
+    # ---- 2. The idle timer locks; unlock: back in the name field ------------------------------
+    clock.advance(5 * 60 + 1)
+    qtbot.waitUntil(lambda: not window.vault.is_unlocked, timeout=6000)  # the timer's tick
+    assert "inactivity" in window.unlock_view.heading.text()
+    _unlock(qtbot, window)
+    assert window.stack.currentWidget() is view
+    assert _nav_kind(window) == "attendance" and page.table.rowCount() == 3
+    assert QApplication.focusWidget() is page.name
+
+    # ... carries on: attendance of the first person from the keyboard.
+    combo = page.table.cellWidget(0, 3)
+    combo.setFocus()
+    kb.type("a")
+    qtbot.waitUntil(lambda: any(a.status is AttendanceStatus.ATTENDED for a in
+                                window.review_service.record(controller.council_id,
+                                                             review_id).attendance),
+                    timeout=3000)
+
+
+def test_unlock_keeps_the_caseload_filters(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    window.table_action.trigger()
+    view = window.caseload_view
+    view.council_combo.setCurrentIndex(2)
+    council = view.council_combo.currentData()
+    qtbot.keyClicks(view.search, "a")
+    shown = view.proxy.rowCount()
+    window.lock_action.trigger()
+    assert view.search.text() == ""  # nothing of it left in the widgets while locked
+    _unlock(qtbot, window)
+    assert window.stack.currentWidget() is view
+    assert view.search.text() == "a"
+    assert view.council_combo.currentData() == council
+    assert view.proxy.rowCount() == shown
+
+
+def test_reopening_attendance_after_a_lock_shows_the_network(qtbot, chairing) -> None:  # type: ignore[no-untyped-def]
+    """The AttributeError: the page kept its row ids while the lock emptied its table."""
+    window = chairing
+    view, controller = window.review_view, window.review_controller
+    council_id, review_id = controller.council_id, controller.review_id
+    entry = window.child_view.entry
+    view.nav.setCurrentRow(1)  # attendance, loaded once before the lock
+    window.lock_action.trigger()
+    _unlock(qtbot, window)
+    window.show_dashboard()  # then the IRO opens the review again from the child
+    window.open_child(next(e for e in window.caseload_service.entries(council_id)
+                           if e.child.id == entry.child.id))
+    window.open_review(review_id)
+    view.nav.setCurrentRow(1)
+    assert view.pages.currentWidget() is view.attendance
+    assert view.attendance.table.rowCount() == 2
+    assert view.attendance.table.cellWidget(0, 3) is not None
