@@ -346,6 +346,50 @@ class ReviewService:
             audit(s, "review.planned", review=row.id)
             return row.id
 
+    def invite_network(self, council_id: str, review_id: int) -> list[Person]:
+        """Make the child's network the review's invitees, so nobody is typed twice.
+
+        The network is kept per child from review to review; the child and the social
+        worker named in the caseload are added to it when missing. Everyone in it without
+        an attendance entry at this review is marked invited. Returns the network."""
+        with self.vault.session(council_id) as s:
+            row = self._open_review(s, review_id)
+            child = child_from_row(self._child_row(s, row.child_id), council_id).record
+            people = list(s.scalars(select(PersonRow).where(
+                PersonRow.child_id == row.child_id, PersonRow.active).order_by(PersonRow.id)))
+            known = {(p.role.casefold(), p.name.casefold()) for p in people}
+            roles = {p.role.casefold() for p in people}
+            wanted = []
+            if "child" not in roles:
+                wanted.append((f"{child.preferred_name or child.first_name} {child.last_name}",
+                               "Child"))
+            worker = " ".join(child.social_worker.split())
+            if worker and ("social worker", worker.casefold()) not in known:
+                wanted.append((worker, "Social worker"))
+            for name, role in wanted:
+                person = PersonRow(child_id=row.child_id, name=clean_text(name)[:200],
+                                   role=role, organisation="", active=True)
+                s.add(person)
+                people.append(person)
+            s.flush()
+            marked = set(s.scalars(select(AttendanceRow.person_id).where(
+                AttendanceRow.review_id == review_id)))
+            for person in people:
+                if person.id not in marked:
+                    s.add(AttendanceRow(review_id=review_id, person_id=person.id,
+                                        status=AttendanceStatus.INVITED.value, reason=""))
+            return [_person(p) for p in people]
+
+    def usual_venue(self, council_id: str, child_id: int) -> str:
+        """Where the next review meets, as set at the last one (or that review's venue)."""
+        with self.vault.session(council_id) as s:
+            last = s.scalar(select(ReviewRow).where(ReviewRow.child_id == child_id)
+                            .order_by(ReviewRow.number.desc()).limit(1))
+            if last is None:
+                return ""
+            text = s.get(ReviewTextRow, (last.id, "next.venue"))
+            return (text.value if text is not None and text.value.strip() else last.venue) or ""
+
     def set_status(self, council_id: str, review_id: int, status: ReviewStatus) -> None:
         if status is ReviewStatus.FINALISED:
             raise ReviewError("Use finalise to finalise a review.")

@@ -613,6 +613,12 @@ class MainWindow(QMainWindow):
         if entry is None:
             return
         dialog = PlanReviewDialog(max(entry.due.due, self.caseload_service.today()), self)
+        try:  # the venue set for it at the last review, not typed again
+            dialog.venue.setText(self.review_service.usual_venue(entry.council.id,
+                                                                 entry.child.id))
+            dialog.venue.selectAll()
+        except Exception as exc:  # noqa: BLE001 - only a suggestion
+            log.info("plan.venue_unknown kind=%s", type(exc).__name__)
         try:
             if not dialog.exec():
                 return
@@ -625,6 +631,10 @@ class MainWindow(QMainWindow):
         except Exception as exc:  # noqa: BLE001
             QMessageBox.warning(self, "Review not planned", user_message(exc))
             return
+        try:  # the network (child, social worker, last review's people) is invited
+            self.review_service.invite_network(entry.council.id, review_id)
+        except Exception as exc:  # noqa: BLE001 - the review is planned; people can be added
+            log.warning("plan.invite_failed kind=%s", type(exc).__name__)
         self.open_review(review_id)
 
     def open_review(self, review_id: int) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from PySide6.QtCore import QDate
-from PySide6.QtWidgets import QDateTimeEdit
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import QApplication, QDateTimeEdit
 
 from iro_desktop.ui.widgets.date_edit import DateEdit
 
@@ -69,3 +69,23 @@ def test_a_dialog_date_field_keeps_a_later_date_as_typed(qtbot) -> None:  # type
     qtbot.addWidget(edit)
     _type_into(qtbot, edit, "10/12/2026")
     assert edit.py_date() == date(2026, 12, 10)
+
+
+def test_tab_from_an_untouched_date_leaves_the_field(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The plan dialog: Tab from the suggested date went to its month, so the venue typed
+    next fell into the date and was lost."""
+    from iro_desktop.ui.views.child_view import PlanReviewDialog
+
+    dialog = PlanReviewDialog(date(2027, 3, 1))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    dialog.when.setFocus()
+    qtbot.keyClick(dialog.when, Qt.Key.Key_Tab)
+    focus = QApplication.focusWidget()
+    assert focus is not None
+    qtbot.keyClicks(focus, "School")
+    assert dialog.venue.text() == "School"
+    assert dialog.date == date(2027, 3, 1)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate, Qt, Signal
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtCore import QDate, QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QFont, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -120,15 +120,24 @@ class PreparationPage(Page):
         self.venue.setMaxLength(200)
         self.venue.editingFinished.connect(lambda: self.c.update(venue=self.venue.text()))
         self.edits: dict[str, AutoSaveTextEdit] = {}
+        # The invitees are the child's network (kept from review to review, with the child
+        # and the social worker from the caseload): listed here, added on the attendance page.
+        self.invited = QLabel("")
+        self.invited.setObjectName("invited_label")
+        self.invited.setWordWrap(True)
+        self.invited.setTextFormat(Qt.TextFormat.PlainText)
         form = QFormLayout()
         form.addRow(_buddy("&Planned date:", self.planned), self.planned)
         form.addRow(_buddy("Ve&nue:", self.venue), self.venue)
+        form.addRow(QLabel("Invited:"), self.invited)
         for key in ("invitees", "prep.spoke_alone", "prep.consultation", "prep.reports",
                     "prep.midway"):
             edit = AutoSaveTextEdit(TEXT_FIELDS[key])
             edit.setObjectName(key.replace(".", "_"))
             edit.setMinimumHeight(self.fontMetrics().height() * 3)
-            form.addRow(QLabel(TEXT_FIELDS[key] + ":"), edit)
+            label = "Others invited, outside the network" if key == "invitees" \
+                else TEXT_FIELDS[key]
+            form.addRow(QLabel(label + ":"), edit)
             self.edits[key] = edit
         layout = QVBoxLayout(self)
         layout.addWidget(_heading("Preparation", self))
@@ -140,6 +149,9 @@ class PreparationPage(Page):
         self.planned.setDate(_qdate(record.planned_date))
         self.planned.blockSignals(False)
         self.venue.setText(record.venue)
+        people = "; ".join(f"{p.name} ({p.role})" for p in self.c.network)
+        self.invited.setText((people or "No one yet.") + "\nAdd people on the attendance "
+                             "page (Ctrl+PgDown): everyone there is invited.")
         for widget in (self.planned, self.venue):
             widget.setEnabled(not record.finalised)
         for key, edit in self.edits.items():
@@ -181,10 +193,12 @@ class AttendancePage(Page):
         row.addWidget(add)
         layout = QVBoxLayout(self)
         layout.addWidget(_heading("Welcome and attendance", self))
-        layout.addWidget(QLabel("The child's network is kept for every review. Set who was "
-                                "invited, attended, sent apologies, contributed in writing "
-                                "or was excluded."))
+        layout.addWidget(QLabel("The child's network is kept for every review; all of it is "
+                                "invited. In the table one key sets a row and moves to the "
+                                "next: A attended, P apologies, W in writing, I invited, "
+                                "X excluded (then type the reason)."))
         layout.addWidget(self.table, 1)
+        self.table.installEventFilter(self)
         layout.addLayout(row)
         self._add_notes(layout)
         self.first_field = self.table
@@ -245,6 +259,38 @@ class AttendancePage(Page):
             self.table.setCellWidget(row, 5, address)
         for widget in (self.name, self.role, self.org):
             widget.setEnabled(not record.finalised)
+
+    ROW_KEYS = {"a": AttendanceStatus.ATTENDED, "p": AttendanceStatus.APOLOGIES,
+                "w": AttendanceStatus.WRITTEN, "i": AttendanceStatus.INVITED,
+                "x": AttendanceStatus.EXCLUDED}
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        """On the table itself (not a field in it): one key sets the row's attendance."""
+        if watched is self.table:
+            if event.type() == QEvent.Type.FocusIn and self.table.currentRow() < 0 \
+                    and self.table.rowCount():
+                self.table.setCurrentCell(0, 0)
+            elif event.type() == QEvent.Type.KeyPress and self._on_row_key(event):
+                return True
+        return super().eventFilter(watched, event)
+
+    def _on_row_key(self, event: QKeyEvent) -> bool:
+        chord = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier \
+            | Qt.KeyboardModifier.MetaModifier
+        status = None if event.modifiers() & chord else self.ROW_KEYS.get(event.text().lower())
+        row = max(self.table.currentRow(), 0)
+        if status is None or row >= len(self._people) or self.c.record is None \
+                or self.c.record.finalised:
+            return False
+        combo, reason = self.table.cellWidget(row, 3), self.table.cellWidget(row, 4)
+        combo.setCurrentIndex(combo.findData(status))
+        if status is AttendanceStatus.EXCLUDED:
+            reason.setFocus()  # saved when the reason is typed (Enter or Tab)
+            return True
+        self._on_status_chosen(self._people[row], combo, reason)
+        if row + 1 < self.table.rowCount():
+            self.table.setCurrentCell(row + 1, self.table.currentColumn())
+        return True
 
     def _on_address_edited(self, person_id: int, edit: QLineEdit) -> None:
         person = next((p for p in self.c.network if p.id == person_id), None)

@@ -198,6 +198,7 @@ class ReviewView(QWidget):
             for edit in page.edits.values():
                 edit.unbind()
         self.agenda_page.edit.unbind()
+        self.preparation.invited.clear()
         self.letter.clear()
         self.copies.clear()
         for page in (self.attendance, self.earlier, self.decisions, self.next_review):

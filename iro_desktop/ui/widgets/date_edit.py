@@ -18,7 +18,7 @@ from datetime import date
 
 from PySide6.QtCore import QDate
 from PySide6.QtGui import QFocusEvent, QKeyEvent
-from PySide6.QtWidgets import QDateEdit, QDateTimeEdit, QWidget
+from PySide6.QtWidgets import QAbstractSpinBox, QDateEdit, QDateTimeEdit, QWidget
 
 _SEPARATORS = frozenset("/-.")
 _WHOLE_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$|^(\d{2})(\d{2})(\d{4})$")
@@ -72,6 +72,12 @@ class DateEdit(QDateEdit):
             self._typed = ""
             if whole != self.py_date():
                 self.set_py_date(whole)  # what was typed, not what Qt made of it
+
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802, A002 - Qt's names
+        """Tab leaves the field. Qt's QDateEdit moves Tab to its month and year sections
+        first, so a venue typed after Tab from an untouched date fell into the year and was
+        lost; the sections stay reachable with Left/Right and "/"."""
+        return QAbstractSpinBox.focusNextPrevChild(self, next)
 
     def set_py_date(self, value: date) -> None:
         self.setDate(QDate(value.year, value.month, value.day))

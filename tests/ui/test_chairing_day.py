@@ -1,9 +1,10 @@
-"""Locking in the middle of a review (Ctrl+L or the idle timer) and unlocking returns to the
-same review, section and cursor, and the review carries on.
+"""Chairing that holds up for a whole day: found chairing through the real window.
 
-Found chairing through the real window: after a lock, opening "Welcome, attendance" raised
-AttributeError every time (the table had been emptied, the page thought its rows were still
-there); unlocking always went to the dashboard and the caseload filter was gone.
+Locking in the middle of a review (Ctrl+L or the idle timer) and unlocking returns to the
+same review, section and cursor, and the review carries on. Before: after a lock, opening
+"Welcome, attendance" raised AttributeError every time (the table had been emptied, the
+page thought its rows were still there); unlocking always went to the dashboard and the
+caseload filter was gone. Attendance takes one key per row; decisions can be put right.
 """
 
 from __future__ import annotations
@@ -147,3 +148,20 @@ def test_reopening_attendance_after_a_lock_shows_the_network(qtbot, chairing) ->
     assert view.pages.currentWidget() is view.attendance
     assert view.attendance.table.rowCount() == 2
     assert view.attendance.table.cellWidget(0, 3) is not None
+
+
+def test_one_key_per_row_sets_attendance_and_moves_on(qtbot, chairing) -> None:  # type: ignore[no-untyped-def]
+    window = chairing
+    kb = Keyboard(qtbot, window)
+    controller = window.review_controller
+    qtbot.waitUntil(window.isActiveWindow)
+    kb.press(K.Key_PageDown, Qt.KeyboardModifier.ControlModifier)  # attendance; table focused
+    table = window.review_view.attendance.table
+    assert QApplication.focusWidget() is table
+    kb.type("ap")  # first row attended, second apologies: two keys
+    saved = {a.person.name: a.status for a in window.review_service.record(
+        controller.council_id, controller.review_id).attendance}
+    assert saved == {PEOPLE[0][0]: AttendanceStatus.ATTENDED,
+                     PEOPLE[1][0]: AttendanceStatus.APOLOGIES}
+    assert QApplication.focusWidget() is table
+    assert table.cellWidget(1, 3).currentData() == AttendanceStatus.APOLOGIES
