@@ -165,3 +165,108 @@ def test_one_key_per_row_sets_attendance_and_moves_on(qtbot, chairing) -> None: 
                      PEOPLE[1][0]: AttendanceStatus.APOLOGIES}
     assert QApplication.focusWidget() is table
     assert table.cellWidget(1, 3).currentData() == AttendanceStatus.APOLOGIES
+
+
+# ---- decisions: put right until finalised, amended after -----------------------------------
+
+
+def _to_decisions(qtbot, window):  # type: ignore[no-untyped-def]
+    view = window.review_view
+    row = next(r for r in range(view.nav.count())
+               if view.nav.item(r).data(NAV_ROLE)[0] == "decisions")
+    view.nav.setCurrentRow(row)
+    qtbot.waitUntil(window.isActiveWindow)
+    return view.decisions
+
+
+def _saved(window):  # type: ignore[no-untyped-def]
+    c = window.review_controller
+    return window.review_service.record(c.council_id, c.review_id)
+
+
+def test_by_date_is_not_carried_to_the_next_decision(qtbot, chairing) -> None:  # type: ignore[no-untyped-def]
+    """'By date' stayed chosen while the date went back to the review's day: the next
+    decision was saved due on the day of the review, with no warning."""
+    from datetime import timedelta
+
+    window = chairing
+    page = _to_decisions(qtbot, window)
+    day = _saved(window).review_date
+    page.text.setText("Book a dental check-up")
+    page.who.setEditText("Virtual school")
+    page.by_date.setChecked(True)
+    page.due.setDate(page.due.date().addDays(10))
+    qtbot.keyClick(page.text, K.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: len(_saved(window).decisions) == 1, timeout=3000)
+    assert page.within.isChecked() and not page.by_date.isChecked()
+    assert page.due.py_date() == day + timedelta(weeks=4)
+
+    # A date on the review's day is refused with a message; nothing is saved.
+    page.text.setText("Visit school")
+    page.who.setEditText("Virtual school")
+    page.by_date.setChecked(True)
+    page.due.set_py_date(day)
+    qtbot.keyClick(page.text, K.Key_Return)
+    assert "the day of the review" in window.review_view.message.text()
+    assert len(_saved(window).decisions) == 1
+    assert page.text.text() == "Visit school"  # what was typed is kept
+
+
+def test_enter_on_a_decision_corrects_it_and_delete_removes_it(qtbot, chairing,  # type: ignore[no-untyped-def]
+                                                               monkeypatch) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    window = chairing
+    page = _to_decisions(qtbot, window)
+    service, c = window.review_service, window.review_controller
+    service.add_decision(c.council_id, c.review_id, "Book a dentist", responsible="Carer",
+                         agenda_key="education")
+    service.add_decision(c.council_id, c.review_id, "Typed by mistake", responsible="SW")
+    c.reload()
+    page.table.setFocus()
+    page.table.selectRow(0)
+    qtbot.keyClick(page.table, K.Key_Return)
+    assert QApplication.focusWidget() is page.text and page.text.text() == "Book a dentist"
+    page.item.setCurrentIndex(page.item.findData("health"))  # the right agenda item
+    qtbot.keyClick(page.text, K.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: _saved(window).decisions[0].agenda_key == "health", timeout=3000)
+    assert [d.text for d in _saved(window).decisions] == ["Book a dentist", "Typed by mistake"]
+
+    monkeypatch.setattr(QMessageBox, "question",
+                        staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes))
+    page.table.setFocus()
+    page.table.selectRow(1)
+    qtbot.keyClick(page.table, K.Key_Delete)
+    assert [d.text for d in _saved(window).decisions] == ["Book a dentist"]
+
+
+def test_enter_on_a_decision_of_a_finalised_record_amends_it(qtbot, chairing) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QTimer
+
+    from iro_desktop.core.reviews import ReviewStatus
+
+    window = chairing
+    service, c = window.review_service, window.review_controller
+    service.add_decision(c.council_id, c.review_id, "Refer for tutoring",
+                         responsible="Virtual school")
+    service.update_review(c.council_id, c.review_id, participation_code="PN1")
+    service.set_status(c.council_id, c.review_id, ReviewStatus.HELD)
+    service.finalise(c.council_id, c.review_id)
+    c.reload()
+    page = _to_decisions(qtbot, window)
+
+    def fill() -> None:
+        dialog = QApplication.activeModalWidget()
+        edits = {e.accessibleName(): e for e in dialog.findChildren(type(page.text))}
+        edits["Decision"].setText("Refer for maths tutoring")
+        edits["Reason for the amendment"].setText("The subject was left out")
+        dialog.accept()
+
+    QTimer.singleShot(200, fill)
+    page.table.setFocus()
+    page.table.selectRow(0)
+    qtbot.keyClick(page.table, K.Key_Return)
+    rec = _saved(window)
+    assert rec.decisions[0].text == "Refer for maths tutoring"
+    assert rec.amendments[0].reason == "The subject was left out"
+    assert rec.amendments[0].old_value.startswith("Refer for tutoring")
