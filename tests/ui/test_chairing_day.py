@@ -270,3 +270,43 @@ def test_enter_on_a_decision_of_a_finalised_record_amends_it(qtbot, chairing) ->
     assert rec.decisions[0].text == "Refer for maths tutoring"
     assert rec.amendments[0].reason == "The subject was left out"
     assert rec.amendments[0].old_value.startswith("Refer for tutoring")
+
+
+# ---- dialogs between reviews: focus on the first field; names from the network -----------
+
+
+@pytest.mark.parametrize("action", ["add_entry", "raise_concern"])
+def test_between_reviews_dialogs_open_on_their_first_field_with_the_network(  # type: ignore[no-untyped-def]
+        qtbot, chairing, action: str) -> None:
+    """The dialogs opened with no field focused: typing was lost and Space pressed 'Raise
+    concern'. 'With whom' and 'raised with' were typed again though the network knows them."""
+    from PySide6.QtCore import QTimer
+
+    window = chairing
+    window.review_view.back_requested.emit()  # back to the child
+    panel = (window.child_view.monitoring if action == "add_entry"
+             else window.child_view.escalations)
+    seen: dict[str, object] = {}
+
+    def inspect() -> None:
+        dialog = QApplication.activeModalWidget()
+        if dialog is None:
+            QTimer.singleShot(20, inspect)
+            return
+        try:
+            seen["focus"] = dialog.focusWidget()
+            seen["first"] = dialog.kind if action == "add_entry" else dialog.concern
+            qtbot.keyClick(dialog.focusWidget() or dialog, K.Key_Space)  # not OK
+            seen["still_open"] = dialog.isVisible()
+            who = dialog.with_whom if action == "add_entry" else dialog.stage_fields.who
+            model = who.completer().model() if who.completer() else None
+            seen["names"] = [model.index(r, 0).data() for r in range(model.rowCount())] \
+                if model else []
+        finally:
+            dialog.reject()
+
+    QTimer.singleShot(0, inspect)
+    getattr(panel, action)()
+    assert seen["focus"] is seen["first"], seen
+    assert seen["still_open"]
+    assert seen["names"][-2:] == [f"{n} ({r})" for n, r, _o, _s, _h in PEOPLE[:2]]

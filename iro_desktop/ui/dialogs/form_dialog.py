@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QPushButton,
     QTableWidget,
     QVBoxLayout,
     QWidget,
@@ -70,6 +71,30 @@ def date_field(accessible_name: str, object_name: str, value: date,
     return edit
 
 
+def offer_names(edit: QLineEdit, names: list[str]) -> None:
+    """Let ``edit`` complete from ``names`` (the child's network): a few letters of any part
+    of a name or role, Down and Enter, instead of typing it again. Any other text is kept."""
+    if not names:
+        return
+    from PySide6.QtWidgets import QCompleter
+
+    completer = QCompleter(names, edit)
+    completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+    completer.setFilterMode(Qt.MatchFlag.MatchContains)
+    edit.setCompleter(completer)
+
+
+def network_names(vault, council_id: str, child_id: int) -> list[str]:  # type: ignore[no-untyped-def]
+    """'Name (role)' of everyone in the child's network; [] if it cannot be read."""
+    from iro_desktop.services.reviews import ReviewService
+
+    try:
+        return [f"{p.name} ({p.role})" for p in ReviewService(vault).network(council_id,
+                                                                               child_id)]
+    except Exception:  # noqa: BLE001 - only a convenience; typing still works
+        return []
+
+
 class FormDialog(QDialog):
     """A titled form with OK (named for what it does) and Cancel, and a problem line."""
 
@@ -102,10 +127,22 @@ class FormDialog(QDialog):
         self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 80)
 
     def add_row(self, label: str, field: QWidget) -> None:
-        """A labelled row; the label's Alt+letter moves to ``field``."""
+        """A labelled row; the label's Alt+letter moves to ``field``. The first row's field
+        has the keyboard focus when the dialog opens."""
         caption = QLabel(label)
         caption.setBuddy(field)
         self.form.addRow(caption, field)
+        if getattr(self, "_first_field", None) is None:
+            self._first_field = field
+
+    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+        # With no field focused the typing was lost and Space pressed the OK button.
+        first = getattr(self, "_first_field", None)
+        focus = self.focusWidget()
+        if first is not None and first.isEnabled() and (
+                focus is None or focus is self.ok_button or isinstance(focus, QPushButton)):
+            first.setFocus()
+        super().showEvent(event)
 
     def show_error(self, text: str) -> None:
         self.error.setText(text)
