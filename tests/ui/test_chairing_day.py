@@ -310,3 +310,34 @@ def test_between_reviews_dialogs_open_on_their_first_field_with_the_network(  # 
     assert seen["focus"] is seen["first"], seen
     assert seen["still_open"]
     assert seen["names"][-2:] == [f"{n} ({r})" for n, r, _o, _s, _h in PEOPLE[:2]]
+
+
+def test_council_settings_tab_letters_put_the_focus_on_the_tab_fields(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    """Ctrl+, then Alt+V: the delivery folder has the focus (it stayed on the chair's name
+    at the top, and Tab reached the folder only through the tab bar, where it was lost)."""
+    from PySide6.QtCore import QTimer
+
+    window = make_window()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    seen: list[str] = []
+
+    def go(tries: int = 0) -> None:
+        dialog = QApplication.activeModalWidget()
+        focus = QApplication.focusWidget()
+        if dialog is None or focus is None or not dialog.isAncestorOf(focus):
+            if tries < 200:
+                QTimer.singleShot(20, lambda: go(tries + 1))
+            elif dialog is not None:
+                dialog.reject()
+            return
+        try:
+            for key in (K.Key_V, K.Key_U, K.Key_O):
+                qtbot.keyClick(QApplication.focusWidget(), key, Qt.KeyboardModifier.AltModifier)
+                seen.append(QApplication.focusWidget().objectName())
+        finally:
+            dialog.reject()
+
+    QTimer.singleShot(0, go)
+    qtbot.keyClick(window, K.Key_Comma, Qt.KeyboardModifier.ControlModifier)
+    assert seen == ["setting_delivery_folder", "setting_marking", "council_code_edit"]
