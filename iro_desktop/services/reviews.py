@@ -334,6 +334,8 @@ class ReviewService:
             number = max(last, child.reviews_held) + 1
             row = ReviewRow(child_id=child_id, number=number, status=ReviewStatus.PLANNED.value,
                             planned_date=planned_date, venue=clean_text(venue)[:200],
+                            previous_held_date=(child.last_review_date
+                                                if last < child.reviews_held else None),
                             advocate_offered=False, advocate_used=False, child_chaired="no",
                             created_at=now, updated_at=now)
             s.add(row)
