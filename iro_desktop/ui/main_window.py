@@ -893,6 +893,7 @@ class MainWindow(QMainWindow):
             return
         if notes:
             self.statusBar().showMessage("Outbox: " + "; ".join(notes), 30_000)
+            self._refresh_open_review()
 
     def _on_outbox(self) -> None:
         from iro_desktop.services.export import ExportService
@@ -905,6 +906,19 @@ class MainWindow(QMainWindow):
             dialog.exec()
         finally:
             dispose_dialog(dialog)
+        self._refresh_open_review()
+
+    def _refresh_open_review(self) -> None:
+        """Read the review shown again after the outbox sent copies: its copies page said
+        "Ready to send" for copies already delivered."""
+        if ("review_view" not in self._workspace or not self.vault.is_unlocked
+                or self.stack.currentWidget() is not self.review_view
+                or not self.review_controller.review_id):
+            return
+        try:
+            self.review_controller.reload()
+        except Exception as exc:  # noqa: BLE001 - shown as it was; read again on the next move
+            log.info("review.refresh_failed kind=%s", type(exc).__name__)
 
     def _on_shortcuts_help(self) -> None:
         QMessageBox.information(self, "Keyboard shortcuts", SHORTCUTS_HELP)

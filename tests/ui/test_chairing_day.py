@@ -341,3 +341,40 @@ def test_council_settings_tab_letters_put_the_focus_on_the_tab_fields(qtbot, mak
     QTimer.singleShot(0, go)
     qtbot.keyClick(window, K.Key_Comma, Qt.KeyboardModifier.ControlModifier)
     assert seen == ["setting_delivery_folder", "setting_marking", "council_code_edit"]
+
+
+def test_copies_page_says_sent_once_the_outbox_sent_them(qtbot, demo_vault_with_reviews,  # type: ignore[no-untyped-def]
+                                                         settings, tmp_path) -> None:
+    """It still said "Ready to send" after the outbox window (Ctrl+Shift+B) had sent them."""
+    from PySide6.QtCore import QTimer
+    from tests.ui.test_review_copies import _go, _open_in_progress
+
+    from iro_desktop.services.council_profile import CouncilProfileService
+    from iro_desktop.services.outbox import OutboxService
+
+    window, entry, review_id = _open_in_progress(qtbot, demo_vault_with_reviews, settings)
+    view = window.review_view
+    OutboxService(window.vault).queue(entry.council.id, review_id, ["full"])
+    CouncilProfileService(window.vault).set(entry.council.id, "delivery_folder", str(tmp_path))
+    _go(view, "Copies and who gets them")
+    table = view.copies.copies
+
+    def states() -> list[str]:
+        return [table.item(r, 2).text() for r in range(table.rowCount())]
+
+    assert "Ready to send" in states()
+
+    def send() -> None:
+        dialog = QApplication.activeModalWidget()
+        if dialog is None or dialog.objectName() != "outbox_dialog":
+            QTimer.singleShot(20, send)
+            return
+        dialog.send()
+        dialog.accept()
+
+    QTimer.singleShot(0, send)
+    window._on_outbox()  # what Ctrl+Shift+B does
+    assert any(p.suffix == ".docx" for p in tmp_path.iterdir())
+    assert not any(s.startswith("Ready to send") for s in states()), states()
+    assert any(s.startswith("Sent ") for s in states())
+    window.lock()
