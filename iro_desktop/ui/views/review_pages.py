@@ -178,6 +178,7 @@ class AttendancePage(Page):
         self.role.setObjectName("person_role_combo")
         self.role.setAccessibleName("New person's role")
         self.role.setEditable(True)
+        self.role.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)  # Enter adds the person
         self.role.addItems(PERSON_ROLES)
         self.org = QLineEdit()
         self.org.setAccessibleName("New person's organisation")
@@ -187,6 +188,8 @@ class AttendancePage(Page):
         add.setAccessibleName("Add this person to the child's network")
         add.clicked.connect(self._on_add_clicked)
         self.name.returnPressed.connect(self._on_add_clicked)
+        self.org.returnPressed.connect(self._on_add_clicked)  # Enter adds from any field
+        self.role.lineEdit().returnPressed.connect(self._on_add_clicked)
         row = QHBoxLayout()
         row.addWidget(_buddy("&Name:", self.name))
         row.addWidget(self.name, 2)
@@ -312,6 +315,9 @@ class AttendancePage(Page):
         self.c.set_attendance(person_id, status, reason.text())
 
     def _on_add_clicked(self) -> None:
+        if not self.name.text().strip():
+            self.name.setFocus()  # Enter with no name yet: type it first
+            return
         if self.c.add_person(self.name.text(), self.role.currentText(), self.org.text()):
             self.name.clear()
             self.org.clear()
@@ -452,9 +458,12 @@ class EarlierDecisionsPage(Page):
         layout = QVBoxLayout(self)
         layout.addWidget(_heading("Previous decisions: were they carried out?", self))
         layout.addWidget(self.empty)
+        layout.addWidget(QLabel("In the table one key updates a row and moves to the next: "
+                                "D done, P in progress, N not done, X no longer needed."))
         layout.addWidget(self.table, 1)
         self._add_notes(layout)
         self.first_field = self.table
+        self.table.installEventFilter(self)
         self._ids: list[int] = []
         self._review_id = 0
 
@@ -505,6 +514,34 @@ class EarlierDecisionsPage(Page):
             comment.editingFinished.connect(lambda i=d.id, c=combo, t=comment: self._save(i, c, t))
             self.table.setCellWidget(row, 4, combo)
             self.table.setCellWidget(row, 5, comment)
+
+    ROW_KEYS = {"d": DecisionStatus.DONE, "p": DecisionStatus.IN_PROGRESS,
+                "n": DecisionStatus.NOT_DONE, "x": DecisionStatus.NO_LONGER_NEEDED}
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        """On the table itself (not a field in it): one key sets the row's update."""
+        if watched is self.table:
+            if event.type() == QEvent.Type.FocusIn and self.table.currentRow() < 0 \
+                    and self.table.rowCount():
+                self.table.setCurrentCell(0, 0)
+            elif event.type() == QEvent.Type.KeyPress and self._on_row_key(event):
+                return True
+        return super().eventFilter(watched, event)
+
+    def _on_row_key(self, event: QKeyEvent) -> bool:
+        chord = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier \
+            | Qt.KeyboardModifier.MetaModifier
+        status = None if event.modifiers() & chord else self.ROW_KEYS.get(event.text().lower())
+        row = max(self.table.currentRow(), 0)
+        if status is None or row >= len(self._ids) or self.c.record is None \
+                or self.c.record.finalised:
+            return False
+        combo, comment = self.table.cellWidget(row, 4), self.table.cellWidget(row, 5)
+        combo.setCurrentIndex(combo.findData(status))
+        self._save(self._ids[row], combo, comment)
+        if row + 1 < self.table.rowCount():
+            self.table.setCurrentCell(row + 1, self.table.currentColumn())
+        return True
 
     @staticmethod
     def _decision_text(d) -> str:  # type: ignore[no-untyped-def]
@@ -587,18 +624,19 @@ class DecisionsPage(Page):
         buttons.addWidget(self.cancel)
         buttons.addStretch(1)
         form.addRow("", buttons)
-        # Tab: text, who, weeks, date, agenda item, add (the radios follow the field used).
-        for first, second in ((self.text, self.who), (self.who, self.weeks),
-                              (self.weeks, self.due), (self.due, self.item),
-                              (self.item, self.add), (self.add, self.cancel),
-                              (self.cancel, self.within), (self.within, self.by_date)):
-            QWidget.setTabOrder(first, second)
         layout = QVBoxLayout(self)
         layout.addWidget(_heading("IRO summary and decisions", self))
         self._add_notes(layout)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.hint)
         layout.addLayout(form)
+        # Tab: text, who, weeks, date, agenda item, add (the radios follow the field used).
+        # Set once the fields are in this page: before, Qt ignores it.
+        for first, second in ((self.text, self.who), (self.who, self.weeks),
+                              (self.weeks, self.due), (self.due, self.item),
+                              (self.item, self.add), (self.add, self.cancel),
+                              (self.cancel, self.within), (self.within, self.by_date)):
+            QWidget.setTabOrder(first, second)
         self.first_field = self.text
         self._record: ReviewRecord | None = None
         self._editing: int | None = None  # id of the decision in the form, or None
