@@ -58,6 +58,9 @@ SHORTCUTS_HELP = """
 <tr><td><b>Ctrl+Shift+N</b></td><td>Add an ad hoc agenda item</td></tr>
 <tr><td><b>Ctrl+Shift+H</b></td><td>Mark the review held</td></tr>
 <tr><td><b>Ctrl+Enter</b></td><td>Add the decision being typed</td></tr>
+<tr><td><b>A / P / W / I / X</b></td><td>Attendance table: attended / apologies / in writing / invited / excluded</td></tr>
+<tr><td><b>D / P / N / X</b></td><td>Previous decisions table: done / in progress / not done / no longer needed</td></tr>
+<tr><td><b>Enter, F2 / Delete</b></td><td>Decisions table: correct (amend once finalised) / delete</td></tr>
 <tr><td><b>Ctrl+Shift+F</b></td><td>Finalise the record</td></tr>
 <tr><td><b>Ctrl+Shift+W</b></td><td>Withhold the paragraph at the cursor from a group</td></tr>
 <tr><td><b>Ctrl+Shift+O</b></td><td>Put copies of the record in the outbox</td></tr>
