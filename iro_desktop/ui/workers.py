@@ -57,16 +57,29 @@ def run_in_background(fn: Callable[[], Any], on_done: Callable[[Any], None],
 
     def done(result: Any) -> None:
         _RUNNING.discard(worker)
-        on_done(result)
+        if _receiver_alive(on_done):
+            on_done(result)
 
     def failed(exc: BaseException) -> None:
         _RUNNING.discard(worker)
-        on_error(exc)
+        if _receiver_alive(on_error):
+            on_error(exc)
 
     worker.signals.finished.connect(done)
     worker.signals.failed.connect(failed)
     QThreadPool.globalInstance().start(worker)
     return worker
+
+
+def _receiver_alive(callback: Callable[..., Any]) -> bool:
+    """False when ``callback`` is a method of a Qt object already deleted (a dialog closed
+    by a lock while its worker ran): the report then goes nowhere, as it should."""
+    owner = getattr(callback, "__self__", None)
+    if isinstance(owner, QObject):
+        import shiboken6
+
+        return shiboken6.isValid(owner)
+    return True
 
 
 def user_message(exc: BaseException) -> str:
