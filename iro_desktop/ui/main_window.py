@@ -185,6 +185,7 @@ class MainWindow(QMainWindow):
 
         caseload_view = CaseloadView()
         caseload_view.table.activated.connect(self._on_caseload_activated)
+        caseload_view.search.returnPressed.connect(self._on_find_return)
         review_service = ReviewService(self.vault)
         autosave = AutosaveBridge(review_service, self)
         controller = ReviewController(review_service, autosave, self)
@@ -586,6 +587,14 @@ class MainWindow(QMainWindow):
         if entry is not None:
             self._child_origin = "caseload"
             self.open_child(entry)
+
+    def _on_find_return(self) -> None:
+        """Enter in Find: the only child left opens; with several, the table takes the keys."""
+        proxy = self.caseload_view.proxy
+        if proxy.rowCount() == 1:
+            self._on_caseload_activated(proxy.index(0, 0))
+        elif proxy.rowCount():
+            self.caseload_view.focus_table()
 
     def open_child(self, entry) -> None:  # type: ignore[no-untyped-def]
         self._current_entry = entry

@@ -378,3 +378,30 @@ def test_copies_page_says_sent_once_the_outbox_sent_them(qtbot, demo_vault_with_
     assert not any(s.startswith("Ready to send") for s in states()), states()
     assert any(s.startswith("Sent ") for s in states())
     window.lock()
+
+
+def test_enter_in_the_caseload_find_field_opens_the_only_match(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    entry = window.caseload_service.entries()[0]
+    qtbot.keyClick(window, K.Key_F, Qt.KeyboardModifier.ControlModifier)
+    search = window.caseload_view.search
+    assert QApplication.focusWidget() is search
+    qtbot.keyClicks(search, entry.child.record.child_ref)
+    assert window.caseload_view.proxy.rowCount() == 1
+    qtbot.keyClick(search, K.Key_Return)
+    assert window.stack.currentWidget() is window.child_view
+    assert window.child_view.entry.child.id == entry.child.id
+
+
+def test_unlock_returns_to_the_child_and_its_tab(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window()
+    entry = window.caseload_service.entries()[0]
+    window.open_child(entry)
+    window.child_view.show_tab("monitoring")
+    window.lock_action.trigger()
+    _unlock(qtbot, window)
+    assert window.stack.currentWidget() is window.child_view
+    assert window.child_view.entry.child.id == entry.child.id
+    assert window.child_view.tabs.currentWidget() is window.child_view.monitoring
