@@ -104,7 +104,7 @@ def test_lock_twice_mid_review_and_carry_on(qtbot, chairing, clock) -> None:  # 
     assert _nav_kind(window) == "attendance" and page.table.rowCount() == 3
     assert QApplication.focusWidget() is page.name
 
-    # ... carries on: attendance of the first person from the keyboard.
+    # ... carries on: attendance of the first person from the keyboard ...
     combo = page.table.cellWidget(0, 3)
     combo.setFocus()
     kb.type("a")
@@ -112,6 +112,19 @@ def test_lock_twice_mid_review_and_carry_on(qtbot, chairing, clock) -> None:  # 
                                 window.review_service.record(controller.council_id,
                                                              review_id).attendance),
                     timeout=3000)
+    # ... to the end: the child's code, held, finalised, with all that was typed kept.
+    kb.press(K.Key_PageDown, Qt.KeyboardModifier.ControlModifier)
+    assert _nav_kind(window) == "voice"
+    kb.press(K.Key_C, Qt.KeyboardModifier.AltModifier)
+    kb.type("pn1")
+    ctrl_shift = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    kb.press(K.Key_H, ctrl_shift)
+    kb.press(K.Key_F, ctrl_shift)
+    record = window.review_service.record(controller.council_id, review_id)
+    assert record.finalised
+    assert record.texts["agenda:welcome"] == "Everyone introduced themselves"
+    assert [p.name for p in window.review_service.network(
+        controller.council_id, record.child.id)][-1] == "Jo Social"
 
 
 def test_unlock_keeps_the_caseload_filters(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
