@@ -33,11 +33,11 @@ from iro_desktop.core.reviews import ItemState, ReviewStatus
 from iro_desktop.services.reviews import ReviewRecord
 from iro_desktop.ui.autosave_bridge import SavedBatch
 from iro_desktop.ui.views.copies_pages import CopiesPage, LetterPage
+from iro_desktop.ui.views.decisions_page import DecisionsPage
 from iro_desktop.ui.views.review_controller import ReviewController
 from iro_desktop.ui.views.review_pages import (
     AgendaItemPage,
     AttendancePage,
-    DecisionsPage,
     EarlierDecisionsPage,
     HistoryPage,
     NextReviewPage,
