@@ -419,6 +419,14 @@ class MainWindow(QMainWindow):
 
     def lock(self) -> None:
         if self.vault.is_unlocked:
+            from iro_desktop.ui.resume import capture
+
+            self._resume_place = capture(self) or self._resume_place
+            focus = self.focusWidget()
+            if focus is not None:
+                # A one-line field saves when it loses the focus: a venue or an address
+                # being typed is saved now, while the vault is still open.
+                focus.clearFocus()
             if self._workspace:
                 if not self.autosave.flush():  # save what was typed before the keys go
                     log.warning("lock.unsaved_text_discarded")
@@ -430,9 +438,8 @@ class MainWindow(QMainWindow):
     def _on_vault_locked(self) -> None:
         from iro_desktop.ui.resume import capture
 
-        place = capture(self)  # before the widgets are emptied; None on the locked face
-        if place is not None:
-            self._resume_place = place
+        if self._resume_place is None:  # locked other than by lock(), which noted it
+            self._resume_place = capture(self)  # None on the locked face
         self.auto_lock.stop()
         self.auto_send_timer.stop()
         self._clear_clipboard()

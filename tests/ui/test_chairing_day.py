@@ -418,3 +418,30 @@ def test_unlock_returns_to_the_child_and_its_tab(qtbot, make_window) -> None:  #
     assert window.stack.currentWidget() is window.child_view
     assert window.child_view.entry.child.id == entry.child.id
     assert window.child_view.tabs.currentWidget() is window.child_view.monitoring
+
+
+def test_lock_saves_a_field_being_typed_and_leaves_nothing_in_the_widgets(  # type: ignore[no-untyped-def]
+        qtbot, chairing) -> None:
+    """A venue typed but not yet left was lost at the lock, and one-line fields (a decision
+    being typed, the network's names in "who") kept their text in the locked window."""
+    from tests.ui.ui_helpers import widget_texts
+
+    window = chairing
+    kb = Keyboard(qtbot, window)
+    view, controller = window.review_view, window.review_controller
+    qtbot.waitUntil(window.isActiveWindow)
+    decisions = _to_decisions(qtbot, window)
+    decisions.text.setText("Book the dentist for the Tuesday slot")
+    assert decisions.who.findText(f"{PEOPLE[0][0]} ({PEOPLE[0][1]})") > 0
+    view.nav.setCurrentRow(0)  # preparation
+    view.preparation.venue.setFocus()
+    kb.press(K.Key_End)
+    kb.type("Hillside Family Centre")
+    kb.press(K.Key_L, Qt.KeyboardModifier.ControlModifier)
+    texts = " ".join(t for _w, t in widget_texts(window))
+    for secret in ("Hillside Family Centre", "Book the dentist", PEOPLE[0][0], PEOPLE[1][0]):
+        assert secret not in texts, secret
+    _unlock(qtbot, window)
+    saved = window.review_service.record(controller.council_id, controller.review_id)
+    assert saved.venue.endswith("Hillside Family Centre")
+    assert QApplication.focusWidget() is view.preparation.venue

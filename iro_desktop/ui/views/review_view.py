@@ -211,6 +211,19 @@ class ReviewView(QWidget):
         self.message.clear()
         for table in (self.attendance.table, self.earlier.table, self.decisions.table):
             table.setRowCount(0)
+        # One-line fields (venue, a decision or a person being typed) and the network's
+        # names in "who": nothing of the record stays in a widget while locked.
+        from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QLineEdit
+
+        for edit in self.findChildren(QLineEdit):  # not a date, a number or a role
+            if not isinstance(edit.parentWidget(), (QAbstractSpinBox, QComboBox)):
+                edit.blockSignals(True)
+                edit.clear()
+                edit.blockSignals(False)
+        for combo in (self.decisions.who, self.decisions.item):
+            combo.blockSignals(True)
+            combo.clear()
+            combo.blockSignals(False)
         self._nav_keys = []
 
     def _on_record_changed(self, record: ReviewRecord) -> None:
