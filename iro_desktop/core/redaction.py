@@ -40,6 +40,7 @@ GROUPS: dict[str, str] = {
 }
 # People in the child's network, by role, and the group their copy is for.
 ROLE_GROUPS: dict[str, str] = {
+    "Child": "child",  # the child in their own network: their copy is the letter
     "Parent": "parents",
     "Carer": "carers",
     "Social worker": "professionals",

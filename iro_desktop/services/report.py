@@ -9,7 +9,8 @@ Timeliness follows the review clock exactly as the council-return CSV does
 (``services/returns.py``, column ``held_on_time``): a review is on time when it was held on
 or before the latest lawful date set by the review before it (or, for a first review, by
 the child becoming looked after). When the review before it was held before the app was
-used, that date is not known here and the review is counted under "timeliness unknown".
+used, the date the caseload CSV gave for it when this review was planned is used; only
+when that is missing too is the review counted under "timeliness unknown".
 """
 
 from __future__ import annotations
@@ -61,7 +62,8 @@ DEFINITIONS: dict[str, str] = {
                        "from becoming looked after).",
     "reviews_late": "Of those, reviews held after that latest lawful date.",
     "reviews_timeliness_unknown": "Of those, reviews whose previous review was held before "
-                                  "the app was used, so the lawful date is not known here.",
+                                  "the app was used and whose date the caseload did not "
+                                  "give either, so the lawful date is not known here.",
     "children_reviewed": "Children with at least one review held in the period.",
     "participation": "Reviews held in the period by participation code (PN0-PN7).",
     "participation_not_recorded": "Reviews held in the period with no participation code.",
@@ -179,6 +181,22 @@ def lawful_due(number: int, looked_after: date, previous_held: date | None,
         return None
 
 
+def previous_held(review: ReviewRow, child: ChildRow,
+                  held_on: dict[tuple[int, int], date | None]) -> date | None:
+    """When the review before ``review`` was held: from the app, else as the caseload CSV
+    gave it when ``review`` was planned, else from the child's row if it still describes
+    that review (the caseload's count is one less). None when it is not known here."""
+    in_app = held_on.get((review.child_id, review.number - 1))
+    if in_app is not None:
+        return in_app
+    if review.previous_held_date is not None:
+        return review.previous_held_date
+    if (child.reviews_held == review.number - 1 and child.last_review_date is not None
+            and review.held_date is not None and child.last_review_date < review.held_date):
+        return child.last_review_date
+    return None
+
+
 def month_ends(date_from: date, date_to: date) -> list[date]:
     """The last day of each month ending within the period, and the period's last day."""
     out: list[date] = []
@@ -242,7 +260,7 @@ class ReportService:
             assert r.held_date is not None
             child = children[r.child_id]
             due = lawful_due(r.number, child.date_became_looked_after,
-                             held_on.get((r.child_id, r.number - 1)), rules)
+                             previous_held(r, child, held_on), rules)
             if due is None:
                 report.reviews_timeliness_unknown += 1
             elif r.held_date <= due.due:

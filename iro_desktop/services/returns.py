@@ -199,13 +199,31 @@ def _held_on_time(service: ReviewService, ref: ReviewRef, record: ReviewRecord) 
         elif record.number == 1:
             rules = RuleSet.from_dict(service.vault.council_rules(ref.council.id))
             lawful = next_review_due(record.child.record.date_became_looked_after, 0, None, rules)
-        else:
-            return ""  # the previous review was held before the app: its date is not here
+        else:  # the previous review was held before the app: the caseload CSV's date
+            previous_held = _csv_previous_held(service, ref.council.id, record.id)
+            if previous_held is None:
+                return ""
+            rules = RuleSet.from_dict(service.vault.council_rules(ref.council.id))
+            lawful = next_review_due(record.child.record.date_became_looked_after,
+                                     record.number - 1, previous_held, rules)
     except (ValueError, VaultError):
         return ""
     if lawful is None:
         return ""
     return "yes" if held <= lawful.due else "no"
+
+
+def _csv_previous_held(service: ReviewService, council_id: str, review_id: int) -> date | None:
+    """The review before ``review_id`` as the caseload CSV gave it (the annual report's
+    rule, ``services/report.previous_held``)."""
+    from iro_desktop.services.report import previous_held
+    from iro_desktop.storage.models import ChildRow, ReviewRow
+
+    with service.vault.session(council_id) as s:
+        review = s.get(ReviewRow, review_id)
+        if review is None:
+            return None
+        return previous_held(review, s.get(ChildRow, review.child_id), {})
 
 
 def reviews_csv(vault: Vault, date_from: date, date_to: date,

@@ -458,6 +458,8 @@ class ReviewService:
                 ReviewRow.child_id == child_id))
             row = ReviewRow(child_id=child_id, number=number, status=ReviewStatus.PLANNED.value,
                             planned_date=planned_date, venue=clean_text(venue, 200, "The venue"),
+                            previous_held_date=(child.last_review_date
+                                                if last < child.reviews_held else None),
                             advocate_offered=False, advocate_used=False, child_chaired="no",
                             created_at=now, updated_at=now,
                             last_review_on=max(filter(None, (previous, child.last_review_date)),
@@ -471,6 +473,50 @@ class ReviewService:
                                     state=ItemState.NOT_STARTED.value, ad_hoc=False))
             audit(s, "review.planned", review=row.id)
             return row.id
+
+    def invite_network(self, council_id: str, review_id: int) -> list[Person]:
+        """Make the child's network the review's invitees, so nobody is typed twice.
+
+        The network is kept per child from review to review; the child and the social
+        worker named in the caseload are added to it when missing. Everyone in it without
+        an attendance entry at this review is marked invited. Returns the network."""
+        with self.vault.session(council_id) as s:
+            row = self._open_review(s, review_id)
+            child = child_from_row(self._child_row(s, row.child_id), council_id).record
+            people = list(s.scalars(select(PersonRow).where(
+                PersonRow.child_id == row.child_id, PersonRow.active).order_by(PersonRow.id)))
+            known = {(p.role.casefold(), p.name.casefold()) for p in people}
+            roles = {p.role.casefold() for p in people}
+            wanted = []
+            if "child" not in roles:
+                wanted.append((f"{child.preferred_name or child.first_name} {child.last_name}",
+                               "Child"))
+            worker = " ".join(child.social_worker.split())
+            if worker and ("social worker", worker.casefold()) not in known:
+                wanted.append((worker, "Social worker"))
+            for name, role in wanted:
+                person = PersonRow(child_id=row.child_id, name=clean_text(name)[:200],
+                                   role=role, organisation="", active=True)
+                s.add(person)
+                people.append(person)
+            s.flush()
+            marked = set(s.scalars(select(AttendanceRow.person_id).where(
+                AttendanceRow.review_id == review_id)))
+            for person in people:
+                if person.id not in marked:
+                    s.add(AttendanceRow(review_id=review_id, person_id=person.id,
+                                        status=AttendanceStatus.INVITED.value, reason=""))
+            return [_person(p) for p in people]
+
+    def usual_venue(self, council_id: str, child_id: int) -> str:
+        """Where the next review meets, as set at the last one (or that review's venue)."""
+        with self.vault.session(council_id) as s:
+            last = s.scalar(select(ReviewRow).where(ReviewRow.child_id == child_id)
+                            .order_by(ReviewRow.number.desc()).limit(1))
+            if last is None:
+                return ""
+            text = s.get(ReviewTextRow, (last.id, "next.venue"))
+            return (text.value if text is not None and text.value.strip() else last.venue) or ""
 
     def set_status(self, council_id: str, review_id: int, status: ReviewStatus) -> None:
         if status is ReviewStatus.FINALISED:
@@ -751,6 +797,76 @@ class ReviewService:
                                                                         "The comment")
             dec.status = status.value
 
+    def edit_decision(self, council_id: str, review_id: int, decision_id: int, text: str, *,
+                      person_id: int | None = None, responsible: str = "",
+                      due_date: date | None = None, agenda_key: str = "") -> Decision:
+        """Change a decision of this review before it is finalised (text, who, when, item)."""
+        with self.vault.session(council_id) as s:
+            row = self._open_review(s, review_id)
+            dec = self._own_decision(s, row, decision_id)
+            self._write_decision(s, row, dec, text, person_id, responsible, due_date, agenda_key)
+            return self._decision(s, dec, row.number)
+
+    def delete_decision(self, council_id: str, review_id: int, decision_id: int) -> None:
+        """Remove a decision of this review before it is finalised (made by mistake)."""
+        with self.vault.session(council_id) as s:
+            row = self._open_review(s, review_id)
+            dec = self._own_decision(s, row, decision_id)
+            if s.scalar(select(DecisionUpdateRow.id).where(
+                    DecisionUpdateRow.decision_id == decision_id)) is not None:
+                raise ReviewError("A later review has already recorded how this decision "
+                                  "stands, so it is kept.")
+            s.delete(dec)
+            audit(s, "decision.deleted", review=review_id)
+
+    def amend_decision(self, council_id: str, review_id: int, decision_id: int, text: str,
+                       reason: str, *, person_id: int | None = None, responsible: str = "",
+                       due_date: date | None = None, agenda_key: str = "") -> Decision:
+        """Change a decision of a finalised record; the earlier wording is kept with the
+        reason in the record's history, as for its text."""
+        if not reason.strip():
+            raise ReviewError("An amendment to a finalised record needs a reason.")
+        with self.vault.session(council_id) as s:
+            row = self._review(s, review_id)
+            if row.status != ReviewStatus.FINALISED.value:
+                raise ReviewError("Only a finalised record is amended; edit this one directly.")
+            dec = self._own_decision(s, row, decision_id)
+            old = decision_summary(self._decision(s, dec, row.number))
+            self._write_decision(s, row, dec, text, person_id, responsible, due_date, agenda_key)
+            s.flush()
+            new = self._decision(s, dec, row.number)
+            s.add(AmendmentRow(review_id=review_id, key=f"decision:{decision_id}", old_value=old,
+                               new_value=decision_summary(new), reason=clean_text(reason)[:4000],
+                               at=datetime.now()))
+            audit(s, "review.amended", review=review_id)
+            return new
+
+    @staticmethod
+    def _own_decision(s: Session, row: ReviewRow, decision_id: int) -> DecisionRow:
+        dec = s.get(DecisionRow, decision_id)
+        if dec is None or dec.review_id != row.id:
+            raise ReviewError("That decision is not one of this review's.")
+        return dec
+
+    @staticmethod
+    def _write_decision(s: Session, row: ReviewRow, dec: DecisionRow, text: str,
+                        person_id: int | None, responsible: str, due_date: date | None,
+                        agenda_key: str) -> None:
+        if not text.strip():
+            raise ReviewError("A decision needs its text.")
+        if person_id is None and not responsible.strip():
+            raise ReviewError("Say who is responsible for the decision.")
+        if person_id is not None:
+            person = s.get(PersonRow, person_id)
+            if person is None or person.child_id != row.child_id:
+                raise ReviewError("That person is not in this child's network.")
+        problem = due_date_problem(row.held_date or row.planned_date, due_date)
+        if problem:
+            raise ReviewError(problem)
+        dec.text, dec.person_id = clean_text(text), person_id
+        dec.responsible_text = "" if person_id is not None else clean_text(responsible)[:200]
+        dec.due_date, dec.agenda_key = due_date, agenda_key[:50]
+
     def open_decisions(self, council_id: str, child_id: int) -> list[Decision]:
         """Every decision not yet done or dropped, with drift flags (for the child view)."""
         with self.vault.session(council_id) as s:
@@ -960,3 +1076,18 @@ def _carry_marks(old: str, marks: LineMarks, new: str) -> LineMarks:
 
 def _item(r: AgendaItemRow) -> AgendaItem:
     return AgendaItem(r.id, r.key, r.title, r.guidance, ItemState(r.state), r.ad_hoc)
+
+
+def due_date_problem(review_date: date | None, due: date | None) -> str:
+    """Why ``due`` cannot be a decision's date ("" if it can): on or before the review."""
+    if due is not None and review_date is not None and due <= review_date:
+        return (f"The decision would be due on {due:%d/%m/%Y}, "
+                f"{'the day of' if due == review_date else 'before'} the review: choose a "
+                "later date, or a number of weeks.")
+    return ""
+
+
+def decision_summary(d: Decision) -> str:
+    """One line for the history: what, who, by when."""
+    when = f"by {d.due_date:%d/%m/%Y}" if d.due_date else "no date"
+    return f"{d.text} — {d.responsible or 'no one named'} — {when}"

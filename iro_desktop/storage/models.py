@@ -126,6 +126,8 @@ class ReviewRow(Base):
     advocate_used: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     child_chaired: Mapped[str] = mapped_column(String(12), nullable=False, default="no")
     next_review_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # The review before, when the caseload CSV (not the app) holds it (migration 0008).
+    previous_held_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     finalised_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)

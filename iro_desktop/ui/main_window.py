@@ -58,6 +58,9 @@ SHORTCUTS_HELP = """
 <tr><td><b>Ctrl+Shift+N</b></td><td>Add an ad hoc agenda item</td></tr>
 <tr><td><b>Ctrl+Shift+H</b></td><td>Mark the review held</td></tr>
 <tr><td><b>Ctrl+Enter</b></td><td>Add the decision being typed</td></tr>
+<tr><td><b>A / P / W / I / X</b></td><td>Attendance table: attended / apologies / in writing / invited / excluded</td></tr>
+<tr><td><b>D / P / N / X</b></td><td>Previous decisions table: done / in progress / not done / no longer needed</td></tr>
+<tr><td><b>Enter, F2 / Delete</b></td><td>Decisions table: correct (amend once finalised) / delete</td></tr>
 <tr><td><b>Ctrl+Shift+F</b></td><td>Finalise the record</td></tr>
 <tr><td><b>Ctrl+Shift+W</b></td><td>Withhold the line at the cursor from a group or one person</td></tr>
 <tr><td><b>Ctrl+Shift+O</b></td><td>Put copies of the record in the outbox</td></tr>
@@ -129,6 +132,7 @@ class MainWindow(QMainWindow):
         self._between: dict[str, object] = {}  # dashboard and search, built when first used
         self._child_origin = "caseload"  # where Escape in the child view goes back to
         self._busy = False
+        self._resume_place = None  # where to return after unlocking (ui/resume.py)
         # "Send when the council's folder is reachable": checked every minute while unlocked.
         self.auto_send_timer = QTimer(self)
         self.auto_send_timer.setInterval(60_000)
@@ -181,6 +185,7 @@ class MainWindow(QMainWindow):
 
         caseload_view = CaseloadView()
         caseload_view.table.activated.connect(self._on_caseload_activated)
+        caseload_view.search.returnPressed.connect(self._on_find_return)
         review_service = ReviewService(self.vault)
         autosave = AutosaveBridge(review_service, self)
         controller = ReviewController(review_service, autosave, self)
@@ -384,7 +389,13 @@ class MainWindow(QMainWindow):
             action.setEnabled(True)
         self.remember_action.setVisible(self.vault.keyring_available())
         self.remember_action.setChecked(self.vault.remembered)
-        self.show_dashboard()  # the caseload is read when it is first shown (Ctrl+1)
+        from iro_desktop.ui.resume import restore
+
+        # Back where the IRO was before the lock (review, section, cursor; caseload filters);
+        # the dashboard at the first unlock. The caseload is read when first shown (Ctrl+1).
+        place, self._resume_place = self._resume_place, None
+        if not restore(self, place):
+            self.show_dashboard()
         QApplication.instance().installEventFilter(self.auto_lock)
         self.auto_lock.start()
         self.auto_send_timer.start()
@@ -409,6 +420,14 @@ class MainWindow(QMainWindow):
 
     def lock(self) -> None:
         if self.vault.is_unlocked:
+            from iro_desktop.ui.resume import capture
+
+            self._resume_place = capture(self) or self._resume_place
+            focus = self.focusWidget()
+            if focus is not None:
+                # A one-line field saves when it loses the focus: a venue or an address
+                # being typed is saved now, while the vault is still open.
+                focus.clearFocus()
             if self._workspace:
                 if not self.autosave.flush():  # save what was typed before the keys go
                     log.warning("lock.unsaved_text_discarded")
@@ -418,6 +437,10 @@ class MainWindow(QMainWindow):
             self._on_vault_locked()
 
     def _on_vault_locked(self) -> None:
+        from iro_desktop.ui.resume import capture
+
+        if self._resume_place is None:  # locked other than by lock(), which noted it
+            self._resume_place = capture(self)  # None on the locked face
         self.auto_lock.stop()
         self.auto_send_timer.stop()
         self._clear_clipboard()
@@ -574,6 +597,14 @@ class MainWindow(QMainWindow):
             self._child_origin = "caseload"
             self.open_child(entry)
 
+    def _on_find_return(self) -> None:
+        """Enter in Find: the only child left opens; with several, the table takes the keys."""
+        proxy = self.caseload_view.proxy
+        if proxy.rowCount() == 1:
+            self._on_caseload_activated(proxy.index(0, 0))
+        elif proxy.rowCount():
+            self.caseload_view.focus_table()
+
     def open_child(self, entry) -> None:  # type: ignore[no-untyped-def]
         self._current_entry = entry
         council = self.vault.council(entry.council.id)
@@ -603,6 +634,12 @@ class MainWindow(QMainWindow):
         if entry is None:
             return
         dialog = PlanReviewDialog(max(entry.due.due, self.caseload_service.today()), self)
+        try:  # the venue set for it at the last review, not typed again
+            dialog.venue.setText(self.review_service.usual_venue(entry.council.id,
+                                                                 entry.child.id))
+            dialog.venue.selectAll()
+        except Exception as exc:  # noqa: BLE001 - only a suggestion
+            log.info("plan.venue_unknown kind=%s", type(exc).__name__)
         try:
             if not dialog.exec():
                 return
@@ -615,6 +652,10 @@ class MainWindow(QMainWindow):
         except Exception as exc:  # noqa: BLE001
             QMessageBox.warning(self, "Review not planned", user_message(exc))
             return
+        try:  # the network (child, social worker, last review's people) is invited
+            self.review_service.invite_network(entry.council.id, review_id)
+        except Exception as exc:  # noqa: BLE001 - the review is planned; people can be added
+            log.warning("plan.invite_failed kind=%s", type(exc).__name__)
         self.open_review(review_id)
 
     def open_review(self, review_id: int) -> None:
@@ -874,6 +915,7 @@ class MainWindow(QMainWindow):
             return
         if notes:
             self.statusBar().showMessage("Outbox: " + "; ".join(notes), 30_000)
+            self._refresh_open_review()
 
     def _on_outbox(self) -> None:
         from iro_desktop.export.chair import Chair
@@ -887,6 +929,19 @@ class MainWindow(QMainWindow):
             dialog.exec()
         finally:
             dispose_dialog(dialog)
+        self._refresh_open_review()
+
+    def _refresh_open_review(self) -> None:
+        """Read the review shown again after the outbox sent copies: its copies page said
+        "Ready to send" for copies already delivered."""
+        if ("review_view" not in self._workspace or not self.vault.is_unlocked
+                or self.stack.currentWidget() is not self.review_view
+                or not self.review_controller.review_id):
+            return
+        try:
+            self.review_controller.reload()
+        except Exception as exc:  # noqa: BLE001 - shown as it was; read again on the next move
+            log.info("review.refresh_failed kind=%s", type(exc).__name__)
 
     def _on_shortcuts_help(self) -> None:
         QMessageBox.information(self, "Keyboard shortcuts", SHORTCUTS_HELP)

@@ -42,13 +42,44 @@ class Worker(QRunnable):
             self.signals.finished.emit(result)
 
 
+# Workers still running or not yet reported. Without this reference a caller that drops the
+# returned worker (as the first-run vault creation did) lets Python collect it and its signals
+# while the thread runs: the result never arrives (the dialog hung on "Creating the vault...")
+# or the process crashes.
+_RUNNING: set[Worker] = set()
+
+
 def run_in_background(fn: Callable[[], Any], on_done: Callable[[Any], None],
                       on_error: Callable[[BaseException], None]) -> Worker:
     worker = Worker(fn)
-    worker.signals.finished.connect(on_done)
-    worker.signals.failed.connect(on_error)
+    worker.setAutoDelete(False)  # Python owns it, until it has reported
+    _RUNNING.add(worker)
+
+    def done(result: Any) -> None:
+        _RUNNING.discard(worker)
+        if _receiver_alive(on_done):
+            on_done(result)
+
+    def failed(exc: BaseException) -> None:
+        _RUNNING.discard(worker)
+        if _receiver_alive(on_error):
+            on_error(exc)
+
+    worker.signals.finished.connect(done)
+    worker.signals.failed.connect(failed)
     QThreadPool.globalInstance().start(worker)
     return worker
+
+
+def _receiver_alive(callback: Callable[..., Any]) -> bool:
+    """False when ``callback`` is a method of a Qt object already deleted (a dialog closed
+    by a lock while its worker ran): the report then goes nowhere, as it should."""
+    owner = getattr(callback, "__self__", None)
+    if isinstance(owner, QObject):
+        import shiboken6
+
+        return shiboken6.isValid(owner)
+    return True
 
 
 def user_message(exc: BaseException) -> str:

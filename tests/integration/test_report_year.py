@@ -121,7 +121,11 @@ def _build_reviews(rng: random.Random, reviews: ReviewService, cid: str, child_i
         if number == 1:
             day, timing = lac + timedelta(days=45 if late else 14), ("late" if late else "on")
         elif number == held_before + 1:
-            day, timing = previous + timedelta(days=rng.randint(40, 200)), "unknown"
+            # The review before is known from the caseload CSV only: its date, copied when
+            # this review is planned, still gives the latest lawful date.
+            day = previous + timedelta(days=rng.randint(40, 200))
+            due = plus_months(previous, 3 if number == 2 else 6)
+            timing = "late" if day > due else "on"
         else:
             due = plus_months(previous, 3 if number == 2 else 6)
             day = due + timedelta(days=rng.randint(3, 30) if late else -rng.randint(3, 25))
@@ -295,7 +299,7 @@ def test_report_figures_match_an_independent_count(year, code: str) -> None:  # 
     assert {k: figures[k] for k in independent} == independent
     # the year is not trivial: every kind of figure is exercised somewhere
     assert independent["reviews_on_time"] and independent["reviews_late"]
-    assert independent["reviews_timeliness_unknown"] and independent["decisions_made"]
+    assert independent["decisions_made"]
 
 
 def test_the_year_exercises_every_figure_across_the_councils(year) -> None:  # type: ignore[no-untyped-def]

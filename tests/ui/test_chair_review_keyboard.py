@@ -328,7 +328,10 @@ def _attendance(kb: Keyboard, ws: Workspace) -> None:
         assert [p.name for p in ws.w.review_controller.network][-1] == name, \
             ws.view.message.text()
         assert kb.focused() is page.name  # ready for the next person
-    for row, (name, _role, _org, status, how) in enumerate(PEOPLE):
+    # The child and the social worker were already there (from the caseload), invited.
+    for name, _role, _org, status, how in PEOPLE:
+        row = next(r for r in range(page.table.rowCount()) if page.table.item(r, 0).text()
+                   == name)
         combo = ws.walk_to_cell_widget(page.table, row, 3)
         assert isinstance(combo, QComboBox) and name in combo.accessibleName()
         if how == "popup":
@@ -492,10 +495,14 @@ def test_chair_a_review_and_follow_its_decisions_by_keyboard_only(  # type: igno
     # ---- ... and all of it saved -----------------------------------------------------------------
     rec = service.record(cid, first_review)
     assert rec.status is ReviewStatus.FINALISED
+    child_rec = entry.child.record
+    prefilled = {(f"{child_rec.preferred_name or child_rec.first_name} {child_rec.last_name}",
+                  "Child", ""), (child_rec.social_worker, "Social worker", "")}
     assert {(a.person.name, a.status) for a in rec.attendance} == {
-        (name, status) for name, _r, _o, status, _h in PEOPLE}
+        (name, status) for name, _r, _o, status, _h in PEOPLE} | {
+        (name, AttendanceStatus.INVITED) for name, _r, _o in prefilled}
     assert {(p.name, p.role, p.organisation) for p in service.network(cid, entry.child.id)} == {
-        (name, role, org) for name, role, org, _s, _h in PEOPLE}
+        (name, role, org) for name, role, org, _s, _h in PEOPLE} | prefilled
     assert (rec.texts["voice.views"], rec.texts["voice.wants"],
             rec.texts["voice.how_gathered"]) == (VIEWS, WANTS, HOW_GATHERED)
     assert rec.participation_code == "PN1"

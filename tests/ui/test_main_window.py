@@ -221,7 +221,8 @@ def test_unlock_view_wrong_then_right_passphrase(qtbot, window, demo_vault) -> N
     qtbot.keyClicks(view.passphrase, PASSPHRASE)
     assert view.passphrase.text() == PASSPHRASE
     qtbot.keyClick(view.passphrase, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.dashboard_view,
+    # Back on the caseload, where the window was when it locked.
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.caseload_view,
                     timeout=15_000)
     assert demo_vault.is_unlocked
     window.table_action.trigger()  # Ctrl+1
@@ -245,7 +246,7 @@ def test_passphrase_field_is_cleared_after_unlocking(qtbot, window, demo_vault) 
     qtbot.keyClicks(view.passphrase, PASSPHRASE)
     qtbot.keyClick(view.passphrase, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: demo_vault.is_unlocked and window.stack.currentWidget()
-                    is window.dashboard_view, timeout=15_000)
+                    is window.caseload_view, timeout=15_000)
     assert view.passphrase.text() == ""
 
 
@@ -328,7 +329,8 @@ def test_auto_lock_does_nothing_while_locked_and_restarts_on_unlock(qtbot, auto_
     assert auto_window.unlock_view.heading.text() == "The vault is locked"
     qtbot.keyClicks(auto_window.unlock_view.passphrase, PASSPHRASE)
     qtbot.keyClick(auto_window.unlock_view.passphrase, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: auto_window.stack.currentWidget() is auto_window.dashboard_view,
+    # Back on the caseload, where the IRO was when it locked.
+    qtbot.waitUntil(lambda: auto_window.stack.currentWidget() is auto_window.caseload_view,
                     timeout=15_000)
     assert auto_window.auto_lock.active
     # The idle count starts again at unlock, not at the last activity before the lock.

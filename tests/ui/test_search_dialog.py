@@ -91,7 +91,8 @@ def test_a_decision_hit_opens_its_review_and_a_monitoring_hit_its_tab(  # type: 
 
     def tutoring(dialog) -> None:  # type: ignore[no-untyped-def]
         qtbot.keyClicks(dialog.query, "maths tutor")
-        qtbot.keyClick(dialog.query, Qt.Key.Key_Return)  # searches at once, focus to results
+        qtbot.waitUntil(lambda: dialog.tree.topLevelItemCount() > 0, timeout=3000)
+        qtbot.keyClick(dialog.query, Qt.Key.Key_Down)  # to the results
         assert dialog.focusWidget() is dialog.tree and dialog.isVisible()
         top = dialog.tree.topLevelItem(0)
         review = top.child(0)
@@ -129,6 +130,22 @@ def test_a_decision_hit_opens_its_review_and_a_monitoring_hit_its_tab(  # type: 
     assert window.stack.currentWidget() is window.child_view
     assert window.child_view.tabs.currentWidget() is window.child_view.monitoring
     window.lock()
+
+
+def test_enter_in_the_field_opens_the_only_child_found(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    """Return in Find did not open the only match: it only moved to the list."""
+    entry = window.caseload_service.entries()[0]
+    ref = entry.child.record.child_ref
+
+    def act(dialog) -> None:  # type: ignore[no-untyped-def]
+        qtbot.keyClicks(dialog.query, ref)
+        qtbot.keyClick(dialog.query, Qt.Key.Key_Return)
+        if dialog.isVisible():  # Enter did not open it: close, so the test can say so
+            dialog.reject()
+
+    with_search_dialog(qtbot, window, act)
+    assert window.stack.currentWidget() is window.child_view
+    assert window.child_view.entry.child.record.child_ref == ref
 
 
 def test_no_match_says_so(qtbot, window) -> None:  # type: ignore[no-untyped-def]

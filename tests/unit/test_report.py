@@ -7,7 +7,8 @@ The caseload (Northbrook, 01/04/2025 to 31/03/2026; today 30/06/2026):
   20 working days with Easter in them): on time. Review 2 held 15/08/2025 (due 25/07/2025):
   late. Review 3 held 20/01/2026 (due 15/02/2026): on time. Review 4 held 10/04/2026: after
   the period.
-* NB2 (under 4) had 2 reviews before the app. Review 3 held 01/08/2025: timeliness unknown.
+* NB2 (under 4) had 2 reviews before the app, the last on 10/03/2025 (from the caseload
+  CSV). Review 3 held 01/08/2025 (due 10/09/2025): on time.
   Review 4 held 31/03/2026 (due 01/02/2026): late, and not finalised, with no code yet.
 * NB3 came into care on 01/06/2025; review 1 only planned.
 * NB4 left the caseload on 15/09/2025 (recorded); NB5 left with no date recorded, last
@@ -180,7 +181,7 @@ def test_figures_match_the_hand_count(opened) -> None:  # type: ignore[no-untype
     r = _report(opened)
     assert (r.council_code, r.council_name) == ("NBK", "Northbrook City Council")
     assert (r.reviews_held, r.reviews_on_time, r.reviews_late,
-            r.reviews_timeliness_unknown) == (5, 2, 2, 1)
+            r.reviews_timeliness_unknown) == (5, 3, 2, 0)
     assert r.children_reviewed == 2
     assert r.participation == {"PN0": 1, "PN1": 2, "PN2": 0, "PN3": 0, "PN4": 0, "PN5": 1,
                                "PN6": 0, "PN7": 0}
@@ -242,7 +243,7 @@ def test_month_ends() -> None:
 def test_json_names_every_figure(opened) -> None:  # type: ignore[no-untyped-def]
     data = json.loads(_report(opened).to_json_text())
     assert set(DEFINITIONS) <= set(data)
-    assert data["reviews_held"] == 5 and data["reviews_on_time"] == 2 and data["reviews_late"] == 2
+    assert data["reviews_held"] == 5 and data["reviews_on_time"] == 3 and data["reviews_late"] == 2
     assert data["participation"]["PN1"] == 2
     assert data["period_from"] == "2025-04-01" and data["period_to"] == "2026-03-31"
     assert data["caseload_size"][0] == {"date": "2025-04-30", "children": 4}
@@ -282,7 +283,7 @@ def test_word_report_has_the_marking_and_figures_but_no_child(opened) -> None:  
     assert section.footer.paragraphs[0].text == "OFFICIAL-SENSITIVE PERSONAL"
     cells = {tuple(c.text for c in row.cells) for t in doc.tables for row in t.rows}
     assert ("Reviews held", "5") in cells
-    assert ("Held on time", "2 (40%)") in cells
+    assert ("Held on time", "3 (60%)") in cells
     assert ("PN5", "Absent, briefs advocate/IRO", "1") in cells
     assert ("Referral to Cafcass", "0") in cells
     assert ("31/03/2026", "3") in cells
@@ -321,7 +322,7 @@ def test_cli_report_json_csv_and_docx(vault_copy: Path, env: None, tmp_path: Pat
                            "--to", "2026-03-31", "--json")
     assert code == 0
     data = json.loads(out)
-    assert (data["reviews_held"], data["reviews_on_time"], data["reviews_late"]) == (5, 2, 2)
+    assert (data["reviews_held"], data["reviews_on_time"], data["reviews_late"]) == (5, 3, 2)
     assert data["participation"] == {"PN0": 1, "PN1": 2, "PN2": 0, "PN3": 0, "PN4": 0,
                                      "PN5": 1, "PN6": 0, "PN7": 0}
 

@@ -134,8 +134,32 @@ class CouncilSettingsDialog(QDialog):
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.message)
         layout.addWidget(buttons)
+        # Tab as the fields are seen, top to bottom: the name, the council, the tabs, then
+        # the fields of the tab shown (set once all are in this window, or Qt ignores it).
+        QWidget.setTabOrder(self.chair, self.council)
+        QWidget.setTabOrder(self.council, self.tabs)
+        folder = self.fields.get("delivery_folder")
+        if folder is not None:
+            QWidget.setTabOrder(self.tabs, folder)
+        self.tabs.currentChanged.connect(self._on_tab_changed)
         self.load()
         self.resize(self.fontMetrics().averageCharWidth() * 110, self.sizeHint().height())
+
+    def _on_tab_changed(self, index: int) -> None:
+        """Alt+O, Alt+U or Alt+V shows a tab and puts the focus on its first field (it
+        stayed on the name at the top, and the delivery folder was hard to reach)."""
+        if self.tabs.tabBar().hasFocus():
+            return  # arrowing along the tabs: the focus stays there
+        page = self.tabs.widget(index)
+        widget = page.nextInFocusChain()
+        for _ in range(200):
+            if widget is page or widget is None:
+                return
+            if (page.isAncestorOf(widget) and widget.isVisibleTo(page) and widget.isEnabled()
+                    and widget.focusPolicy() & Qt.FocusPolicy.TabFocus):
+                widget.setFocus(Qt.FocusReason.TabFocusReason)
+                return
+            widget = widget.nextInFocusChain()
 
     # ---- building ---------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QPushButton,
     QTableWidget,
     QVBoxLayout,
     QWidget,
@@ -59,14 +60,39 @@ def plain_text_edit(accessible_name: str, object_name: str, lines: int = 4) -> Q
 
 def date_field(accessible_name: str, object_name: str, value: date,
                latest: date | None = None) -> DateEdit:
+    """A date field starting on ``value``. ``latest`` is not enforced by the field: a maximum
+    made Qt change a later date as it was typed (10/12/2026 became 01/12/2026 with no word);
+    the service refuses a date that is too late, with a message that says why."""
     edit = DateEdit(accessible_name)
     edit.setObjectName(object_name)
     edit.set_py_date(value)
     if latest is not None:
-        from PySide6.QtCore import QDate
-
-        edit.setMaximumDate(QDate(latest.year, latest.month, latest.day))
+        edit.setToolTip(f"At the latest {latest:%d/%m/%Y}")
     return edit
+
+
+def offer_names(edit: QLineEdit, names: list[str]) -> None:
+    """Let ``edit`` complete from ``names`` (the child's network): a few letters of any part
+    of a name or role, Down and Enter, instead of typing it again. Any other text is kept."""
+    if not names:
+        return
+    from PySide6.QtWidgets import QCompleter
+
+    completer = QCompleter(names, edit)
+    completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+    completer.setFilterMode(Qt.MatchFlag.MatchContains)
+    edit.setCompleter(completer)
+
+
+def network_names(vault, council_id: str, child_id: int) -> list[str]:  # type: ignore[no-untyped-def]
+    """'Name (role)' of everyone in the child's network; [] if it cannot be read."""
+    from iro_desktop.services.reviews import ReviewService
+
+    try:
+        return [f"{p.name} ({p.role})" for p in ReviewService(vault).network(council_id,
+                                                                               child_id)]
+    except Exception:  # noqa: BLE001 - only a convenience; typing still works
+        return []
 
 
 class FormDialog(QDialog):
@@ -101,10 +127,22 @@ class FormDialog(QDialog):
         self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 80)
 
     def add_row(self, label: str, field: QWidget) -> None:
-        """A labelled row; the label's Alt+letter moves to ``field``."""
+        """A labelled row; the label's Alt+letter moves to ``field``. The first row's field
+        has the keyboard focus when the dialog opens."""
         caption = QLabel(label)
         caption.setBuddy(field)
         self.form.addRow(caption, field)
+        if getattr(self, "_first_field", None) is None:
+            self._first_field = field
+
+    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+        # With no field focused the typing was lost and Space pressed the OK button.
+        first = getattr(self, "_first_field", None)
+        focus = self.focusWidget()
+        if first is not None and first.isEnabled() and (
+                focus is None or focus is self.ok_button or isinstance(focus, QPushButton)):
+            first.setFocus()
+        super().showEvent(event)
 
     def show_error(self, text: str) -> None:
         self.error.setText(text)

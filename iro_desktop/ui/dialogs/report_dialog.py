@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QGroupBox,
+    QHeaderView,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -46,9 +47,13 @@ Figures = list[tuple[str, int]]
 
 
 def reporting_year(today: date) -> tuple[date, date]:
-    """The last full year from 1 April to 31 March before ``today``."""
-    end_year = today.year if today >= date(today.year, 4, 1) else today.year - 1
-    return date(end_year - 1, 4, 1), date(end_year, 3, 31)
+    """The period the dialog opens on. From April to June, when the annual report is
+    written, the year that ended on 31 March; from July, the year from 1 April to date (the
+    last full year opened all zeros for an IRO who started with the app within it)."""
+    start_year = today.year if today >= date(today.year, 4, 1) else today.year - 1
+    if today < date(start_year, 7, 1):
+        return date(start_year - 1, 4, 1), date(start_year, 3, 31)
+    return date(start_year, 4, 1), today
 
 
 def _pct(part: int, whole: int) -> str:
@@ -107,6 +112,10 @@ class _ChartSection(QGroupBox):
         self.table: QTableWidget = read_only_table(["Figure", "Number"],
                                                    f"report_table_{index}", "Figures")
         self.table.setWordWrap(False)
+        # The figure's name is never cut short: its column fits it, and the table is at
+        # least that wide (the chart beside it gives way).
+        self.table.horizontalHeader().setSectionResizeMode(
+            0, QHeaderView.ResizeMode.ResizeToContents)
         self.table.verticalHeader().setDefaultSectionSize(
             int(self.fontMetrics().height() * 1.4))
         layout = QHBoxLayout(self)
@@ -127,6 +136,11 @@ class _ChartSection(QGroupBox):
             number = QTableWidgetItem(value)
             number.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.table.setItem(r, 1, number)
+        self.table.resizeColumnsToContents()
+        header = self.table.horizontalHeader()
+        self.table.setMinimumWidth(header.sectionSize(0) + header.sectionSize(1)
+                                   + 2 * self.table.frameWidth()
+                                   + self.table.verticalScrollBar().sizeHint().width())
         height = (self.table.horizontalHeader().sizeHint().height()
                   + self.table.verticalHeader().length() + 2 * self.table.frameWidth())
         chart_height = self.chart.sizeHint().height()

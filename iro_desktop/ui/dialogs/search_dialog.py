@@ -2,8 +2,8 @@
 
 Type: the results follow a moment after the last key (Enter searches at once). Down moves
 from the field to the results, grouped by child, then by review ("Child's record" for
-names, monitoring and escalations); Enter on a result opens the child at that review or
-tab, and Escape closes. The words that matched are shown in bold inside each snippet.
+names, monitoring and escalations); Enter in the field opens the only child found; Enter
+on a result opens the child at that review or tab, and Escape closes. The words that matched are shown in bold inside each snippet.
 
 The results come from ``SearchService`` over the unlocked vault and are never kept:
 closing the dialog or locking the vault empties them (the service clears every result it
@@ -223,9 +223,16 @@ class SearchDialog(QDialog):
         return super().eventFilter(watched, event)
 
     def _on_return(self) -> None:
-        """Enter in the field: search now (if the text changed) and go to the results."""
+        """Enter in the field: search now (if the text changed); the only child found opens
+        at once (at the one match, if there is one), else the focus goes to the results."""
         if self.timer.isActive() or self.results is None:
             self.search()
+        if self.tree.topLevelItemCount() == 1:
+            item = self.tree.topLevelItem(0)
+            while item.childCount() == 1:  # one review, one match: that one
+                item = item.child(0)
+            self._on_item_activated(item, 0)
+            return
         if self.tree.topLevelItemCount():
             self.tree.setFocus()
 

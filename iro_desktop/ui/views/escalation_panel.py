@@ -225,11 +225,14 @@ class EscalationPanel(QWidget):
 
     def raise_concern(self) -> None:
         from iro_desktop.ui.dialogs.escalation_dialogs import RaiseConcernDialog
+        from iro_desktop.ui.dialogs.form_dialog import network_names, offer_names
 
         if not self.council_id:
             return
         dialog = RaiseConcernDialog(self.today(), self)
         fields = dialog.stage_fields
+        offer_names(fields.who, network_names(self.service.vault, self.council_id,
+                                              self.child_id))
         saved = dialog.run(lambda: self.service.raise_concern(
             self.council_id, self.child_id, dialog.concern.toPlainText(),
             dialog.wanted.toPlainText(),
@@ -242,12 +245,15 @@ class EscalationPanel(QWidget):
 
     def raise_stage(self) -> None:
         from iro_desktop.ui.dialogs.escalation_dialogs import StageDialog
+        from iro_desktop.ui.dialogs.form_dialog import network_names, offer_names
 
         e = self.selected()
         if e is None or not e.is_open:
             return
         dialog = StageDialog(e, self.today(), self)
         fields = dialog.stage_fields
+        offer_names(fields.who, network_names(self.service.vault, self.council_id,
+                                              self.child_id))
         chosen: list[Stage] = []
 
         def escalate() -> Escalation:

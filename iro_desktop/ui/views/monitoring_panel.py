@@ -162,11 +162,14 @@ class MonitoringPanel(QWidget):
             return None
 
     def add_entry(self) -> None:
+        from iro_desktop.ui.dialogs.form_dialog import network_names, offer_names
         from iro_desktop.ui.dialogs.monitoring_dialogs import MonitoringEntryDialog
 
         if not self.council_id:
             return
         dialog = MonitoringEntryDialog(self.today(), self._statutory_due(), self)
+        offer_names(dialog.with_whom, network_names(self.service.vault, self.council_id,
+                                                    self.child_id))
         saved = dialog.run(lambda: self.service.add_entry(
             self.council_id, self.child_id, dialog.entry_kind, dialog.when.py_date(),
             with_whom=dialog.with_whom.text(), checked=dialog.checked.toPlainText(),
@@ -184,12 +187,15 @@ class MonitoringPanel(QWidget):
             self.due_changed.emit()
 
     def edit_entry(self) -> None:
+        from iro_desktop.ui.dialogs.form_dialog import network_names, offer_names
         from iro_desktop.ui.dialogs.monitoring_dialogs import MonitoringEntryDialog
 
         entry = self.selected()
         if entry is None:
             return
         dialog = MonitoringEntryDialog(self.today(), None, self, entry=entry)
+        offer_names(dialog.with_whom, network_names(self.service.vault, self.council_id,
+                                                    self.child_id))
         saved = dialog.run(lambda: self.service.update_entry(
             self.council_id, entry.id, entry_date=dialog.when.py_date(),
             with_whom=dialog.with_whom.text(), checked=dialog.checked.toPlainText(),

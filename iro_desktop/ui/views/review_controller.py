@@ -105,6 +105,26 @@ class ReviewController(QObject):
             self.council_id, self.review_id, text, person_id=person_id,
             responsible=responsible, due_date=due_date, agenda_key=agenda_key))
 
+    def edit_decision(self, decision_id: int, text: str, *, person_id: int | None,
+                      responsible: str, due_date: date | None, agenda_key: str) -> Any:
+        return self._do(lambda: self.service.edit_decision(
+            self.council_id, self.review_id, decision_id, text, person_id=person_id,
+            responsible=responsible, due_date=due_date, agenda_key=agenda_key))
+
+    def delete_decision(self, decision_id: int) -> Any:
+        return self._do(lambda: self.service.delete_decision(self.council_id, self.review_id,
+                                                             decision_id))
+
+    def amend_decision(self, decision_id: int, text: str, reason: str, *,
+                       person_id: int | None, responsible: str, due_date: date | None,
+                       agenda_key: str) -> Any:
+        """Raises the service's error (the amend dialog shows it and stays open)."""
+        result = self.service.amend_decision(
+            self.council_id, self.review_id, decision_id, text, reason, person_id=person_id,
+            responsible=responsible, due_date=due_date, agenda_key=agenda_key)
+        self.reload()
+        return result
+
     def update_decision(self, decision_id: int, status: DecisionStatus, comment: str) -> Any:
         return self._do(lambda: self.service.update_decision(
             self.council_id, self.review_id, decision_id, status, comment))

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate, Qt, Signal
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtCore import QDate, QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -15,8 +15,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QRadioButton,
-    QSpinBox,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -34,7 +32,6 @@ from iro_desktop.core.reviews import (
     DecisionStatus,
     ItemState,
     for_child_key,
-    resolve_within_weeks,
 )
 from iro_desktop.services.reviews import ReviewRecord
 from iro_desktop.ui.views.review_controller import ReviewController
@@ -145,6 +142,12 @@ class PreparationPage(Page):
         self.venue.setMaxLength(200)
         self.venue.editingFinished.connect(lambda: self.c.update(venue=self.venue.text()))
         self.edits: dict[str, AutoSaveTextEdit] = {}
+        # The invitees are the child's network (kept from review to review, with the child
+        # and the social worker from the caseload): listed here, added on the attendance page.
+        self.invited = QLabel("")
+        self.invited.setObjectName("invited_label")
+        self.invited.setWordWrap(True)
+        self.invited.setTextFormat(Qt.TextFormat.PlainText)
         # the record's front sheet and the social work activity before the review
         self.brought_forward = QCheckBox("Brought forwar&d (earlier than the timetable)")
         self.brought_forward.setObjectName("brought_forward_check")
@@ -175,12 +178,15 @@ class PreparationPage(Page):
         form.addRow(_buddy("Child last seen al&one:", self.dates["child_seen_alone_on"]),
                     self.dates["child_seen_alone_on"])
         form.addRow(_buddy("&Midway contact:", self.dates["midway_on"]), self.dates["midway_on"])
+        form.addRow(QLabel("Invited:"), self.invited)
         for key in ("invitees", "prep.spoke_alone", "prep.consultation", "prep.reports",
                     "prep.midway"):
             edit = AutoSaveTextEdit(TEXT_FIELDS[key])
             edit.setObjectName(key.replace(".", "_"))
             edit.setMinimumHeight(self.fontMetrics().height() * 3)
-            form.addRow(QLabel(TEXT_FIELDS[key] + ":"), edit)
+            label = "Others invited, outside the network" if key == "invitees" \
+                else TEXT_FIELDS[key]
+            form.addRow(QLabel(label + ":"), edit)
             self.edits[key] = edit
         layout = QVBoxLayout(self)
         layout.addWidget(_heading("Preparation", self))
@@ -192,6 +198,9 @@ class PreparationPage(Page):
         self.planned.setDate(_qdate(record.planned_date))
         self.planned.blockSignals(False)
         self.venue.setText(record.venue)
+        people = "; ".join(f"{p.name} ({p.role})" for p in self.c.network)
+        self.invited.setText((people or "No one yet.") + "\nAdd people on the attendance "
+                             "page (Ctrl+PgDown): everyone there is invited.")
         self.brought_forward.setChecked(record.brought_forward)
         self.team_manager.setText(record.team_manager)
         for name, edit in self.dates.items():
@@ -219,6 +228,7 @@ class AttendancePage(Page):
         self.role.setObjectName("person_role_combo")
         self.role.setAccessibleName("New person's role")
         self.role.setEditable(True)
+        self.role.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)  # Enter adds the person
         self.role.addItems(PERSON_ROLES)
         self.org = QLineEdit()
         self.org.setAccessibleName("New person's organisation")
@@ -228,6 +238,8 @@ class AttendancePage(Page):
         add.setAccessibleName("Add this person to the child's network")
         add.clicked.connect(self._on_add_clicked)
         self.name.returnPressed.connect(self._on_add_clicked)
+        self.org.returnPressed.connect(self._on_add_clicked)  # Enter adds from any field
+        self.role.lineEdit().returnPressed.connect(self._on_add_clicked)
         row = QHBoxLayout()
         row.addWidget(_buddy("&Name:", self.name))
         row.addWidget(self.name, 2)
@@ -238,10 +250,12 @@ class AttendancePage(Page):
         row.addWidget(add)
         layout = QVBoxLayout(self)
         layout.addWidget(_heading("Welcome and attendance", self))
-        layout.addWidget(QLabel("The child's network is kept for every review. Set who was "
-                                "invited, attended, sent apologies, contributed in writing "
-                                "or was excluded."))
+        layout.addWidget(QLabel("The child's network is kept for every review; all of it is "
+                                "invited. In the table one key sets a row and moves to the "
+                                "next: A attended, P apologies, W in writing, I invited, "
+                                "X excluded (then type the reason)."))
         layout.addWidget(self.table, 1)
+        self.table.installEventFilter(self)
         layout.addLayout(row)
         self._add_notes(layout)
         self.first_field = self.table
@@ -251,7 +265,8 @@ class AttendancePage(Page):
     def load(self, record: ReviewRecord) -> None:
         status_of = {a.person.id: a for a in record.attendance}
         people = [p.id for p in self.c.network]
-        if people == self._people and record.id == self._review_id:
+        if (people == self._people and record.id == self._review_id
+                and self.table.rowCount() == len(people)):  # not emptied by a lock
             # Same rows: update values in place so the widget with the focus survives.
             for row, person in enumerate(self.c.network):
                 combo = self.table.cellWidget(row, 3)
@@ -302,6 +317,38 @@ class AttendancePage(Page):
         for widget in (self.name, self.role, self.org):
             widget.setEnabled(not record.finalised)
 
+    ROW_KEYS = {"a": AttendanceStatus.ATTENDED, "p": AttendanceStatus.APOLOGIES,
+                "w": AttendanceStatus.WRITTEN, "i": AttendanceStatus.INVITED,
+                "x": AttendanceStatus.EXCLUDED}
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        """On the table itself (not a field in it): one key sets the row's attendance."""
+        if watched is self.table:
+            if event.type() == QEvent.Type.FocusIn and self.table.currentRow() < 0 \
+                    and self.table.rowCount():
+                self.table.setCurrentCell(0, 0)
+            elif event.type() == QEvent.Type.KeyPress and self._on_row_key(event):
+                return True
+        return super().eventFilter(watched, event)
+
+    def _on_row_key(self, event: QKeyEvent) -> bool:
+        chord = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier \
+            | Qt.KeyboardModifier.MetaModifier
+        status = None if event.modifiers() & chord else self.ROW_KEYS.get(event.text().lower())
+        row = max(self.table.currentRow(), 0)
+        if status is None or row >= len(self._people) or self.c.record is None \
+                or self.c.record.finalised:
+            return False
+        combo, reason = self.table.cellWidget(row, 3), self.table.cellWidget(row, 4)
+        combo.setCurrentIndex(combo.findData(status))
+        if status is AttendanceStatus.EXCLUDED:
+            reason.setFocus()  # saved when the reason is typed (Enter or Tab)
+            return True
+        self._on_status_chosen(self._people[row], combo, reason)
+        if row + 1 < self.table.rowCount():
+            self.table.setCurrentCell(row + 1, self.table.currentColumn())
+        return True
+
     def _on_address_edited(self, person_id: int, edit: QLineEdit) -> None:
         person = next((p for p in self.c.network if p.id == person_id), None)
         if person is not None and edit.text().strip() != person.address:
@@ -318,6 +365,9 @@ class AttendancePage(Page):
         self.c.set_attendance(person_id, status, reason.text())
 
     def _on_add_clicked(self) -> None:
+        if not self.name.text().strip():
+            self.name.setFocus()  # Enter with no name yet: type it first
+            return
         if self.c.add_person(self.name.text(), self.role.currentText(), self.org.text()):
             self.name.clear()
             self.org.clear()
@@ -507,9 +557,12 @@ class EarlierDecisionsPage(Page):
         layout = QVBoxLayout(self)
         layout.addWidget(_heading("Previous decisions: were they carried out?", self))
         layout.addWidget(self.empty)
+        layout.addWidget(QLabel("In the table one key updates a row and moves to the next: "
+                                "D done, P in progress, N not done, X no longer needed."))
         layout.addWidget(self.table, 1)
         self._add_notes(layout)
         self.first_field = self.table
+        self.table.installEventFilter(self)
         self._ids: list[int] = []
         self._review_id = 0
 
@@ -517,7 +570,8 @@ class EarlierDecisionsPage(Page):
         decisions = record.earlier_decisions
         self.empty.setVisible(not decisions)
         ids = [d.id for d in decisions]
-        if ids == self._ids and record.id == self._review_id:
+        if (ids == self._ids and record.id == self._review_id
+                and self.table.rowCount() == len(ids)):  # not emptied by a lock
             # Same rows: keep the widgets (and the focus); only the values move.
             for row, d in enumerate(decisions):
                 item = self.table.item(row, 0)
@@ -560,6 +614,34 @@ class EarlierDecisionsPage(Page):
             self.table.setCellWidget(row, 4, combo)
             self.table.setCellWidget(row, 5, comment)
 
+    ROW_KEYS = {"d": DecisionStatus.DONE, "p": DecisionStatus.IN_PROGRESS,
+                "n": DecisionStatus.NOT_DONE, "x": DecisionStatus.NO_LONGER_NEEDED}
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        """On the table itself (not a field in it): one key sets the row's update."""
+        if watched is self.table:
+            if event.type() == QEvent.Type.FocusIn and self.table.currentRow() < 0 \
+                    and self.table.rowCount():
+                self.table.setCurrentCell(0, 0)
+            elif event.type() == QEvent.Type.KeyPress and self._on_row_key(event):
+                return True
+        return super().eventFilter(watched, event)
+
+    def _on_row_key(self, event: QKeyEvent) -> bool:
+        chord = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier \
+            | Qt.KeyboardModifier.MetaModifier
+        status = None if event.modifiers() & chord else self.ROW_KEYS.get(event.text().lower())
+        row = max(self.table.currentRow(), 0)
+        if status is None or row >= len(self._ids) or self.c.record is None \
+                or self.c.record.finalised:
+            return False
+        combo, comment = self.table.cellWidget(row, 4), self.table.cellWidget(row, 5)
+        combo.setCurrentIndex(combo.findData(status))
+        self._save(self._ids[row], combo, comment)
+        if row + 1 < self.table.rowCount():
+            self.table.setCurrentCell(row + 1, self.table.currentColumn())
+        return True
+
     @staticmethod
     def _decision_text(d) -> str:  # type: ignore[no-untyped-def]
         return d.text + ("  \u26a0 DRIFT: not done at two reviews in a row" if d.drifting
@@ -569,103 +651,6 @@ class EarlierDecisionsPage(Page):
         data = combo.currentData()
         if data is not None:  # Qt hands a StrEnum back as plain str
             self.c.update_decision(decision_id, DecisionStatus(data), comment.text())
-
-
-class DecisionsPage(Page):
-    notes_label = "IRO &summary"
-
-    def __init__(self, controller: ReviewController, parent: QWidget | None = None) -> None:
-        super().__init__(controller, parent)
-        self.table = read_only_table(["Decision", "Who", "By when", "Agenda item"],
-                                     "decisions_table", "Decisions of this review",
-                                     tab_between_cells=True)
-        self.text = QLineEdit()
-        self.text.setObjectName("decision_text_edit")
-        self.text.setAccessibleName("Decision")
-        self.text.setMaxLength(4000)
-        self.who = QComboBox()
-        self.who.setObjectName("decision_who_combo")
-        self.who.setAccessibleName("Who is responsible")
-        self.who.setEditable(True)
-        self.by_date = QRadioButton("By &date")
-        self.by_date.setAccessibleName("Due by a date")
-        self.within = QRadioButton("Wi&thin")
-        self.within.setAccessibleName("Due within a number of weeks")
-        self.within.setChecked(True)
-        self.due = _date_edit("Due date")
-        self.weeks = QSpinBox()
-        self.weeks.setObjectName("decision_weeks_spin")
-        self.weeks.setRange(1, 104)
-        self.weeks.setValue(4)
-        self.weeks.setSuffix(" weeks")
-        self.weeks.setAccessibleName("Due within weeks")
-        self.item = QComboBox()
-        self.item.setAccessibleName("Agenda item of the decision")
-        add = QPushButton("Add decisi&on (Ctrl+Enter)")
-        add.setObjectName("add_decision_button")
-        add.setAccessibleName("Add the decision")
-        add.clicked.connect(self._on_add_clicked)
-        self.text.returnPressed.connect(self._on_add_clicked)
-        for seq in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(seq), self, self._on_add_clicked,
-                      context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        form = QFormLayout()
-        form.addRow(_buddy("Decisio&n:", self.text), self.text)
-        form.addRow(_buddy("&Who:", self.who), self.who)
-        due_row = QHBoxLayout()
-        due_row.addWidget(self.within)
-        due_row.addWidget(self.weeks)
-        due_row.addWidget(self.by_date)
-        due_row.addWidget(self.due)
-        due_row.addStretch(1)
-        form.addRow("By when:", due_row)
-        form.addRow(_buddy("A&genda item:", self.item), self.item)
-        form.addRow("", add)
-        layout = QVBoxLayout(self)
-        layout.addWidget(_heading("IRO summary and decisions", self))
-        self._add_notes(layout)
-        layout.addWidget(self.table, 1)
-        layout.addLayout(form)
-        self.first_field = self.text
-        self._record: ReviewRecord | None = None
-
-    def load(self, record: ReviewRecord) -> None:
-        self._record = record
-        self.table.setRowCount(len(record.decisions))
-        titles = {i.key: i.title for i in record.agenda}
-        for row, d in enumerate(record.decisions):
-            values = (d.text, d.responsible, d.due_date.strftime("%d/%m/%Y") if d.due_date else "",
-                      titles.get(d.agenda_key, ""))
-            for col, text in enumerate(values):
-                self.table.setItem(row, col, QTableWidgetItem(text))
-        self.who.clear()
-        self.who.addItem("", None)
-        for person in self.c.network:
-            self.who.addItem(f"{person.name} ({person.role})", person.id)
-        self.item.clear()
-        self.item.addItem("(none)", "")
-        for agenda_item in record.agenda:
-            self.item.addItem(agenda_item.title, agenda_item.key)
-        self.due.setDate(_qdate(record.review_date))
-        for widget in (self.text, self.who, self.by_date, self.within, self.due, self.weeks,
-                       self.item):
-            widget.setEnabled(not record.finalised)
-
-    def _on_add_clicked(self) -> None:
-        record = self._record
-        if record is None or record.finalised:
-            return
-        who_text = self.who.currentText().strip()
-        person_id = self.who.currentData() if self.who.findText(who_text) >= 0 else None
-        base = record.review_date or date.today()
-        due = (resolve_within_weeks(base, self.weeks.value()) if self.within.isChecked()
-               else _pydate(self.due.date()))
-        if self.c.add_decision(self.text.text(), person_id=person_id,
-                               responsible="" if person_id else who_text, due_date=due,
-                               agenda_key=self.item.currentData() or ""):
-            self.text.clear()
-            self.who.setCurrentIndex(0)
-            self.text.setFocus()
 
 
 class NextReviewPage(Page):
@@ -792,7 +777,8 @@ class HistoryPage(Page):
         self.table.setRowCount(len(record.amendments))
         for row, a in enumerate(record.amendments):
             earlier = a.old_value if len(a.old_value) <= 2000 else a.old_value[:2000] + "..."
-            for col, text in enumerate((a.at.strftime("%d/%m/%Y %H:%M"), titles.get(a.key, a.key),
+            title = titles.get(a.key, "Decision" if a.key.startswith("decision:") else a.key)
+            for col, text in enumerate((a.at.strftime("%d/%m/%Y %H:%M"), title,
                                         a.reason, earlier)):
                 self.table.setItem(row, col, QTableWidgetItem(text))
         self.table.resizeRowsToContents()

@@ -34,11 +34,11 @@ from iro_desktop.export.chair import Chair
 from iro_desktop.services.reviews import ReviewRecord
 from iro_desktop.ui.autosave_bridge import SavedBatch
 from iro_desktop.ui.views.copies_pages import CopiesPage, LetterPage
+from iro_desktop.ui.views.decisions_page import DecisionsPage
 from iro_desktop.ui.views.review_controller import ReviewController
 from iro_desktop.ui.views.review_pages import (
     AgendaItemPage,
     AttendancePage,
-    DecisionsPage,
     EarlierDecisionsPage,
     HistoryPage,
     NextReviewPage,
@@ -199,6 +199,7 @@ class ReviewView(QWidget):
             for edit in page.edits.values():
                 edit.unbind()
         self.agenda_page.edit.unbind()
+        self.preparation.invited.clear()
         self.letter.clear()
         self.copies.clear()
         for page in (self.attendance, self.earlier, self.decisions, self.next_review):
@@ -211,6 +212,19 @@ class ReviewView(QWidget):
         self.message.clear()
         for table in (self.attendance.table, self.earlier.table, self.decisions.table):
             table.setRowCount(0)
+        # One-line fields (venue, a decision or a person being typed) and the network's
+        # names in "who": nothing of the record stays in a widget while locked.
+        from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QLineEdit
+
+        for edit in self.findChildren(QLineEdit):  # not a date, a number or a role
+            if not isinstance(edit.parentWidget(), (QAbstractSpinBox, QComboBox)):
+                edit.blockSignals(True)
+                edit.clear()
+                edit.blockSignals(False)
+        for combo in (self.decisions.who, self.decisions.item):
+            combo.blockSignals(True)
+            combo.clear()
+            combo.blockSignals(False)
         self._nav_keys = []
 
     def _on_record_changed(self, record: ReviewRecord) -> None:
