@@ -40,7 +40,7 @@ from docx.table import Table
 
 from iro_desktop.core import codes
 from iro_desktop.core.models import Council
-from iro_desktop.core.redaction import ROLE_GROUPS, for_group
+from iro_desktop.core.redaction import ROLE_GROUPS
 from iro_desktop.core.reviews import (
     CHAIRED_CHOICES,
     ENDORSED_CHOICES,
@@ -53,7 +53,7 @@ from iro_desktop.core.reviews import (
 from iro_desktop.export.chair import Chair
 from iro_desktop.export.layout import AUTHOR, Page, open_document
 from iro_desktop.export.letter import build_letter, is_under_four
-from iro_desktop.export.variants import VARIANTS, View, parse_variant
+from iro_desktop.export.variants import VARIANTS, View, copies_for, parse_variant
 from iro_desktop.export.writer import Cell, Writer
 from iro_desktop.services.reviews import Decision, Person, ReviewRecord
 
@@ -69,7 +69,7 @@ DRAFT_NOTE = "DRAFT: this record is not finalised and may change."
 MOVED = {"welcome": "attendance", "wishes": "voice"}
 # The group's copy, in words, for the distribution list.
 COPY_WORDS = {"parents": "Parents' copy", "carers": "Carers' copy",
-              "professionals": "Professionals' copy"}
+              "professionals": "Professionals' copy", "child": "Letter to the child"}
 SOCIAL_WORK_TEXTS = (("prep.spoke_alone", "Seen alone before the review"),
                      ("prep.reports", "Reports received"),
                      ("prep.consultation", "Consultation returns"),
@@ -353,12 +353,21 @@ class _Record:
             [f"{rec.first_name} {rec.last_name}", "The child", child_copy],
         ]
         seen: set[int] = set()
+        own = {int(c.group.partition(":")[2]) for c in copies_for(self.record, self.network)
+               if c.group.startswith("person:")}
         for person in [a.person for a in self.record.attendance] + self.network:
             if person.id in seen or not self.view.person_shown(person):
                 continue
             seen.add(person.id)
             group = ROLE_GROUPS.get(person.role)
-            copy = COPY_WORDS.get(group or "", "No copy (no recipient group for this role)")
+            if group == "child":
+                continue  # the child's row is above
+            if person.id in own and group is None:
+                copy = "Own copy if sent (all that is withheld from any group left out)"
+            elif person.id in own:
+                copy = "Own copy (something is withheld from them by name)"
+            else:
+                copy = COPY_WORDS.get(group or "", "No copy (no recipient group for this role)")
             notes = [self.view.person_note(person)]
             name = person.name
             if self.full:  # addresses only in the council's own record
@@ -471,8 +480,8 @@ class _Record:
 
 
 def _earlier(text: str) -> str:
-    """An amendment's earlier text as the council's record prints it: tags removed, cut."""
-    text = for_group(text, None).strip()
+    """An amendment's earlier text as the council's record prints it, cut."""
+    text = text.strip()
     return text if len(text) <= 1500 else text[:1500] + "\u2026"
 
 
