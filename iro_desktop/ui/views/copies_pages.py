@@ -328,6 +328,15 @@ class CopiesPage(Page):
                     found.setdefault(recipient, []).append(title)
         hint = ("To withhold one line, put the cursor on it and press Ctrl+Shift+W: it is "
                 "highlighted, and the margin names whom it is withheld from.")
+        from iro_desktop.export.variants import View
+
+        problems = View(record, None, self.c.network).tag_problems()
+        if problems:
+            hint = ("No copy can be made yet: text that looks like a typed withholding tag "
+                    "is in " + "; ".join(problems[:5]) + (" and more" if len(problems) > 5
+                                                          else "")
+                    + ". Typed tags withhold nothing: delete the tag and use Ctrl+Shift+W. "
+                    + hint)
         if not found:
             return hint + " No line is withheld yet."
 

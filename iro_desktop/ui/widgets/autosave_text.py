@@ -162,7 +162,7 @@ class MarkedTextEdit(QPlainTextEdit):
     # ---- showing them ------------------------------------------------------------------
 
     def margin_width(self) -> int:
-        return self.fontMetrics().averageCharWidth() * 18
+        return self.fontMetrics().averageCharWidth() * 24
 
     def _refresh_marks(self) -> None:
         marked = any(self._marks)
@@ -223,7 +223,7 @@ class MarkedTextEdit(QPlainTextEdit):
             height = round(self.blockBoundingRect(block).height())
             number = block.blockNumber()
             if block.isVisible() and number < len(self._marks) and self._marks[number]:
-                label = metrics.elidedText("\u2298 " + self.describe(self._marks[number]),
+                label = metrics.elidedText("not for " + self.describe(self._marks[number]),
                                            Qt.TextElideMode.ElideRight, margin.width() - 6)
                 painter.drawText(4, top, margin.width() - 6, metrics.height(),
                                  int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop),
