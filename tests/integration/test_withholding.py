@@ -22,7 +22,7 @@ import pytest
 
 from tests.helpers import PASSPHRASE, cli
 from iro_desktop.core.redaction import MarkedText
-from iro_desktop.core.reviews import ReviewStatus
+from iro_desktop.core.reviews import DecisionStatus, ReviewStatus
 from iro_desktop.services.export import ExportService, WithholdingError
 from iro_desktop.services.outbox import OutboxService
 from iro_desktop.services.reviews import ReviewError, ReviewService
@@ -120,6 +120,17 @@ def _person_ids(s: dict) -> dict[str, int]:
     return {p["name"]: p["id"] for p in json.loads(out)["people"]}
 
 
+def _sample(vault, status: str):  # type: ignore[no-untyped-def]
+    """(reviews, exports, council, child id, review id, child ref) of the demo's sample
+    review in ``status`` ("finalised" or "recording")."""
+    reviews, exports = ReviewService(vault), ExportService(vault)
+    row = next(r for r in exports.reviews_overview() if r["status"] == status)
+    council, child_ref = vault.council_by_code(row["council_code"]), row["child_ref"]
+    child_id = exports.child_id(council, child_ref)
+    review_id = exports.review_id(council, child_id, child_ref)
+    return reviews, exports, council, child_id, review_id, child_ref
+
+
 def test_each_copy_through_the_cli_leaves_out_what_its_recipient_may_not_read(
         scenario: dict) -> None:
     ids = _person_ids(scenario)
@@ -201,24 +212,20 @@ def test_a_near_miss_tag_stops_the_export_and_the_outbox_naming_field_and_line(
         demo_vault_with_reviews, vault_dir: Path, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch, line: str) -> None:
     vault = demo_vault_with_reviews
-    exports = ExportService(vault)
-    row = next(r for r in exports.reviews_overview() if r["status"] == "recording")
-    council = vault.council_by_code(row["council_code"])
-    child_id = exports.child_id(council, row["child_ref"])
-    review_id = exports.review_id(council, child_id, row["child_ref"])
-    ReviewService(vault).save_texts(council.id, {
+    reviews, _exports, council, _child, review_id, child_ref = _sample(vault, "recording")
+    reviews.save_texts(council.id, {
         (review_id, "agenda:health"): "Seen by the nurse.\n" + line + " SECRET-TAGGED"})
     vault.close()
     monkeypatch.setenv("IRO_DESKTOP_PASSPHRASE", PASSPHRASE)
     for variant in ("redacted:parents", "full", "letter"):
         target = tmp_path / "copy.docx"
         code, _out, err = cli(vault_dir, "export", "--council", council.code, "--child",
-                              row["child_ref"], "--variant", variant, "--out", str(target))
+                              child_ref, "--variant", variant, "--out", str(target))
         assert code != 0 and not target.exists()
         assert "'Health', line 2" in err and "withholding tag" in err
         assert "SECRET-TAGGED" not in err  # the message names the place, not the words
     code, _out, err = cli(vault_dir, "outbox", "add", "--council", council.code, "--child",
-                          row["child_ref"], "--variant", "redacted:parents")
+                          child_ref, "--variant", "redacted:parents")
     assert code != 0 and "'Health', line 2" in err
     code, out, _ = cli(vault_dir, "outbox", "list", "--json")
     assert json.loads(out) == []
@@ -226,11 +233,7 @@ def test_a_near_miss_tag_stops_the_export_and_the_outbox_naming_field_and_line(
 
 def test_marks_carry_forward_to_the_next_review(demo_vault_with_reviews) -> None:
     vault = demo_vault_with_reviews
-    reviews, exports = ReviewService(vault), ExportService(vault)
-    row = next(r for r in exports.reviews_overview() if r["status"] == "finalised")
-    council = vault.council_by_code(row["council_code"])
-    child_id = exports.child_id(council, row["child_ref"])
-    first = exports.review_id(council, child_id, row["child_ref"])
+    reviews, exports, council, child_id, first, _ref = _sample(vault, "finalised")
     if any(s.status is not ReviewStatus.FINALISED for s in reviews.reviews(council.id, child_id)):
         pytest.skip("the demo child has an open review")
     record = reviews.record(council.id, first)
@@ -239,8 +242,7 @@ def test_marks_carry_forward_to_the_next_review(demo_vault_with_reviews) -> None
     reviews.set_mark(council.id, first, f"decision:{decision.id}", "withhold:child", True)
     second = reviews.plan_review(council.id, child_id, date.today())
     reviews.update_decision(council.id, second, decision.id,
-                            reviews.record(council.id, second).earlier_decisions[0].status
-                            .__class__("in_progress"), "UPDATE-SECRET comment")
+                            DecisionStatus.IN_PROGRESS, "UPDATE-SECRET comment")
     later = reviews.record(council.id, second)
     assert decision.id in {d.id for d in later.earlier_decisions}
     parents = _xml(exports.export_review(council.id, second, "redacted:parents"))
@@ -253,11 +255,7 @@ def test_marks_carry_forward_to_the_next_review(demo_vault_with_reviews) -> None
 
 def test_amendments_keep_and_change_marks(demo_vault_with_reviews) -> None:
     vault = demo_vault_with_reviews
-    reviews, exports = ReviewService(vault), ExportService(vault)
-    row = next(r for r in exports.reviews_overview() if r["status"] == "recording")
-    council = vault.council_by_code(row["council_code"])
-    child_id = exports.child_id(council, row["child_ref"])
-    review_id = exports.review_id(council, child_id, row["child_ref"])
+    reviews, exports, council, child_id, review_id, _ref = _sample(vault, "recording")
     text = "Open line.\nAMEND-SECRET line.\nLast line."
     reviews.save_texts(council.id, {(review_id, "agenda:health"): MarkedText(
         text, {1: frozenset({"parents"})})})
@@ -285,11 +283,7 @@ def test_amendments_keep_and_change_marks(demo_vault_with_reviews) -> None:
 def test_the_last_check_catches_an_exporter_that_forgets_to_withhold(
         demo_vault_with_reviews, monkeypatch: pytest.MonkeyPatch) -> None:
     vault = demo_vault_with_reviews
-    reviews, exports = ReviewService(vault), ExportService(vault)
-    row = next(r for r in exports.reviews_overview() if r["status"] == "recording")
-    council = vault.council_by_code(row["council_code"])
-    child_id = exports.child_id(council, row["child_ref"])
-    review_id = exports.review_id(council, child_id, row["child_ref"])
+    reviews, exports, council, child_id, review_id, _ref = _sample(vault, "recording")
     reviews.save_texts(council.id, {(review_id, "agenda:health"): MarkedText(
         "Open line.\nBROKEN-EXPORTER-SECRET line.", {1: frozenset({"parents"})})})
     assert "BROKEN-EXPORTER-SECRET" not in _xml(

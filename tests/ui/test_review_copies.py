@@ -28,14 +28,20 @@ def _docx_text(data: bytes) -> str:
     return "\n".join(parts)
 
 
-def _open_in_progress(qtbot, vault, settings):  # type: ignore[no-untyped-def]
-    """The window on the demo review whose record is being written (not finalised)."""
+def _window(qtbot, vault, settings):  # type: ignore[no-untyped-def]
+    """The main window, shown, active and unlocked."""
     window = MainWindow(vault, settings)
     qtbot.addWidget(window)
     window.show()
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
     window.show_unlocked()
+    return window
+
+
+def _open_in_progress(qtbot, vault, settings):  # type: ignore[no-untyped-def]
+    """The window on the demo review whose record is being written (not finalised)."""
+    window = _window(qtbot, vault, settings)
     service = window.review_service
     for entry in window.caseload_service.entries():
         reviews = service.reviews(entry.council.id, entry.child.id)
@@ -217,12 +223,7 @@ def test_an_amendment_withholds_a_line_of_a_finalised_record(  # type: ignore[no
     is withheld there and the change is kept in the history."""
     from iro_desktop.ui.dialogs.amend_dialog import AmendDialog
 
-    window = MainWindow(demo_vault_with_reviews, settings)
-    qtbot.addWidget(window)
-    window.show()
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
-    window.show_unlocked()
+    window = _window(qtbot, demo_vault_with_reviews, settings)
     service = window.review_service
     entry, review = next((e, r[0]) for e in window.caseload_service.entries()
                          if (r := service.reviews(e.council.id, e.child.id))
