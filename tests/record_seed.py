@@ -14,6 +14,7 @@ from iro_desktop.core.reviews import AttendanceStatus, ReviewStatus, for_child_k
 from iro_desktop.export.chair import Chair
 from iro_desktop.services.caseload import CaseloadService
 from iro_desktop.services.council_profile import CouncilProfileService
+from iro_desktop.core.redaction import MarkedText
 from iro_desktop.services.reviews import ReviewService
 from iro_desktop.storage.models import ChildRow
 
@@ -106,9 +107,10 @@ def rich_review(vault, *, finalise: bool = True) -> Seeded:  # type: ignore[no-u
         (rid, "agenda:health"): PROFESSIONAL_HEALTH,
         (rid, for_child_key("health")): "You had your health check. Sam will take you to "
                                         "the dentist soon.",
-        (rid, "agenda:education"): "PEP reviewed. Attendance 96%. Extra maths support.\n\n"
-                                   "[withhold from parents] School transport via the "
-                                   "carer's street.",
+        # the last line is withheld from the parents (a mark beside the text)
+        (rid, "agenda:education"): MarkedText(
+            "PEP reviewed. Attendance 96%. Extra maths support.\n\n"
+            "School transport via the carer's street.", {2: frozenset({"parents"})}),
         (rid, for_child_key("education")): "Your teacher says you work hard. You will get "
                                            "extra help with maths.",
         (rid, "agenda:family_time"): "Contact with mother supervised monthly.",

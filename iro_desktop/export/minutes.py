@@ -370,12 +370,12 @@ class _Record:
                 copy = COPY_WORDS.get(group or "", "No copy (no recipient group for this role)")
             notes = [self.view.person_note(person)]
             name = person.name
-            if self.full:  # addresses only in the council's own record
-                address = self.view.address(person)
-                if address is not None:
-                    name += f" \u2013 {address[0]}"
-                    if address[1]:
-                        notes.append(f"address {address[1][:1].lower()}{address[1][1:]}")
+            # an address only in the council's own record, unless the IRO shared it
+            address = self.view.address(person)
+            if address is not None:
+                name += f" \u2013 {address[0]}"
+                if address[1]:
+                    notes.append(f"address {address[1][:1].lower()}{address[1][1:]}")
             role = person.role + (f", {person.organisation}" if person.organisation else "")
             rows.append([_cell(name, "; ".join(n for n in notes if n)), role, copy])
         self.grid(["Recipient", "Role", "Copy"], rows, (5.5, 4.5, 4.5))

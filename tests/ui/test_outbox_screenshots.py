@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from iro_desktop.core.redaction import MarkedText
 from iro_desktop.services.council_profile import CouncilProfileService
 from iro_desktop.services.outbox import OutboxService
 from iro_desktop.ui.dialogs.outbox_dialogs import OutboxDialog, QueueDialog
@@ -31,8 +32,19 @@ def test_letter_copies_and_outbox_screenshots(qtbot, demo_vault_with_reviews, se
     service.set_mark(entry.council.id, review_id, "agenda:health", "withhold:parents", True)
     service.set_placement(entry.council.id, entry.child.id, confidential=True,
                           address="4 Elm Row, Northbrook NB3 2QT")
+    health = service.record(entry.council.id, review_id).texts.get("agenda:health", "")
+    dana = next(p for p in window.review_controller.network if p.name == "Dana Price")
+    lines = health.rstrip("\n") + ("\nPolice disclosed that mum's partner has a conviction "
+                                   "for assault.\nDental check booked for December.\n"
+                                   "I do not want mum to know about my new school.")
+    last = lines.count("\n")
+    service.save_texts(entry.council.id, {(review_id, "agenda:health"): MarkedText(
+        lines, {last - 2: frozenset({"parents", "child"}),
+                last: frozenset({f"person:{dana.id}"})})})
     view = window.review_view
     window.review_controller.reload()
+    _go(view, "Health")
+    save(qtbot, window, out / "review-withheld-lines.png")
     _go(view, "Letter to the child")
     save(qtbot, window, out / "review-letter.png")
     _go(view, "Copies and who gets them")

@@ -125,11 +125,8 @@ def test_decisions_are_numbered_with_their_agenda_area(rich) -> None:  # type: i
     # withheld from the parents: their copy numbers what it shows, with no gap
     reviews = ReviewService(vault)
     record = reviews.record(seeded.council_id, seeded.review_id)
-    with vault.session(seeded.council_id) as s:
-        from iro_desktop.storage.models import TextMarkRow
-
-        s.add(TextMarkRow(review_id=seeded.review_id, key=f"decision:{record.decisions[1].id}",
-                          mark="withhold:parents"))
+    reviews.set_mark(seeded.council_id, seeded.review_id, f"decision:{record.decisions[1].id}",
+                     "withhold:parents", True)
     parents = _table(_doc(vault, seeded, "redacted:parents"), ["No.", "Decision"])
     assert [(r[0], r[1]) for r in parents[1:]] == [("1", record.decisions[0].text),
                                                    ("2", rs.RISK_DECISION)]
