@@ -69,7 +69,9 @@ def _everything(root: Path) -> dict[str, tuple[str, int]]:
 # ---- read-only commands write nothing -------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", [["due"], ["check"], ["reviews"], ["due", "--json"]])
+@pytest.mark.parametrize("command", [
+    ["due"], ["check"], ["reviews"], ["due", "--json"], ["outbox", "list"], ["council", "list"],
+    ["report", "--council", "EMB", "--from", "2020-01-01", "--to", "2030-12-31"]])
 def test_read_only_commands_leave_every_file_as_it_was(closed_demo: ClosedVault,
                                                        monkeypatch: pytest.MonkeyPatch,
                                                        command: list[str]) -> None:
@@ -216,3 +218,18 @@ def test_restore_with_nothing_damaged_changes_nothing(closed_demo: ClosedVault,
     assert code == 0, (out, err)
     assert "No council needs restoring" in out
     assert _everything(closed_demo.root) == before
+
+
+def test_restore_without_a_usable_snapshot_says_so_and_changes_nothing(
+        closed_demo: ClosedVault, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = closed_demo.dbs["EMB"]
+    for snap in (closed_demo.root / "backups" / db.stem).glob("*.db"):
+        flip_byte(snap, 100)  # every snapshot of EMB damaged too
+    flip_byte(db, page_offset(root_page(db, data_keys(closed_demo.root)[db.stem], "child")))
+    before = sha256(db)
+    code, out, err = _cli(closed_demo.root, monkeypatch, "restore", "--council", "NBK")
+    assert code == 1 and "NBK is not damaged" in err
+    code, out, err = _cli(closed_demo.root, monkeypatch, "restore")
+    assert code == 1, (out, err)
+    assert "EMB: NOT restored" in out and "No usable snapshot" in out
+    assert sha256(db) == before and not list(db.parent.glob("*.damaged-*"))
