@@ -726,7 +726,7 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None,
     if args.command == "council":
         from iro_desktop import cli_council
 
-        return cli_council.run(args, out, err)
+        return _damage_report(args, cli_council.run(args, out, err), err)
     if args.command in ("search", "report"):
         from iro_desktop import cli_between
 

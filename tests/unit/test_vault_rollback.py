@@ -233,3 +233,12 @@ def test_restore_without_a_usable_snapshot_says_so_and_changes_nothing(
     assert code == 1, (out, err)
     assert "EMB: NOT restored" in out and "No usable snapshot" in out
     assert sha256(db) == before and not list(db.parent.glob("*.damaged-*"))
+
+
+def test_council_list_names_a_council_it_could_not_open_and_exits_non_zero(
+        closed_demo: ClosedVault, monkeypatch: pytest.MonkeyPatch) -> None:
+    flip_byte(closed_demo.dbs["EMB"], 100)  # page 1: EMB cannot be opened at all
+    code, out, err = _cli(closed_demo.root, monkeypatch, "council", "list")
+    assert code == 3, (out, err)
+    assert "NBK" in out and "VOH" in out
+    assert "EMB" in err  # named from its snapshot, not left out
