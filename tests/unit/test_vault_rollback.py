@@ -242,3 +242,30 @@ def test_council_list_names_a_council_it_could_not_open_and_exits_non_zero(
     assert code == 3, (out, err)
     assert "NBK" in out and "VOH" in out
     assert "EMB" in err  # named from its snapshot, not left out
+
+
+def test_restore_keeps_a_sound_older_copy_when_no_snapshot_is_newer(
+        closed_demo: ClosedVault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    vault = _open(closed_demo.root)
+    vault.unlock(PASSPHRASE)
+    try:
+        _note(vault, "EMB", "kept")
+        vault.lock()  # snapshot with "kept"
+        vault.unlock(PASSPHRASE)
+        _note(vault, "EMB", "only in the WAL")
+        image = _crash_image(closed_demo.root, tmp_path / "image")
+    finally:
+        force_close(vault)
+    wal = image / "councils" / f"{closed_demo.dbs['EMB'].name}-wal"
+    flip_byte(wal, 20)  # the second note is lost with the WAL
+    code, out, err = _cli(image, monkeypatch, "due")
+    assert code == 3 and "older copy" in err
+    code, out, err = _cli(image, monkeypatch, "restore")
+    assert code == 0, (out, err)
+    assert "kept as it is" in out
+    vault = _open(image)
+    try:
+        vault.unlock(PASSPHRASE)
+        assert _notes(vault, "EMB") == ["kept"]
+    finally:
+        vault.close()
