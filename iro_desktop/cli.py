@@ -445,6 +445,11 @@ def cmd_restore(args: argparse.Namespace, out: TextIO) -> int:
                 print(f"{label}: NOT restored: {exc}", file=out)
                 failed += 1
                 continue
+            if snapshot == vault.database_path(council_id):
+                print(f"{council.code} {council.name}: its database is sound and newer than "
+                      "any snapshot, so it was kept as it is; the work it lacks is lost (any "
+                      "lost WAL was kept aside as .evidence-...).", file=out)
+                continue
             print(f"{council.code} {council.name}: restored from the snapshot of "
                   f"{_snapshot_time(snapshot)}; work saved after it is not in it. The damaged "
                   "file was kept beside it (.damaged-...).", file=out)
@@ -840,7 +845,7 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.command == "council":
         from iro_desktop import cli_council
 
-        return cli_council.run(args, out, err)
+        return _damage_report(args, cli_council.run(args, out, err), err)
     if args.command in ("search", "report"):
         from iro_desktop import cli_between
 

@@ -123,15 +123,51 @@ class SnapshotsMixin:
                 return ""
         return ""
 
+    def _usable(self, path: Path, dek: bytes, council_id: str) -> int | None:
+        """The generation of a database file that passes every check and belongs to the
+        council; None otherwise."""
+        db = _db()
+        if self._integrity(path, dek):  # type: ignore[attr-defined]
+            return None
+        try:
+            conn = db.raw_connect(path, dek)
+            try:
+                row = conn.execute(
+                    "SELECT value FROM vault_meta WHERE key = 'generation'").fetchone()
+                owner = conn.execute("SELECT id FROM council").fetchone()
+            finally:
+                conn.close()
+        except Exception:  # noqa: BLE001 - not usable
+            return None
+        if owner is None or owner[0] != council_id:
+            return None
+        return int(row[0]) if row else 0
+
+    def _accept_as_is(self, council_id: str, dek: bytes, generation: int) -> Council:
+        store = self._require_keystore()  # type: ignore[attr-defined]
+        engine = self._engines.pop(council_id, None)
+        if engine is not None:
+            engine.dispose()
+        self._councils.pop(council_id, None)
+        store.councils[council_id]["generation"] = generation
+        store.reseal(self._kek)
+        store.save()
+        self.damaged.pop(council_id, None)
+        self._written.discard(council_id)
+        council = self._open_council(council_id, dek)  # type: ignore[attr-defined]
+        log.info("vault.council_accepted council=%s generation=%d", council_id, generation)
+        return council
+
     def restore_council(self, council_id: str) -> tuple[Council, Path]:
         """Put back the newest snapshot of a council that passes every check.
 
         The damaged files are kept beside it as ``<id>.db.damaged-<time>`` (and its -wal),
         the snapshot is copied in (same key, so nothing is re-wrapped), the keystore records
         the snapshot's generation and the council is opened again. Work after the snapshot
-        is not in it; everything committed before the snapshot is. Returns the council and
-        the snapshot used; VaultError (nothing changed) when no snapshot is usable."""
-        db = _db()
+        is not in it; everything committed before the snapshot is. A database file that passes
+        every check and is at least as new as any snapshot (an older copy, or one whose WAL
+        lost frames) is kept as it is instead. Returns the council and the file used;
+        VaultError (nothing changed) when nothing is usable."""
         self._require_unlocked()
         store = self._require_keystore()
         assert self._kek is not None
@@ -141,23 +177,19 @@ class SnapshotsMixin:
         chosen: Path | None = None
         generation = 0
         for snap in self.snapshots(council_id):
-            if self._integrity(snap, dek):
-                log.warning("vault.snapshot_damaged council=%s", council_id)
+            found = self._usable(snap, dek, council_id)
+            if found is None:
+                log.warning("vault.snapshot_unusable council=%s", council_id)
                 continue
-            try:
-                conn = db.raw_connect(snap, dek)
-                try:
-                    row = conn.execute(
-                        "SELECT value FROM vault_meta WHERE key = 'generation'").fetchone()
-                    owner = conn.execute("SELECT id FROM council").fetchone()
-                finally:
-                    conn.close()
-            except Exception:  # noqa: BLE001 - try the next one
-                continue
-            if owner is None or owner[0] != council_id:
-                continue
-            chosen, generation = snap, int(row[0]) if row else 0
+            chosen, generation = snap, found
             break
+        path = self.database_path(council_id)
+        current = self._usable(path, dek, council_id) if path.is_file() else None
+        if current is not None and (chosen is None or current >= generation):
+            # Every page of the file is sound and it is at least as new as any snapshot (an
+            # older copy put back, or a WAL that lost frames): keep it as it is, and the
+            # keystore now expects it. The lost WAL was kept aside when it was found.
+            return self._accept_as_is(council_id, dek, current), path
         if chosen is None:
             raise VaultError("No usable snapshot of that council is in the vault's backups "
                              "folder; nothing was restored.")

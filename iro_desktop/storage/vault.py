@@ -235,6 +235,8 @@ class Vault(SnapshotsMixin):
                 try:
                     self._open_council(council_id, dek)
                 except DatabaseTamperedError as exc:
+                    if not exc.council_code:  # unreadable: its newest snapshot says which
+                        exc.council_code = self._snapshot_code(council_id)
                     self.damaged[council_id] = exc
                     log.warning("vault.council_damaged council=%s", council_id)
                     if not tolerate_damaged:

@@ -69,7 +69,9 @@ def _everything(root: Path) -> dict[str, tuple[str, int]]:
 # ---- read-only commands write nothing -------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", [["due"], ["check"], ["reviews"], ["due", "--json"]])
+@pytest.mark.parametrize("command", [
+    ["due"], ["check"], ["reviews"], ["due", "--json"], ["outbox", "list"], ["council", "list"],
+    ["report", "--council", "EMB", "--from", "2020-01-01", "--to", "2030-12-31"]])
 def test_read_only_commands_leave_every_file_as_it_was(closed_demo: ClosedVault,
                                                        monkeypatch: pytest.MonkeyPatch,
                                                        command: list[str]) -> None:
@@ -216,3 +218,54 @@ def test_restore_with_nothing_damaged_changes_nothing(closed_demo: ClosedVault,
     assert code == 0, (out, err)
     assert "No council needs restoring" in out
     assert _everything(closed_demo.root) == before
+
+
+def test_restore_without_a_usable_snapshot_says_so_and_changes_nothing(
+        closed_demo: ClosedVault, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = closed_demo.dbs["EMB"]
+    for snap in (closed_demo.root / "backups" / db.stem).glob("*.db"):
+        flip_byte(snap, 100)  # every snapshot of EMB damaged too
+    flip_byte(db, page_offset(root_page(db, data_keys(closed_demo.root)[db.stem], "child")))
+    before = sha256(db)
+    code, out, err = _cli(closed_demo.root, monkeypatch, "restore", "--council", "NBK")
+    assert code == 1 and "NBK is not damaged" in err
+    code, out, err = _cli(closed_demo.root, monkeypatch, "restore")
+    assert code == 1, (out, err)
+    assert "EMB: NOT restored" in out and "No usable snapshot" in out
+    assert sha256(db) == before and not list(db.parent.glob("*.damaged-*"))
+
+
+def test_council_list_names_a_council_it_could_not_open_and_exits_non_zero(
+        closed_demo: ClosedVault, monkeypatch: pytest.MonkeyPatch) -> None:
+    flip_byte(closed_demo.dbs["EMB"], 100)  # page 1: EMB cannot be opened at all
+    code, out, err = _cli(closed_demo.root, monkeypatch, "council", "list")
+    assert code == 3, (out, err)
+    assert "NBK" in out and "VOH" in out
+    assert "EMB" in err  # named from its snapshot, not left out
+
+
+def test_restore_keeps_a_sound_older_copy_when_no_snapshot_is_newer(
+        closed_demo: ClosedVault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    vault = _open(closed_demo.root)
+    vault.unlock(PASSPHRASE)
+    try:
+        _note(vault, "EMB", "kept")
+        vault.lock()  # snapshot with "kept"
+        vault.unlock(PASSPHRASE)
+        _note(vault, "EMB", "only in the WAL")
+        image = _crash_image(closed_demo.root, tmp_path / "image")
+    finally:
+        force_close(vault)
+    wal = image / "councils" / f"{closed_demo.dbs['EMB'].name}-wal"
+    flip_byte(wal, 20)  # the second note is lost with the WAL
+    code, out, err = _cli(image, monkeypatch, "due")
+    assert code == 3 and "older copy" in err
+    code, out, err = _cli(image, monkeypatch, "restore")
+    assert code == 0, (out, err)
+    assert "kept as it is" in out
+    vault = _open(image)
+    try:
+        vault.unlock(PASSPHRASE)
+        assert _notes(vault, "EMB") == ["kept"]
+    finally:
+        vault.close()
