@@ -9,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -359,8 +360,8 @@ class SearchPendingRow(Base):
 
 
 class SearchDocRow(Base):
-    """Which source field each row of the FTS5 table ``search_index`` holds (its rowid is
-    this id), so a changed field replaces exactly its own entry."""
+    """Which source field each row of the FTS5 tables ``search_index`` and ``search_names``
+    holds (its rowid is this id), so a changed field replaces exactly its own entry."""
 
     __tablename__ = "search_doc"
     __table_args__ = (UniqueConstraint("kind", "src_id", "field", name="uq_search_doc"),)
@@ -371,3 +372,7 @@ class SearchDocRow(Base):
     field: Mapped[str] = mapped_column(String(60), nullable=False)
     # review text: the updated_at it was indexed at (a changed one is indexed again)
     stamp: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # where a hit is shown (the index holds the words only: migration 0009)
+    child_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    review_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    written: Mapped[float | None] = mapped_column(Float, nullable=True)  # seconds since 1970

@@ -36,6 +36,8 @@ from iro_desktop.ui.workers import run_in_background, user_message
 
 log = logging.getLogger(__name__)
 
+SEARCH_INDEX_DELAY_MS = 1500  # after unlock, before the search index catches up
+
 SHORTCUTS_HELP = """
 <table cellpadding='4'>
 <tr><td><b>Ctrl+L</b></td><td>Lock the vault now</td></tr>
@@ -393,6 +395,12 @@ class MainWindow(QMainWindow):
             self.auto_lock.connect_os_signals(int(self.winId()))
         self.vault_unlocked.emit()
         self.warn_damaged()
+        # the search index catches up in the background, once the first page is shown
+        QTimer.singleShot(SEARCH_INDEX_DELAY_MS, self._start_search_indexing)
+
+    def _start_search_indexing(self) -> None:
+        if self.vault.is_unlocked:
+            self.search_service.start_indexing()
 
     def warn_damaged(self) -> None:
         """Name any council database that failed its check; the others stay usable."""
@@ -407,6 +415,8 @@ class MainWindow(QMainWindow):
         self._set_unlocked_ui()
 
     def lock(self) -> None:
+        if "search_service" in self._between:
+            self._between["search_service"].stop_indexing()
         if self.vault.is_unlocked:
             if self._workspace:
                 if not self.autosave.flush():  # save what was typed before the keys go

@@ -198,6 +198,10 @@ class SearchDialog(QDialog):
                     if results.truncated else "")
             self.status.setText(f"{count} match{'es' if count != 1 else ''} for {children} "
                                 f"child{'ren' if children != 1 else ''}.{more}")
+        if results.incomplete:
+            self.status.setText(self.status.text() + " Some records are still being "
+                                "indexed in the background: search again in a moment to "
+                                "include them.")
         if self.tree.topLevelItemCount():
             self.tree.setCurrentItem(self.tree.topLevelItem(0))
 
