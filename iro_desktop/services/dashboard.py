@@ -122,10 +122,10 @@ class Dashboard:
                     or self.drifting or self.outbox or self.escalations_overdue)
 
 
-def _name(row: ChildRow) -> str:
-    if row.preferred_name and row.preferred_name != row.first_name:
-        return f"{row.first_name} ({row.preferred_name}) {row.last_name}"
-    return f"{row.first_name} {row.last_name}"
+def _name(first: str, last: str, preferred: str) -> str:
+    if preferred and preferred != first:
+        return f"{first} ({preferred}) {last}"
+    return f"{first} {last}"
 
 
 class DashboardService:
@@ -142,7 +142,7 @@ class DashboardService:
         board = Dashboard(today, self.due_soon_days)
         caseload = CaseloadService(self.vault, today=lambda: today,
                                    soon_days=self.due_soon_days)
-        for entry in caseload.entries():
+        for entry in caseload.entries(decision_flags=False):  # the dashboard lists decisions
             rec = entry.child.record
             line = ChildLine(entry.council, entry.child.id, rec.child_ref, rec.display_name)
             item = DueReview(line, entry.due, entry.status, entry.due.days_until(today))
@@ -167,44 +167,61 @@ class DashboardService:
 
     def _council(self, board: Dashboard, council: Council, settings: dict[str, str],
                  today: date) -> None:
+        # Plain column queries, no ORM objects: at ten years of records an ORM row per open
+        # decision cost most of the dashboard's time (docs/performance.md).
         decisions_days = int(settings["decisions_within_working_days"])
         record_days = int(settings["record_within_working_days"])
         with self.vault.session(council.id) as s:
-            rows = list(s.scalars(select(ChildRow)))
-            children = {c.id: ChildLine(council, c.id, c.child_ref, _name(c)) for c in rows}
-            active = {c.id for c in rows if c.status == "active"}
-            people = {p.id: f"{p.name} ({p.role})" for p in s.scalars(select(PersonRow))}
-            for r in s.scalars(select(ReviewRow).where(ReviewRow.status.in_(_HELD_NOT_FINAL),
-                                                       ReviewRow.held_date.is_not(None))):
-                assert r.held_date is not None
-                decisions_due = add_working_days(r.held_date, decisions_days)
-                record_due = add_working_days(r.held_date, record_days)
+            children: dict[int, ChildLine] = {}
+            active: set[int] = set()
+            for cid, ref, first, last, preferred, status in s.execute(select(
+                    ChildRow.id, ChildRow.child_ref, ChildRow.first_name, ChildRow.last_name,
+                    ChildRow.preferred_name, ChildRow.status)):
+                children[cid] = ChildLine(council, cid, ref, _name(first, last, preferred))
+                if status == "active":
+                    active.add(cid)
+            for rid, child_id, number, status, held in s.execute(
+                    select(ReviewRow.id, ReviewRow.child_id, ReviewRow.number, ReviewRow.status,
+                           ReviewRow.held_date)
+                    .where(ReviewRow.status.in_(_HELD_NOT_FINAL),
+                           ReviewRow.held_date.is_not(None))):
+                decisions_due = add_working_days(held, decisions_days)
+                record_due = add_working_days(held, record_days)
                 board.records.append(RecordDeadline(
-                    children[r.child_id], r.id, r.number, r.held_date, ReviewStatus(r.status),
+                    children[child_id], rid, number, held, ReviewStatus(status),
                     decisions_due, record_due, today > decisions_due, today > record_due))
 
-            numbers = dict(s.execute(select(ReviewRow.id, ReviewRow.number)).all())
-            open_rows = list(s.scalars(select(DecisionRow)
-                                       .where(DecisionRow.status.not_in(_CLOSED))))
+            still_open = DecisionRow.status.not_in(_CLOSED)
+            open_rows = s.execute(
+                select(DecisionRow.id, DecisionRow.child_id, ReviewRow.number, DecisionRow.text,
+                       DecisionRow.person_id, DecisionRow.responsible_text,
+                       DecisionRow.due_date)
+                .join(ReviewRow, ReviewRow.id == DecisionRow.review_id)
+                .where(still_open)).all()
             history: dict[int, list[DecisionStatus]] = {}
             for decision_id, status in s.execute(
                     select(DecisionUpdateRow.decision_id, DecisionUpdateRow.status)
                     .join(ReviewRow, ReviewRow.id == DecisionUpdateRow.review_id)
-                    .where(DecisionUpdateRow.decision_id.in_([d.id for d in open_rows]))
+                    .where(DecisionUpdateRow.decision_id.in_(
+                        select(DecisionRow.id).where(still_open)))
                     .order_by(DecisionUpdateRow.decision_id, ReviewRow.number)):
                 history.setdefault(decision_id, []).append(DecisionStatus(status))
+            wanted = {r[4] for r in open_rows if r[4] is not None}
+            people = {pid: f"{name} ({role})" for pid, name, role in s.execute(
+                select(PersonRow.id, PersonRow.name, PersonRow.role)
+                .where(PersonRow.id.in_(select(DecisionRow.person_id).where(
+                    still_open, DecisionRow.person_id.is_not(None)))))} if wanted else {}
             drifting: dict[int, int] = {}
-            for d in open_rows:
-                if d.child_id not in active:  # off the caseload: nothing more to chase
+            for d_id, child_id, number, text, person_id, responsible, due in open_rows:
+                if child_id not in active:  # off the caseload: nothing more to chase
                     continue
-                drift = is_drifting(history.get(d.id, []))
+                drift = is_drifting(history.get(d_id, []))
                 if drift:
-                    drifting[d.child_id] = drifting.get(d.child_id, 0) + 1
-                if d.due_date is not None and today > d.due_date:
-                    who = people.get(d.person_id or -1) or d.responsible_text
+                    drifting[child_id] = drifting.get(child_id, 0) + 1
+                if due is not None and today > due:
+                    who = people.get(person_id or -1) or responsible
                     board.late_decisions.append(LateDecision(
-                        children[d.child_id], d.id, numbers.get(d.review_id, 0), d.text,
-                        who, d.due_date, drift))
+                        children[child_id], d_id, number or 0, text, who, due, drift))
             board.drifting.extend(DriftingChild(children[c], n) for c, n in drifting.items())
             ready = s.scalar(select(func.count()).select_from(OutboxItemRow)
                              .where(OutboxItemRow.state == "ready")) or 0

@@ -60,16 +60,19 @@ def decision_flags(session: Session, today: date) -> dict[int, tuple[int, int]]:
     from iro_desktop.storage.models import DecisionRow, DecisionUpdateRow, ReviewRow
 
     closed = (DecisionStatus.DONE.value, DecisionStatus.NO_LONGER_NEEDED.value)
+    still_open = DecisionRow.status.not_in(closed)
     open_rows = session.execute(
         select(DecisionRow.id, DecisionRow.child_id, DecisionRow.due_date)
-        .where(DecisionRow.status.not_in(closed))).all()
+        .where(still_open)).all()
     if not open_rows:
         return {}
     history: dict[int, list[DecisionStatus]] = {}
+    # a subquery, not a list of ids: thousands of bound values made SQLAlchemy compile the
+    # statement afresh on every call
     for decision_id, status in session.execute(
             select(DecisionUpdateRow.decision_id, DecisionUpdateRow.status)
             .join(ReviewRow, ReviewRow.id == DecisionUpdateRow.review_id)
-            .where(DecisionUpdateRow.decision_id.in_([r[0] for r in open_rows]))
+            .where(DecisionUpdateRow.decision_id.in_(select(DecisionRow.id).where(still_open)))
             .order_by(DecisionUpdateRow.decision_id, ReviewRow.number)):
         history.setdefault(decision_id, []).append(DecisionStatus(status))
     flags: dict[int, tuple[int, int]] = {}
