@@ -20,11 +20,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from iro_desktop.core.models import Council
 from iro_desktop.core.review_clock import DueDate, DueStatus, add_working_days
-from iro_desktop.core.reviews import DecisionStatus, ReviewStatus, is_drifting
+from iro_desktop.core.reviews import ReviewStatus
 from iro_desktop.security.errors import DatabaseTamperedError
 from iro_desktop.services.caseload import DUE_SOON_DAYS, CaseloadService
 from iro_desktop.services.council_profile import CouncilProfileService
@@ -32,15 +32,14 @@ from iro_desktop.services.escalation import EscalationService, OverdueResponse
 from iro_desktop.storage.models import (
     ChildRow,
     DecisionRow,
-    DecisionUpdateRow,
     OutboxItemRow,
     PersonRow,
     ReviewRow,
 )
+from iro_desktop.storage.repositories import OPEN_DECISION, drifting_decisions
 from iro_desktop.storage.vault import Vault
 
 _HELD_NOT_FINAL = (ReviewStatus.HELD.value, ReviewStatus.RECORDING.value)
-_CLOSED = (DecisionStatus.DONE.value, DecisionStatus.NO_LONGER_NEEDED.value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,37 +190,30 @@ class DashboardService:
                     children[child_id], rid, number, held, ReviewStatus(status),
                     decisions_due, record_due, today > decisions_due, today > record_due))
 
-            still_open = DecisionRow.status.not_in(_CLOSED)
+            still_open = text(OPEN_DECISION.replace("status", "decision.status", 1))
             open_rows = s.execute(
                 select(DecisionRow.id, DecisionRow.child_id, ReviewRow.number, DecisionRow.text,
                        DecisionRow.person_id, DecisionRow.responsible_text,
                        DecisionRow.due_date)
                 .join(ReviewRow, ReviewRow.id == DecisionRow.review_id)
                 .where(still_open)).all()
-            history: dict[int, list[DecisionStatus]] = {}
-            for decision_id, status in s.execute(
-                    select(DecisionUpdateRow.decision_id, DecisionUpdateRow.status)
-                    .join(ReviewRow, ReviewRow.id == DecisionUpdateRow.review_id)
-                    .where(DecisionUpdateRow.decision_id.in_(
-                        select(DecisionRow.id).where(still_open)))
-                    .order_by(DecisionUpdateRow.decision_id, ReviewRow.number)):
-                history.setdefault(decision_id, []).append(DecisionStatus(status))
+            drifting_ids = drifting_decisions(s)
             wanted = {r[4] for r in open_rows if r[4] is not None}
             people = {pid: f"{name} ({role})" for pid, name, role in s.execute(
                 select(PersonRow.id, PersonRow.name, PersonRow.role)
                 .where(PersonRow.id.in_(select(DecisionRow.person_id).where(
                     still_open, DecisionRow.person_id.is_not(None)))))} if wanted else {}
             drifting: dict[int, int] = {}
-            for d_id, child_id, number, text, person_id, responsible, due in open_rows:
+            for d_id, child_id, number, what, person_id, responsible, due in open_rows:
                 if child_id not in active:  # off the caseload: nothing more to chase
                     continue
-                drift = is_drifting(history.get(d_id, []))
+                drift = d_id in drifting_ids
                 if drift:
                     drifting[child_id] = drifting.get(child_id, 0) + 1
                 if due is not None and today > due:
                     who = people.get(person_id or -1) or responsible
                     board.late_decisions.append(LateDecision(
-                        children[child_id], d_id, number or 0, text, who, due, drift))
+                        children[child_id], d_id, number or 0, what, who, due, drift))
             board.drifting.extend(DriftingChild(children[c], n) for c, n in drifting.items())
             ready = s.scalar(select(func.count()).select_from(OutboxItemRow)
                              .where(OutboxItemRow.state == "ready")) or 0

@@ -186,6 +186,10 @@ class AttendanceRow(Base):
 
 class DecisionRow(Base):
     __tablename__ = "decision"
+    # The open decisions, by child (migration 0009): the caseload and the dashboard read
+    # only these, and at ten years of records nine in ten decisions are closed.
+    __table_args__ = (Index("ix_decision_open", "child_id", "due_date",
+                            sqlite_where=text("status NOT IN ('done', 'no_longer_needed')")),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     review_id: Mapped[int] = mapped_column(ForeignKey("review.id", ondelete="CASCADE"),
