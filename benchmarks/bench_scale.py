@@ -176,7 +176,7 @@ def child(vault_dir: Path, settings: Path, think_time: float, repeats: int) -> d
 
 
 def run_vault(source: Path, tmp: Path, name: str, args: argparse.Namespace) -> dict:
-    copy = tmp / name
+    copy = tmp / f"run-{name}"
     shutil.copytree(source, copy)
     (copy / "vault.lock").unlink(missing_ok=True)
     env = common.child_env(tmp / f"data-{name}", pycache_prefix=tmp / "pycache")

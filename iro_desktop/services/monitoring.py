@@ -25,10 +25,17 @@ from sqlalchemy.orm import Session
 
 from iro_desktop.core.review_clock import DueDate, RuleSet, next_review_due
 from iro_desktop.security.errors import VaultError
-from iro_desktop.services.reviews import clean_text
 from iro_desktop.storage.models import ChildRow, MonitoringEntryRow
 from iro_desktop.storage.repositories import audit
 from iro_desktop.storage.vault import Vault
+
+
+def clean_text(value: str) -> str:
+    """As the review service stores text (imported when first needed: the caseload and
+    ``iro-desktop due`` read this module but never write an entry)."""
+    from iro_desktop.services.reviews import clean_text as clean
+
+    return clean(value)
 
 MAX_WITH_WHOM = 2000
 

@@ -58,7 +58,7 @@ DEFAULT_LIMIT = 50
 MAX_WORDS = 12
 MAX_QUERY = 500  # characters of a query looked at
 OPTIMIZE_AFTER = 1000  # documents indexed in one catch-up before the index is merged
-BATCH = 200  # listed changes per background transaction (tens of milliseconds)
+BATCH = 100  # listed changes per background transaction (tens of milliseconds)
 INLINE_BATCH = 100  # listed changes a search indexes itself before answering
 PAUSE = 0.02  # seconds between two background batches
 MERGE_PAGES = 64  # index pages merged per background step once everything is indexed
@@ -469,6 +469,21 @@ def catch_up(session: Session, limit: int | None = None) -> int:
     return len(docs)
 
 
+def catch_up_small(session: Session, most: int = INLINE_BATCH) -> bool:
+    """Index the listed changes if there are at most ``most`` of them (what was typed
+    since the last search); returns False, indexing nothing, when more wait (a rebuild
+    under way: the background indexer's work, which a search never waits for)."""
+    conn = session.connection()
+    _note_changed_text(conn)
+    waiting = conn.exec_driver_sql("SELECT count(*) FROM (SELECT 1 FROM search_pending "
+                                   "LIMIT ?)", (most + 1,)).scalar()
+    if waiting > most:
+        return False
+    if waiting:
+        catch_up(session)
+    return True
+
+
 def merge_step(session: Session, pages: int = MERGE_PAGES) -> bool:
     """Merge the index's pieces a little (at most about ``pages`` pages per table); returns
     True while there is more to merge. Many small segments slow every search; one
@@ -607,10 +622,10 @@ class SearchService:
             for council in councils:
                 try:
                     s = stack.enter_context(self.vault.session(council.id))
-                    # What was typed since the last search; never a rebuild (that is the
-                    # background indexer's): the rest is found once it is indexed.
-                    catch_up(s, INLINE_BATCH)
-                    results.incomplete |= has_pending(s.connection())
+                    # What was typed since the last search, when that is all there is;
+                    # never part of a rebuild (the background indexer's work): records
+                    # still waiting are found once indexed.
+                    results.incomplete |= not catch_up_small(s)
                 except DatabaseTamperedError:
                     continue  # named by the vault (damaged); the others are still searched
                 sessions.append((council, s))
