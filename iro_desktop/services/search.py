@@ -163,7 +163,6 @@ NAMES, TEXTS = "search_names", "search_index"  # the two FTS5 tables
 _NAME_FIELDS = {(Kind.CHILD, "name"), (Kind.CHILD, "ref")}
 
 _WORD = re.compile(r"[^\W_]+")
-_MARKS = str.maketrans({MARK_START: "\ufffd", MARK_END: "\ufffd"})
 
 
 class SearchError(VaultError):
@@ -296,12 +295,14 @@ def _fold(word: str) -> str:
                    if not unicodedata.combining(c)).casefold()
 
 
-def _matcher(words: list[str]):  # type: ignore[no-untyped-def]
+def _matcher(words: list[str]) -> Callable[[str], bool]:
     folded = [(_fold(w), len(w) > 1) for w in words]
+    prefixes = tuple(w for w, prefix in folded if prefix)
+    exact = frozenset(w for w, prefix in folded if not prefix)
 
     def matches(token: str) -> bool:
-        t = _fold(token)
-        return any(t.startswith(w) if prefix else t == w for w, prefix in folded)
+        t = token.casefold() if token.isascii() else _fold(token)
+        return (bool(prefixes) and t.startswith(prefixes)) or t in exact
     return matches
 
 
@@ -313,7 +314,7 @@ def make_snippet(text: str, words: list[str], size: int = SNIPPET_WORDS) -> str:
     Made in Python from the record itself, because the index holds no copy of the text.
     It stops reading once the snippet is complete, so a long field costs little, and a
     field of 12,000 tabs is one regular-expression scan."""
-    text = text.translate(_MARKS)
+    # (the marker characters are control characters: gaps drop them, words never hold them)
     matches = _matcher(words)
     head: list[re.Match[str]] = []  # the first words, in case none matches (text changed)
     recent: deque[re.Match[str]] = deque(maxlen=size)  # the words before the current one
