@@ -292,6 +292,10 @@ class MonitoringEntryRow(Base):
     or a significant change reported (which may bring the next review forward)."""
 
     __tablename__ = "monitoring_entry"
+    # The entries that bring a review forward (migration 0009): every caseload and
+    # dashboard read looks for these, and they are few among years of contacts and visits.
+    __table_args__ = (Index("ix_monitoring_brought_forward", "child_id",
+                            sqlite_where=text("bring_forward_to IS NOT NULL")),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     child_id: Mapped[int] = mapped_column(ForeignKey("child.id", ondelete="CASCADE"),

@@ -18,7 +18,10 @@ The kind numbers are the service's ``Kind``; this step keeps its own copy.
 Also a partial index of the open decisions by child (``ix_decision_open``): the caseload and
 the dashboard read only those, and at ten years of records nine in ten are closed. Its
 condition is written out in the queries that use it (``storage/repositories.py``), as
-SQLite uses a partial index only for a query whose condition matches it literally.
+SQLite uses a partial index only for a query whose condition matches it literally. And a
+partial index of the monitoring entries that bring a review forward
+(``ix_monitoring_brought_forward``), which every caseload and dashboard read looks for
+among years of contacts and visits.
 
 Revision ID: 0009
 Revises: 0004
@@ -58,6 +61,8 @@ def upgrade() -> None:
     )
     op.create_index("ix_decision_open", "decision", ["child_id", "due_date"],
                     sqlite_where=sa.text("status NOT IN ('done', 'no_longer_needed')"))
+    op.create_index("ix_monitoring_brought_forward", "monitoring_entry", ["child_id"],
+                    sqlite_where=sa.text("bring_forward_to IS NOT NULL"))
     op.execute("DELETE FROM search_pending")
     for table, kind in _ROWS:
         op.execute(f"INSERT INTO search_pending (kind, src_id, field) "
@@ -74,6 +79,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_decision_open", "decision")
+    op.drop_index("ix_monitoring_brought_forward", "monitoring_entry")
     for name in FTS_TABLES:
         op.execute(f"DROP TABLE IF EXISTS {name}")
         op.execute(
