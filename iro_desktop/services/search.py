@@ -508,6 +508,7 @@ class SearchService:
         self.limit = limit
         self._issued: weakref.WeakSet[SearchResults] = weakref.WeakSet()
         self._indexer: threading.Thread | None = None
+        self.batch_seconds: list[float] = []  # the background indexer's transactions
         self._stop = threading.Event()
         vault.locked_listeners.append(self._on_vault_locked)
 
@@ -571,6 +572,7 @@ class SearchService:
                     continue
                 more, merging = True, False
                 while not stop.is_set():
+                    began = time.perf_counter()
                     with self.vault.session(council.id) as s:
                         if more:
                             written += catch_up(s, BATCH)
@@ -578,6 +580,8 @@ class SearchService:
                             merging = not more
                         elif merging:
                             merging = merge_step(s)
+                    # how long each batch held the write lock (benchmarks/bench_scale.py)
+                    self.batch_seconds.append(time.perf_counter() - began)
                     if not more and not merging:
                         break
                     stop.wait(PAUSE)  # the GUI, autosave and searches go first
