@@ -135,6 +135,8 @@ def child(vault_dir: Path, settings: Path, think_time: float, repeats: int) -> d
         last[0] = now
 
     in_flight = [False]
+    workers: list[object] = []
+    errors: list[str] = []
 
     def search_now() -> None:  # as the search window does: on a worker thread
         if in_flight[0]:
@@ -148,9 +150,11 @@ def child(vault_dir: Path, settings: Path, think_time: float, repeats: int) -> d
 
         def failed(exc: BaseException) -> None:
             in_flight[0] = False
-            raise exc
+            errors.append(repr(exc))
 
-        run_in_background(lambda: service.search(QUERIES["common word"]), found, failed)
+        # keep the worker: its signals are dropped if it is collected before they arrive
+        workers.append(run_in_background(lambda: service.search(QUERIES["common word"]),
+                                         found, failed))
 
     refreshes: list[float] = []
 
@@ -182,6 +186,8 @@ def child(vault_dir: Path, settings: Path, think_time: float, repeats: int) -> d
     searcher.stop()
     refresher.stop()
     out["dashboard_during"] = refreshes
+    if errors:
+        raise RuntimeError(f"searches failed during the build: {errors[:3]}")
     out["index_seconds"] = time.perf_counter() - started
     out["index_batches"] = len(service.batch_seconds)
     out["index_batch_max"] = max(service.batch_seconds, default=0.0)

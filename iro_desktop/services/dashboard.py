@@ -20,8 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, select, text
-
 from iro_desktop.core.models import Council
 from iro_desktop.core.review_clock import DueDate, DueStatus, add_working_days
 from iro_desktop.core.reviews import ReviewStatus
@@ -29,17 +27,23 @@ from iro_desktop.security.errors import DatabaseTamperedError
 from iro_desktop.services.caseload import DUE_SOON_DAYS, CaseloadService
 from iro_desktop.services.council_profile import CouncilProfileService
 from iro_desktop.services.escalation import EscalationService, OverdueResponse
-from iro_desktop.storage.models import (
-    ChildRow,
-    DecisionRow,
-    OutboxItemRow,
-    PersonRow,
-    ReviewRow,
-)
 from iro_desktop.storage.repositories import OPEN_DECISION, drifting_decisions
 from iro_desktop.storage.vault import Vault
 
 _HELD_NOT_FINAL = (ReviewStatus.HELD.value, ReviewStatus.RECORDING.value)
+# Plain SQL (dates come back as ISO text): SQLAlchemy compiled each statement afresh for
+# every council database on the first dashboard after unlock.
+_CHILDREN = ("SELECT id, child_ref, first_name, last_name, preferred_name, status "
+             "FROM child")
+_RECORDS = ("SELECT id, child_id, number, status, held_date FROM review WHERE status IN "
+            f"{_HELD_NOT_FINAL!r} AND held_date IS NOT NULL")
+_OPEN_DECISIONS = (
+    "SELECT decision.id, decision.child_id, review.number, decision.text, "
+    "decision.person_id, decision.responsible_text, decision.due_date FROM decision "
+    "JOIN review ON review.id = decision.review_id WHERE "
+    + OPEN_DECISION.replace("status", "decision.status", 1))
+_PEOPLE = ("SELECT id, name, role FROM person WHERE id IN (SELECT person_id FROM decision "
+           f"WHERE {OPEN_DECISION} AND person_id IS NOT NULL)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,38 +175,24 @@ class DashboardService:
         decisions_days = int(settings["decisions_within_working_days"])
         record_days = int(settings["record_within_working_days"])
         with self.vault.session(council.id) as s:
+            conn = s.connection()
             children: dict[int, ChildLine] = {}
             active: set[int] = set()
-            for cid, ref, first, last, preferred, status in s.execute(select(
-                    ChildRow.id, ChildRow.child_ref, ChildRow.first_name, ChildRow.last_name,
-                    ChildRow.preferred_name, ChildRow.status)):
+            for cid, ref, first, last, preferred, status in conn.exec_driver_sql(_CHILDREN):
                 children[cid] = ChildLine(council, cid, ref, _name(first, last, preferred))
                 if status == "active":
                     active.add(cid)
-            for rid, child_id, number, status, held in s.execute(
-                    select(ReviewRow.id, ReviewRow.child_id, ReviewRow.number, ReviewRow.status,
-                           ReviewRow.held_date)
-                    .where(ReviewRow.status.in_(_HELD_NOT_FINAL),
-                           ReviewRow.held_date.is_not(None))):
+            for rid, child_id, number, status, held_text in conn.exec_driver_sql(_RECORDS):
+                held = date.fromisoformat(held_text)
                 decisions_due = add_working_days(held, decisions_days)
                 record_due = add_working_days(held, record_days)
                 board.records.append(RecordDeadline(
                     children[child_id], rid, number, held, ReviewStatus(status),
                     decisions_due, record_due, today > decisions_due, today > record_due))
-
-            still_open = text(OPEN_DECISION.replace("status", "decision.status", 1))
-            open_rows = s.execute(
-                select(DecisionRow.id, DecisionRow.child_id, ReviewRow.number, DecisionRow.text,
-                       DecisionRow.person_id, DecisionRow.responsible_text,
-                       DecisionRow.due_date)
-                .join(ReviewRow, ReviewRow.id == DecisionRow.review_id)
-                .where(still_open)).all()
+            open_rows = conn.exec_driver_sql(_OPEN_DECISIONS).all()
             drifting_ids = drifting_decisions(s)
-            wanted = {r[4] for r in open_rows if r[4] is not None}
-            people = {pid: f"{name} ({role})" for pid, name, role in s.execute(
-                select(PersonRow.id, PersonRow.name, PersonRow.role)
-                .where(PersonRow.id.in_(select(DecisionRow.person_id).where(
-                    still_open, DecisionRow.person_id.is_not(None)))))} if wanted else {}
+            people = {pid: f"{name} ({role})" for pid, name, role in
+                      conn.exec_driver_sql(_PEOPLE)} if any(r[4] for r in open_rows) else {}
             drifting: dict[int, int] = {}
             for d_id, child_id, number, what, person_id, responsible, due in open_rows:
                 if child_id not in active:  # off the caseload: nothing more to chase
@@ -210,12 +200,13 @@ class DashboardService:
                 drift = d_id in drifting_ids
                 if drift:
                     drifting[child_id] = drifting.get(child_id, 0) + 1
-                if due is not None and today > due:
+                if due is not None and today.isoformat() > due:  # ISO dates compare as text
                     who = people.get(person_id or -1) or responsible
                     board.late_decisions.append(LateDecision(
-                        children[child_id], d_id, number or 0, what, who, due, drift))
+                        children[child_id], d_id, number or 0, what, who,
+                        date.fromisoformat(due), drift))
             board.drifting.extend(DriftingChild(children[c], n) for c, n in drifting.items())
-            ready = s.scalar(select(func.count()).select_from(OutboxItemRow)
-                             .where(OutboxItemRow.state == "ready")) or 0
+            ready = conn.exec_driver_sql(
+                "SELECT count(*) FROM outbox_item WHERE state = 'ready'").scalar() or 0
             if ready:
                 board.outbox.append(OutboxWaiting(council, ready))

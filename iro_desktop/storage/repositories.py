@@ -23,14 +23,21 @@ def child_from_row(row: ChildRow, council_id: str) -> Child:
     return Child(id=row.id, council_id=council_id, record=record_from_row(row))
 
 
+def _active_children():  # type: ignore[no-untyped-def]
+    columns = [ChildRow.id, *(getattr(ChildRow, name) for name in _RECORD_FIELDS)]
+    return select(*columns).where(ChildRow.status == "active")
+
+
 class ChildRepository:
     def __init__(self, session: Session, council_id: str) -> None:
         self.session = session
         self.council_id = council_id
 
     def active(self) -> list[Child]:
-        rows = self.session.scalars(select(ChildRow).where(ChildRow.status == "active"))
-        return [child_from_row(row, self.council_id) for row in rows]
+        # Plain rows of the columns a Child holds, not ORM objects: the caseload and the
+        # dashboard read every child, and making ORM rows was most of their time.
+        rows = self.session.execute(_active_children())
+        return [child_from_row(row, self.council_id) for row in rows]  # type: ignore[arg-type]
 
     def rows_by_ref(self) -> dict[str, ChildRow]:
         """Every child keyed by reference folded to one case (the importer treats
