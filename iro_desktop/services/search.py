@@ -58,9 +58,13 @@ DEFAULT_LIMIT = 50
 MAX_WORDS = 12
 MAX_QUERY = 500  # characters of a query looked at
 OPTIMIZE_AFTER = 1000  # documents indexed in one catch-up before the index is merged
-BATCH = 100  # listed changes per background transaction (tens of milliseconds)
+BATCH = 50  # listed changes per background transaction (tens of milliseconds)
 INLINE_BATCH = 100  # listed changes a search indexes itself before answering
-PAUSE = 0.02  # seconds between two background batches
+# Seconds between two background batches, at least. Longer than the longest sleep of
+# SQLite's busy handler (100 ms), so a search, an autosave or the dashboard waiting for
+# the write lock always finds it free between two batches; and at least as long as the
+# batch itself, so the indexer never holds the lock more than half the time.
+PAUSE = 0.11
 MERGE_PAGES = 64  # index pages merged per background step once everything is indexed
 AUDIT_SEEN = "search.audit_seen"  # vault_meta: the last audit event looked at
 AMENDED = "search.amendment_seen"  # vault_meta: the last amendment looked at
@@ -581,10 +585,11 @@ class SearchService:
                         elif merging:
                             merging = merge_step(s)
                     # how long each batch held the write lock (benchmarks/bench_scale.py)
-                    self.batch_seconds.append(time.perf_counter() - began)
+                    held = time.perf_counter() - began
+                    self.batch_seconds.append(held)
                     if not more and not merging:
                         break
-                    stop.wait(PAUSE)  # the GUI, autosave and searches go first
+                    stop.wait(max(PAUSE, held))  # the GUI, autosave and searches go first
         except Exception as exc:  # noqa: BLE001 - locked meanwhile, or damaged: next unlock
             if not stop.is_set():
                 log.warning("search.index_failed kind=%s", type(exc).__name__)
