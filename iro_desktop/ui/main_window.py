@@ -260,6 +260,12 @@ class MainWindow(QMainWindow):
                 year = date.today().year
                 for y in range(year - 1, year + 3):
                     bank_holidays(y)
+                from iro_desktop.core.review_clock import add_working_days
+
+                # the working days of every year a child on the caseload may have come
+                # into care in (the first review is counted in working days from then)
+                for y in range(year - 19, year + 3):
+                    add_working_days(date(y, 1, 1), 1)
                 import gc
 
                 # Everything imported so far lives as long as the app: keep it out of the
