@@ -89,6 +89,7 @@ def _search(args: argparse.Namespace, vault_opener: VaultOpener, out: TextIO) ->
         raise CliError("--limit takes a number of hits, 1 or more", EXIT_USAGE)
     with vault_opener() as vault:
         service = SearchService(vault, limit=args.limit)
+        service.catch_up()  # no window waits here: index everything, then search
         results = service.search(query)
         if args.json:
             json.dump(hits_json(results), out, indent=2, ensure_ascii=False)
@@ -115,16 +116,21 @@ def hits_json(results: SearchResults) -> list[dict[str, object]]:
 
 
 def _print_results(results: SearchResults, out: TextIO) -> None:
+    from iro_desktop.services.search import printable
+
     if not results.groups:
         print(f"No matches for {results.query!r}.", file=out)
         return
+    # Stored text never reaches the terminal raw: control characters (ESC, BEL, DEL...)
+    # and runs of whitespace are printed as one space.
     for group in results.groups:
-        print(f"{group.council_code:6} {group.child_ref:12} {group.child_name}", file=out)
+        print(f"{printable(group.council_code):6} {printable(group.child_ref):12} "
+              f"{printable(group.child_name)}", file=out)
         for review in group.reviews:
             print(f"  {review.title}", file=out)
             for hit in review.hits:
                 text = "".join(f"[{p}]" if matched else p for p, matched in hit.parts())
-                print(f"    {hit.label}: {' '.join(text.split())}", file=out)
+                print(f"    {printable(hit.label)}: {printable(text)}", file=out)
     more = " (more matched: narrow the search or raise --limit)" if results.truncated else ""
     print(f"{results.count} match(es) for {len(results.groups)} child(ren){more}.", file=out)
 

@@ -35,7 +35,7 @@ from iro_desktop.storage.models import AuditEvent, ChildRow
 from iro_desktop.storage.repositories import (
     ChildRepository,
     audit,
-    decision_flags,
+    decision_flags as _decision_flags,
     record_from_row,
 )
 from iro_desktop.storage.vault import Vault
@@ -188,9 +188,12 @@ class CaseloadService:
     def rules(self, council_id: str) -> RuleSet:
         return RuleSet.from_dict(self.vault.council_rules(council_id))
 
-    def entries(self, council_id: str | None = None) -> list[CaseloadEntry]:
+    def entries(self, council_id: str | None = None, *,
+                decision_flags: bool = True) -> list[CaseloadEntry]:
         """Every active child (of one council, or all), soonest review due first. A review
-        brought forward after a significant change is due on that earlier date."""
+        brought forward after a significant change is due on that earlier date. Without
+        ``decision_flags`` the counts of late and drifting decisions are left at 0 (the
+        dashboard lists those decisions itself)."""
         from iro_desktop.services.monitoring import brought_forward, review_overrides
 
         today = self.today()
@@ -202,7 +205,7 @@ class CaseloadService:
                 rules = self.rules(council.id)
                 with self.vault.session(council.id) as session:
                     children = ChildRepository(session, council.id).active()
-                    flags = decision_flags(session, today)
+                    flags = _decision_flags(session, today) if decision_flags else {}
                     overrides = review_overrides(session)  # reviews brought forward
             except DatabaseTamperedError:
                 # Marked damaged by the vault; the others still show, and the window

@@ -20,27 +20,30 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, select
-
 from iro_desktop.core.models import Council
 from iro_desktop.core.review_clock import DueDate, DueStatus, add_working_days
-from iro_desktop.core.reviews import DecisionStatus, ReviewStatus, is_drifting
+from iro_desktop.core.reviews import ReviewStatus
 from iro_desktop.security.errors import DatabaseTamperedError
 from iro_desktop.services.caseload import DUE_SOON_DAYS, CaseloadService
 from iro_desktop.services.council_profile import CouncilProfileService
 from iro_desktop.services.escalation import EscalationService, OverdueResponse
-from iro_desktop.storage.models import (
-    ChildRow,
-    DecisionRow,
-    DecisionUpdateRow,
-    OutboxItemRow,
-    PersonRow,
-    ReviewRow,
-)
+from iro_desktop.storage.repositories import OPEN_DECISION, drifting_decisions
 from iro_desktop.storage.vault import Vault
 
 _HELD_NOT_FINAL = (ReviewStatus.HELD.value, ReviewStatus.RECORDING.value)
-_CLOSED = (DecisionStatus.DONE.value, DecisionStatus.NO_LONGER_NEEDED.value)
+# Plain SQL (dates come back as ISO text): SQLAlchemy compiled each statement afresh for
+# every council database on the first dashboard after unlock.
+_CHILDREN = ("SELECT id, child_ref, first_name, last_name, preferred_name, status "
+             "FROM child")
+_RECORDS = ("SELECT id, child_id, number, status, held_date FROM review WHERE status IN "
+            f"{_HELD_NOT_FINAL!r} AND held_date IS NOT NULL")
+_OPEN_DECISIONS = (
+    "SELECT decision.id, decision.child_id, review.number, decision.text, "
+    "decision.person_id, decision.responsible_text, decision.due_date FROM decision "
+    "JOIN review ON review.id = decision.review_id WHERE "
+    + OPEN_DECISION.replace("status", "decision.status", 1))
+_PEOPLE = ("SELECT id, name, role FROM person WHERE id IN (SELECT person_id FROM decision "
+           f"WHERE {OPEN_DECISION} AND person_id IS NOT NULL)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,10 +125,10 @@ class Dashboard:
                     or self.drifting or self.outbox or self.escalations_overdue)
 
 
-def _name(row: ChildRow) -> str:
-    if row.preferred_name and row.preferred_name != row.first_name:
-        return f"{row.first_name} ({row.preferred_name}) {row.last_name}"
-    return f"{row.first_name} {row.last_name}"
+def _name(first: str, last: str, preferred: str) -> str:
+    if preferred and preferred != first:
+        return f"{first} ({preferred}) {last}"
+    return f"{first} {last}"
 
 
 class DashboardService:
@@ -142,7 +145,7 @@ class DashboardService:
         board = Dashboard(today, self.due_soon_days)
         caseload = CaseloadService(self.vault, today=lambda: today,
                                    soon_days=self.due_soon_days)
-        for entry in caseload.entries():
+        for entry in caseload.entries(decision_flags=False):  # the dashboard lists decisions
             rec = entry.child.record
             line = ChildLine(entry.council, entry.child.id, rec.child_ref, rec.display_name)
             item = DueReview(line, entry.due, entry.status, entry.due.days_until(today))
@@ -167,46 +170,43 @@ class DashboardService:
 
     def _council(self, board: Dashboard, council: Council, settings: dict[str, str],
                  today: date) -> None:
+        # Plain column queries, no ORM objects: at ten years of records an ORM row per open
+        # decision cost most of the dashboard's time (docs/performance.md).
         decisions_days = int(settings["decisions_within_working_days"])
         record_days = int(settings["record_within_working_days"])
         with self.vault.session(council.id) as s:
-            rows = list(s.scalars(select(ChildRow)))
-            children = {c.id: ChildLine(council, c.id, c.child_ref, _name(c)) for c in rows}
-            active = {c.id for c in rows if c.status == "active"}
-            people = {p.id: f"{p.name} ({p.role})" for p in s.scalars(select(PersonRow))}
-            for r in s.scalars(select(ReviewRow).where(ReviewRow.status.in_(_HELD_NOT_FINAL),
-                                                       ReviewRow.held_date.is_not(None))):
-                assert r.held_date is not None
-                decisions_due = add_working_days(r.held_date, decisions_days)
-                record_due = add_working_days(r.held_date, record_days)
+            conn = s.connection()
+            children: dict[int, ChildLine] = {}
+            active: set[int] = set()
+            for cid, ref, first, last, preferred, status in conn.exec_driver_sql(_CHILDREN):
+                children[cid] = ChildLine(council, cid, ref, _name(first, last, preferred))
+                if status == "active":
+                    active.add(cid)
+            for rid, child_id, number, status, held_text in conn.exec_driver_sql(_RECORDS):
+                held = date.fromisoformat(held_text)
+                decisions_due = add_working_days(held, decisions_days)
+                record_due = add_working_days(held, record_days)
                 board.records.append(RecordDeadline(
-                    children[r.child_id], r.id, r.number, r.held_date, ReviewStatus(r.status),
+                    children[child_id], rid, number, held, ReviewStatus(status),
                     decisions_due, record_due, today > decisions_due, today > record_due))
-
-            numbers = dict(s.execute(select(ReviewRow.id, ReviewRow.number)).all())
-            open_rows = list(s.scalars(select(DecisionRow)
-                                       .where(DecisionRow.status.not_in(_CLOSED))))
-            history: dict[int, list[DecisionStatus]] = {}
-            for decision_id, status in s.execute(
-                    select(DecisionUpdateRow.decision_id, DecisionUpdateRow.status)
-                    .join(ReviewRow, ReviewRow.id == DecisionUpdateRow.review_id)
-                    .where(DecisionUpdateRow.decision_id.in_([d.id for d in open_rows]))
-                    .order_by(DecisionUpdateRow.decision_id, ReviewRow.number)):
-                history.setdefault(decision_id, []).append(DecisionStatus(status))
+            open_rows = conn.exec_driver_sql(_OPEN_DECISIONS).all()
+            drifting_ids = drifting_decisions(s)
+            people = {pid: f"{name} ({role})" for pid, name, role in
+                      conn.exec_driver_sql(_PEOPLE)} if any(r[4] for r in open_rows) else {}
             drifting: dict[int, int] = {}
-            for d in open_rows:
-                if d.child_id not in active:  # off the caseload: nothing more to chase
+            for d_id, child_id, number, what, person_id, responsible, due in open_rows:
+                if child_id not in active:  # off the caseload: nothing more to chase
                     continue
-                drift = is_drifting(history.get(d.id, []))
+                drift = d_id in drifting_ids
                 if drift:
-                    drifting[d.child_id] = drifting.get(d.child_id, 0) + 1
-                if d.due_date is not None and today > d.due_date:
-                    who = people.get(d.person_id or -1) or d.responsible_text
+                    drifting[child_id] = drifting.get(child_id, 0) + 1
+                if due is not None and today.isoformat() > due:  # ISO dates compare as text
+                    who = people.get(person_id or -1) or responsible
                     board.late_decisions.append(LateDecision(
-                        children[d.child_id], d.id, numbers.get(d.review_id, 0), d.text,
-                        who, d.due_date, drift))
+                        children[child_id], d_id, number or 0, what, who,
+                        date.fromisoformat(due), drift))
             board.drifting.extend(DriftingChild(children[c], n) for c, n in drifting.items())
-            ready = s.scalar(select(func.count()).select_from(OutboxItemRow)
-                             .where(OutboxItemRow.state == "ready")) or 0
+            ready = conn.exec_driver_sql(
+                "SELECT count(*) FROM outbox_item WHERE state = 'ready'").scalar() or 0
             if ready:
                 board.outbox.append(OutboxWaiting(council, ready))

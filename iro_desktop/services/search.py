@@ -30,12 +30,15 @@ from __future__ import annotations
 
 import enum
 import heapq
+import json
 import logging
 import re
+import threading
 import time
 import unicodedata
 import weakref
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 
@@ -55,6 +58,14 @@ DEFAULT_LIMIT = 50
 MAX_WORDS = 12
 MAX_QUERY = 500  # characters of a query looked at
 OPTIMIZE_AFTER = 1000  # documents indexed in one catch-up before the index is merged
+BATCH = 50  # listed changes per background transaction (tens of milliseconds)
+INLINE_BATCH = 100  # listed changes a search indexes itself before answering
+# Seconds between two background batches, at least. Longer than the longest sleep of
+# SQLite's busy handler (100 ms), so a search, an autosave or the dashboard waiting for
+# the write lock always finds it free between two batches; and at least as long as the
+# batch itself, so the indexer never holds the lock more than half the time.
+PAUSE = 0.11
+MERGE_PAGES = 64  # index pages merged per background step once everything is indexed
 AUDIT_SEEN = "search.audit_seen"  # vault_meta: the last audit event looked at
 AMENDED = "search.amendment_seen"  # vault_meta: the last amendment looked at
 
@@ -74,7 +85,7 @@ class Kind(enum.IntEnum):
 
 # Per kind: SQL giving (src_id, field, child_id, review_id, text, stamp) for the pending
 # rows; stamp is review text's updated_at (None for the others). Blank text is not indexed.
-_PENDING = "SELECT src_id FROM search_pending WHERE kind = {kind}"
+_PENDING = "SELECT src_id FROM search_pending WHERE kind = {kind} AND id <= {cut}"
 _DOCS: dict[Kind, str] = {
     Kind.CHILD: (
         "SELECT id, 'name', id, NULL, "
@@ -86,7 +97,8 @@ _DOCS: dict[Kind, str] = {
         "UNION ALL SELECT id, 'notes', id, NULL, notes, NULL FROM child WHERE id IN ({p})"),
     Kind.REVIEW_TEXT: (  # CROSS JOIN: SQLite keeps this order, from the (short) list
         "SELECT t.review_id, t.key, r.child_id, t.review_id, t.value, t.updated_at "
-        "FROM (SELECT DISTINCT src_id, field FROM search_pending WHERE kind = 2) p "
+        "FROM (SELECT DISTINCT src_id, field FROM search_pending WHERE kind = 2 "
+        "AND id <= {cut}) p "
         "CROSS JOIN review_text t ON t.review_id = p.src_id AND t.key = p.field "
         "CROSS JOIN review r ON r.id = t.review_id"),
     Kind.DECISION: (
@@ -155,7 +167,6 @@ NAMES, TEXTS = "search_names", "search_index"  # the two FTS5 tables
 _NAME_FIELDS = {(Kind.CHILD, "name"), (Kind.CHILD, "ref")}
 
 _WORD = re.compile(r"[^\W_]+")
-_MARKS = str.maketrans({MARK_START: "\ufffd", MARK_END: "\ufffd"})
 
 
 class SearchError(VaultError):
@@ -252,6 +263,7 @@ class SearchResults:
     query: str
     groups: list[ChildGroup] = field(default_factory=list)
     truncated: bool = False  # more hits than the limit; the oldest were left out
+    incomplete: bool = False  # some records were still waiting to be indexed
 
     @property
     def count(self) -> int:
@@ -261,9 +273,93 @@ class SearchResults:
         self.query = ""
         self.groups = []
         self.truncated = False
+        self.incomplete = False
 
     def flat(self) -> list[tuple[ChildGroup, ReviewGroup, Hit]]:
         return [(g, r, h) for g in self.groups for r in g.reviews for h in r.hits]
+
+
+# ---- snippets and printable text -------------------------------------------------------
+
+# Control characters (C0, DEL, C1) and invisible direction/format marks: never shown or
+# printed raw (an ESC in a record must not drive the terminal that prints a search).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+_GAP = re.compile("(?:[\\s\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff])+")
+_MAX_GAP = 12  # characters kept between two words of a snippet (punctuation)
+
+
+def printable(value: str) -> str:
+    """``value`` with every run of whitespace or control characters made one space."""
+    return _GAP.sub(" ", value).strip()
+
+
+def _fold(word: str) -> str:
+    """As the index compares words: accents removed, case folded."""
+    return "".join(c for c in unicodedata.normalize("NFD", word)
+                   if not unicodedata.combining(c)).casefold()
+
+
+def _matcher(words: list[str]) -> Callable[[str], bool]:
+    folded = [(_fold(w), len(w) > 1) for w in words]
+    prefixes = tuple(w for w, prefix in folded if prefix)
+    exact = frozenset(w for w, prefix in folded if not prefix)
+
+    def matches(token: str) -> bool:
+        t = token.casefold() if token.isascii() else _fold(token)
+        return (bool(prefixes) and t.startswith(prefixes)) or t in exact
+    return matches
+
+
+def make_snippet(text: str, words: list[str], size: int = SNIPPET_WORDS) -> str:
+    """About ``size`` words of ``text`` from just before its first word matching ``words``
+    (as the search matched them: prefixes, accents and case ignored), matched words
+    between MARK_START and MARK_END, whitespace and control characters shown as one space.
+
+    Made in Python from the record itself, because the index holds no copy of the text.
+    It stops reading once the snippet is complete, so a long field costs little, and a
+    field of 12,000 tabs is one regular-expression scan."""
+    # (the marker characters are control characters: gaps drop them, words never hold them)
+    matches = _matcher(words)
+    head: list[re.Match[str]] = []  # the first words, in case none matches (text changed)
+    recent: deque[re.Match[str]] = deque(maxlen=size)  # the words before the current one
+    window: list[re.Match[str]] | None = None
+    more = False
+    for token in _WORD.finditer(text):
+        if window is None:
+            if matches(token.group()):
+                window = [*list(recent)[-3:], token]  # a little of what came before
+                continue
+            recent.append(token)
+            if len(head) < size:
+                head.append(token)
+            continue
+        if len(window) >= size:
+            more = True
+            break
+        window.append(token)
+    if window is not None and not more:  # the text ended early: show more of its start
+        earlier = list(recent)[:-3] if len(recent) > 3 else []
+        while earlier and len(window) < size:
+            window.insert(0, earlier.pop())
+    if window is None:
+        window = head
+        more = bool(head) and _WORD.search(text, head[-1].end()) is not None
+    if not window:
+        return printable(text[:80])
+    out: list[str] = []
+    if window[0].start() > 0 and _WORD.search(text, 0, window[0].start()):
+        out.append("\u2026 ")
+    previous: re.Match[str] | None = None
+    for token in window:
+        if previous is not None:
+            gap = _GAP.sub(" ", text[previous.end():token.start()])
+            out.append(gap if len(gap) <= _MAX_GAP else gap[:_MAX_GAP] + "\u2026 ")
+        word = token.group()
+        out.append(f"{MARK_START}{word}{MARK_END}" if matches(word) else word)
+        previous = token
+    if more:
+        out.append(" \u2026")
+    return "".join(out)  # gaps are cleaned above; words hold no control characters
 
 
 # ---- the index -------------------------------------------------------------------------
@@ -275,7 +371,8 @@ def _note_changed_text(conn: Connection) -> None:
     of reviews not finalised (``save_texts`` writes only those), of reviews finalised since
     the last look (``finalise`` records an audit event, whose ids only grow), and of fields
     amended since (a finalised record changes only by amendment). A field is listed when
-    its updated_at differs from the one it was indexed at. No clock is involved."""
+    its updated_at differs from the one it was indexed at and it is not listed already. No
+    clock is involved."""
     marks = dict(conn.exec_driver_sql(
         "SELECT key, value FROM vault_meta WHERE key IN (?, ?)", (AUDIT_SEEN, AMENDED)).all())
     audited = int(marks.get(AUDIT_SEEN) or -1)  # -1: never looked, every review counts
@@ -291,7 +388,8 @@ def _note_changed_text(conn: Connection) -> None:
         "CROSS JOIN review_text t ON t.review_id = c.review_id "
         "AND (c.key IS NULL OR t.key = c.key) "
         "LEFT JOIN search_doc d ON d.kind = 2 AND d.src_id = t.review_id AND d.field = t.key "
-        "WHERE d.stamp IS NULL OR d.stamp <> t.updated_at",
+        "WHERE (d.stamp IS NULL OR d.stamp <> t.updated_at) AND NOT EXISTS (SELECT 1 FROM "
+        "search_pending p WHERE p.kind = 2 AND p.src_id = t.review_id AND p.field = t.key)",
         (audited, audited, amended)).all()
     if changed:
         conn.exec_driver_sql("INSERT INTO search_pending (kind, src_id, field) "
@@ -302,18 +400,34 @@ def _note_changed_text(conn: Connection) -> None:
                              (AUDIT_SEEN, str(last_audit), AMENDED, str(last_amendment)))
 
 
-def catch_up(session: Session) -> int:
-    """Bring one council's index up to date; returns the fields (re)indexed.
+def has_pending(conn: Connection) -> bool:
+    """Whether changes wait to be indexed in this council (after :func:`catch_up`)."""
+    return conn.exec_driver_sql("SELECT 1 FROM search_pending LIMIT 1").first() is not None
 
-    Runs in the caller's transaction (which holds the write lock: the engine begins every
-    transaction IMMEDIATE), so no row can change between reading and clearing the list."""
+
+def catch_up(session: Session, limit: int | None = None) -> int:
+    """Index what changed in one council; returns the fields (re)indexed.
+
+    With ``limit``, at most that many of the oldest listed changes are taken (a batch: the
+    background indexer works in batches so that an autosave never waits long for the write
+    lock, and a search takes only a small batch itself). Runs in the caller's transaction
+    (which holds the write lock: the engine begins every transaction IMMEDIATE), so no row
+    can change between reading and clearing the list."""
     conn = session.connection()  # through SQLAlchemy: its errors are the vault's to map
     _note_changed_text(conn)
-    if conn.exec_driver_sql("SELECT 1 FROM search_pending LIMIT 1").first() is None:
+    cut = None
+    if limit is not None:
+        cut = conn.exec_driver_sql("SELECT id FROM search_pending ORDER BY id LIMIT 1 "
+                                   "OFFSET ?", (max(1, limit) - 1,)).scalar()
+    if cut is None:
+        cut = conn.exec_driver_sql("SELECT max(id) FROM search_pending").scalar()
+    if cut is None:
         return 0
+    cut = int(cut)
     old = [r[0] for r in conn.exec_driver_sql(  # from the (short) list, by uq_search_doc
         "SELECT DISTINCT d.id FROM search_pending p CROSS JOIN search_doc d "
-        "ON d.kind = p.kind AND d.src_id = p.src_id WHERE p.field = '' OR d.field = p.field")]
+        "ON d.kind = p.kind AND d.src_id = p.src_id "
+        "WHERE p.id <= ? AND (p.field = '' OR d.field = p.field)", (cut,))]
     # FTS5 writes a new segment whenever a rowid is lower than the one before it in a
     # transaction, so deletes and inserts each go in ascending order.
     old.sort()
@@ -321,45 +435,72 @@ def catch_up(session: Session) -> int:
         for table in (NAMES, TEXTS):  # a row is in one of them; the other ignores the id
             conn.exec_driver_sql(f"DELETE FROM {table} WHERE rowid = ?", [(i,) for i in old])
         conn.exec_driver_sql("DELETE FROM search_doc WHERE id = ?", [(i,) for i in old])
-    kinds = [Kind(r[0]) for r in conn.exec_driver_sql("SELECT DISTINCT kind FROM search_pending")]
+    kinds = [Kind(r[0]) for r in conn.exec_driver_sql(
+        "SELECT DISTINCT kind FROM search_pending WHERE id <= ?", (cut,))]
     # Ids count down: FTS5 reads matches in ascending rowid order fastest (descending took
     # ten times as long), so the newest entry comes first without sorting.
     next_id = min(conn.exec_driver_sql("SELECT min(id) FROM search_doc").scalar() or 0, 0) - 1
-    docs: list[tuple[int, int, int, str, str | None]] = []
-    entries: dict[str, list[tuple[int, str, int, int, str, int, int | None, float]]] = {
-        NAMES: [], TEXTS: []}
+    docs: list[tuple[int, int, int, str, str | None, int, int | None, float]] = []
+    entries: dict[str, list[tuple[int, str]]] = {NAMES: [], TEXTS: []}
     written = time.time()
     for kind in kinds:
-        sql = _DOCS[kind].format(p=_PENDING.format(kind=int(kind)))
+        sql = _DOCS[kind].format(p=_PENDING.format(kind=int(kind), cut=cut), cut=cut)
         for src_id, fld, child_id, review_id, value, stamp in conn.exec_driver_sql(sql):
             blank = not value or not value.strip()
             if blank and stamp is None:
                 continue
             # Review text keeps a row even when blank, with the time it was read at, so it
             # is not looked at again until it changes.
-            docs.append((next_id, int(kind), src_id, fld, stamp))
+            docs.append((next_id, int(kind), src_id, fld, stamp, child_id, review_id, written))
             if not blank:
                 entries[NAMES if (kind, fld) in _NAME_FIELDS else TEXTS].append(
-                    (next_id, value.translate(_MARKS), int(kind), src_id, fld, child_id,
-                     review_id, written))
+                    (next_id, value))
             next_id -= 1
     if docs:
         docs.reverse()
-        conn.exec_driver_sql("INSERT INTO search_doc (id, kind, src_id, field, stamp) "
-                             "VALUES (?, ?, ?, ?, ?)", docs)
+        conn.exec_driver_sql("INSERT INTO search_doc (id, kind, src_id, field, stamp, "
+                             "child_id, review_id, written) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                             docs)
     for table, rows in entries.items():
         if rows:
             rows.reverse()
-            conn.exec_driver_sql(f"INSERT INTO {table} (rowid, body, kind, src_id, field, "
-                                 "child_id, review_id, written) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                                 rows)
-    conn.exec_driver_sql("DELETE FROM search_pending")
-    if len(docs) >= OPTIMIZE_AFTER:
-        # After a large batch (the first search after migration, a big import) the index is
-        # in many pieces; merging them now keeps later searches and autosaves quick.
+            conn.exec_driver_sql(f"INSERT INTO {table} (rowid, body) VALUES (?, ?)", rows)
+    conn.exec_driver_sql("DELETE FROM search_pending WHERE id <= ?", (cut,))
+    if limit is None and len(docs) >= OPTIMIZE_AFTER:
+        # After a large batch (a big import) the index is in many pieces; merging them now
+        # keeps later searches quick. The background indexer merges in small steps instead.
         for table in (NAMES, TEXTS):
             conn.exec_driver_sql(f"INSERT INTO {table} ({table}) VALUES ('optimize')")
     return len(docs)
+
+
+def catch_up_small(session: Session, most: int = INLINE_BATCH) -> bool:
+    """Index the listed changes if there are at most ``most`` of them (what was typed
+    since the last search); returns False, indexing nothing, when more wait (a rebuild
+    under way: the background indexer's work, which a search never waits for)."""
+    conn = session.connection()
+    _note_changed_text(conn)
+    waiting = conn.exec_driver_sql("SELECT count(*) FROM (SELECT 1 FROM search_pending "
+                                   "LIMIT ?)", (most + 1,)).scalar()
+    if waiting > most:
+        return False
+    if waiting:
+        catch_up(session)
+    return True
+
+
+def merge_step(session: Session, pages: int = MERGE_PAGES) -> bool:
+    """Merge the index's pieces a little (at most about ``pages`` pages per table); returns
+    True while there is more to merge. Many small segments slow every search; one
+    'optimize' of a large index would hold the write lock for seconds."""
+    conn = session.connection()
+    worked = False
+    for table in (NAMES, TEXTS):
+        before = conn.exec_driver_sql("SELECT total_changes()").scalar()
+        conn.exec_driver_sql(f"INSERT INTO {table} ({table}, rank) VALUES ('merge', ?)",
+                             (pages,))
+        worked |= (conn.exec_driver_sql("SELECT total_changes()").scalar() - before) >= 2
+    return worked
 
 
 class SearchService:
@@ -370,14 +511,19 @@ class SearchService:
         self.vault = vault
         self.limit = limit
         self._issued: weakref.WeakSet[SearchResults] = weakref.WeakSet()
+        self._indexer: threading.Thread | None = None
+        self.batch_seconds: list[float] = []  # the background indexer's transactions
+        self._stop = threading.Event()
         vault.locked_listeners.append(self._on_vault_locked)
 
     def close(self) -> None:
         if self._on_vault_locked in self.vault.locked_listeners:
             self.vault.locked_listeners.remove(self._on_vault_locked)
+        self.stop_indexing()
         self._on_vault_locked()
 
     def _on_vault_locked(self) -> None:
+        self._stop.set()
         for results in list(self._issued):
             results.clear()
         self._issued = weakref.WeakSet()
@@ -388,13 +534,69 @@ class SearchService:
         return self.vault.councils()
 
     def catch_up(self) -> int:
-        """Index every change not yet indexed, in every council (e.g. after unlocking, in a
-        background worker, so the first search is quick); returns docs written."""
+        """Index every change not yet indexed, in every council; returns docs written."""
         written = 0
         for council in self._councils():
             with self.vault.session(council.id) as s:
                 written += catch_up(s)
         return written
+
+    # ---- the background indexer ----------------------------------------------------
+
+    @property
+    def indexing(self) -> bool:
+        """True while the background indexer is running."""
+        return self._indexer is not None and self._indexer.is_alive()
+
+    def start_indexing(self, on_done: Callable[[int], None] | None = None) -> None:
+        """Bring every council's index up to date on a background thread, in batches of
+        :data:`BATCH` changes (each its own short transaction), then merge the index in
+        small steps. Searches meanwhile answer from what is indexed so far. Stops when the
+        vault locks; ``on_done(fields indexed)`` is called on that thread when it ends."""
+        if self.indexing:
+            return
+        self._stop = threading.Event()
+        stop = self._stop
+        self._indexer = threading.Thread(target=self._index_all, args=(stop, on_done),
+                                         name="iro-search-index", daemon=True)
+        self._indexer.start()
+
+    def stop_indexing(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        thread = self._indexer
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+
+    def _index_all(self, stop: threading.Event,
+                   on_done: Callable[[int], None] | None) -> None:
+        written, started = 0, time.perf_counter()
+        try:
+            for council in self._councils():
+                if council.id in self.vault.damaged:
+                    continue
+                more, merging = True, False
+                while not stop.is_set():
+                    began = time.perf_counter()
+                    with self.vault.session(council.id) as s:
+                        if more:
+                            written += catch_up(s, BATCH)
+                            more = has_pending(s.connection())
+                            merging = not more
+                        elif merging:
+                            merging = merge_step(s)
+                    # how long each batch held the write lock (benchmarks/bench_scale.py)
+                    held = time.perf_counter() - began
+                    self.batch_seconds.append(held)
+                    if not more and not merging:
+                        break
+                    stop.wait(max(PAUSE, held))  # the GUI, autosave and searches go first
+        except Exception as exc:  # noqa: BLE001 - locked meanwhile, or damaged: next unlock
+            if not stop.is_set():
+                log.warning("search.index_failed kind=%s", type(exc).__name__)
+        log.info("search.indexed fields=%d s=%.1f stopped=%s", written,
+                 time.perf_counter() - started, stop.is_set())
+        if on_done is not None:
+            on_done(written)
 
     def rebuild(self) -> int:
         """Drop and rebuild every council's index from the records (for support: e.g. after
@@ -422,6 +624,7 @@ class SearchService:
         match = fts_query(query)
         if match is None:
             return results
+        words = query_words(query)
         with ExitStack() as stack:
             # Every council's transaction stays open until the hits are read, so the two
             # steps below see the same rows.
@@ -429,7 +632,10 @@ class SearchService:
             for council in councils:
                 try:
                     s = stack.enter_context(self.vault.session(council.id))
-                    catch_up(s)
+                    # What was typed since the last search, when that is all there is;
+                    # never part of a rebuild (the background indexer's work): records
+                    # still waiting are found once indexed.
+                    results.incomplete |= not catch_up_small(s)
                 except DatabaseTamperedError:
                     continue  # named by the vault (damaged); the others are still searched
                 sessions.append((council, s))
@@ -441,24 +647,24 @@ class SearchService:
                 rows = conn.exec_driver_sql(_CANDIDATES.format(t=TEXTS),
                                             (match, limit + 1)).all()
                 results.truncated |= len(rows) > limit or len(named) == limit
-                names.append([(council.id, r[0], r[1]) for r in named])
-                others.append([(council.id, r[0], r[1]) for r in rows[:limit]])
+                names.append([(council.id, r[0], r[1] or 0.0) for r in named])
+                others.append([(council.id, r[0], r[1] or 0.0) for r in rows[:limit]])
+            named_ids = {(c[0], c[1]) for group in names for c in group}
             chosen = list(heapq.merge(*names, key=lambda c: -c[2]))
             chosen += list(heapq.merge(*others, key=lambda c: -c[2]))
             if len(chosen) > limit:
                 results.truncated = True
                 chosen = chosen[:limit]
-            # 2. read them, with snippets: per council a leading run of ids in ascending
-            #    order (heapq.merge keeps each council's order), so one range query each
+            # 2. read them, with snippets made from the records themselves
             found: dict[tuple[str, int], _Found] = {}
             for council, s in sessions:
-                mine = [c for c in chosen if c[0] == council.id]
+                mine = [c[1] for c in chosen if c[0] == council.id]
                 if mine:
-                    found.update(self._read(s, council, match, mine))
+                    found.update(self._read(s, council, words, mine, named_ids))
         by_child: dict[tuple[str, int], ChildGroup] = {}
         for council_id, rowid, _written in chosen:
             f = found.get((council_id, rowid))
-            if f is None:  # its child was removed since it was indexed
+            if f is None:  # its record was removed since it was indexed
                 continue
             group = by_child.setdefault((council_id, f.group.child_id), f.group)
             group.name_matched |= f.name
@@ -478,32 +684,26 @@ class SearchService:
         return results
 
     @staticmethod
-    def _read(s: Session, council: Council, match: str,
-              chosen: list[tuple[str, int, float]]) -> dict[tuple[str, int], _Found]:
+    def _read(s: Session, council: Council, words: list[str], ids: list[int],
+              named_ids: set[tuple[str, int]]) -> dict[tuple[str, int], _Found]:
         """The chosen hits of one council with their snippets and labels."""
         conn = s.connection()
-        wanted = {c[1] for c in chosen}
-        rows = []
-        for table in (NAMES, TEXTS):
-            bound = max(wanted)
-            rows += [r for r in conn.exec_driver_sql(_HITS.format(t=table), (match, bound)).all()
-                     if r[0] in wanted]
-            wanted -= {r[0] for r in rows}
-            if not wanted:
-                break
-        child_ids = sorted({r[4] for r in rows})
-        review_ids = sorted({r[5] for r in rows if r[5] is not None})
-        marks = ",".join("?" * len(child_ids))
+        docs = conn.exec_driver_sql(
+            "SELECT id, kind, src_id, field, child_id, review_id FROM search_doc "
+            "WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(ids),)).all()
+        texts = _texts(conn, docs)
+        child_ids = sorted({r[4] for r in docs if r[4] is not None})
+        review_ids = sorted({r[5] for r in docs if r[5] is not None})
         children = {r[0]: tuple(r[1:]) for r in conn.exec_driver_sql(
-            f"SELECT id, child_ref, first_name, last_name, preferred_name FROM child "
-            f"WHERE id IN ({marks})", tuple(child_ids))}
+            "SELECT id, child_ref, first_name, last_name, preferred_name FROM child "
+            "WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(child_ids),))}
         numbers: dict[int, int] = {}
         titles: dict[tuple[int, str], str] = {}
         if review_ids:
-            marks = ",".join("?" * len(review_ids))
             numbers = {r[0]: r[1] for r in conn.exec_driver_sql(
-                f"SELECT id, number FROM review WHERE id IN ({marks})", tuple(review_ids))}
-        agenda = sorted({(r[5], r[3]) for r in rows
+                "SELECT id, number FROM review WHERE id IN (SELECT value FROM json_each(?))",
+                (json.dumps(review_ids),))}
+        agenda = sorted({(r[5], r[3]) for r in docs
                          if r[1] == Kind.REVIEW_TEXT and r[3].startswith("agenda:")})
         if agenda:  # the titles of just the agenda items hit
             pairs = " OR ".join("(review_id = ? AND key = ?)" for _ in agenda)
@@ -511,28 +711,50 @@ class SearchService:
             titles = {(r[0], f"agenda:{r[1]}"): r[2] for r in conn.exec_driver_sql(
                 f"SELECT review_id, key, title FROM agenda_item WHERE {pairs}", params)}
         out: dict[tuple[str, int], _Found] = {}
-        for rowid, kind, src_id, fld, child_id, review_id, snippet, is_name in rows:
+        for rowid, kind, src_id, fld, child_id, review_id in docs:
             child = children.get(child_id)
-            if child is None:
+            body = texts.get((kind, src_id, fld))
+            if child is None or body is None:
                 continue
             ref, first, last, preferred = child
             name = (f"{first} ({preferred}) {last}" if preferred and preferred != first
                     else f"{first} {last}")
             kind = Kind(kind)
-            hit = Hit(kind, src_id, fld, _label(kind, fld, review_id, titles), snippet)
+            hit = Hit(kind, src_id, fld, _label(kind, fld, review_id, titles),
+                      make_snippet(body, words))
             out[(council.id, rowid)] = _Found(
-                bool(is_name), ChildGroup(council.id, council.code, child_id, ref, name),
+                (council.id, rowid) in named_ids,
+                ChildGroup(council.id, council.code, child_id, ref, name),
                 review_id, numbers.get(review_id or -1), hit)
         return out
 
 
+def _texts(conn: Connection, docs: list) -> dict[tuple[int, int, str], str]:  # type: ignore[type-arg]
+    """The current text of each (kind, source id, field) in ``docs``, from the records."""
+    out: dict[tuple[int, int, str], str] = {}
+    by_kind: dict[int, list] = {}  # type: ignore[type-arg]
+    for doc in docs:
+        by_kind.setdefault(doc[1], []).append(doc)
+    for kind, rows in by_kind.items():
+        if kind == Kind.REVIEW_TEXT:
+            pairs = json.dumps([[r[2], r[3]] for r in rows])
+            result = conn.exec_driver_sql(
+                "SELECT t.review_id, t.key, t.value FROM json_each(?) j CROSS JOIN review_text "
+                "t ON t.review_id = json_extract(j.value, '$[0]') "
+                "AND t.key = json_extract(j.value, '$[1]')", (pairs,))
+            out.update({(kind, r[0], r[1]): r[2] for r in result})
+            continue
+        sql = _DOCS[Kind(kind)].format(p="SELECT value FROM json_each(?)")
+        ids = json.dumps(sorted({r[2] for r in rows}))
+        result = conn.exec_driver_sql(sql, (ids,) * sql.count("json_each(?)"))
+        out.update({(kind, r[0], r[1]): r[4] for r in result if r[4]})
+    return out
+
+
 # Candidates: ids in ascending order (the newest first; see catch_up) and when written.
-_CANDIDATES = "SELECT rowid, written FROM {t} WHERE {t} MATCH ? ORDER BY rowid LIMIT ?"
-# Hits with snippets, up to a bound (a range FTS5 reads quickly; "rowid IN" was 10x slower).
-_HITS = ("SELECT rowid, kind, src_id, field, child_id, review_id, "
-         f"snippet({{t}}, 0, char(2), char(3), '\u2026', {SNIPPET_WORDS}), "
-         "kind = 1 AND field IN ('name', 'ref') "
-         "FROM {t} WHERE {t} MATCH ? AND rowid <= ? ORDER BY rowid")
+_CANDIDATES = ("SELECT c.rowid, d.written FROM (SELECT rowid FROM {t} WHERE {t} MATCH ? "
+               "ORDER BY rowid LIMIT ?) c LEFT JOIN search_doc d ON d.id = c.rowid "
+               "ORDER BY c.rowid")
 
 
 @dataclass(frozen=True, slots=True)

@@ -75,7 +75,8 @@ def test_report_charts_screenshot(qtbot, seeded_window, out_dir) -> None:  # typ
     dialog.date_from.set_py_date(seeded.today - timedelta(days=364))
     dialog.date_to.set_py_date(seeded.today)
     dialog.load()
-    assert dialog.report is not None and dialog.report.reviews_held > 0
+    qtbot.waitUntil(lambda: dialog.report is not None, timeout=10000)
+    assert dialog.report.reviews_held > 0
     dialog.resize(1500, 1000)
     dialog.show()
     qtbot.waitExposed(dialog)

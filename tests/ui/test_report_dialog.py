@@ -39,6 +39,7 @@ def dialog(qtbot, seeded):  # type: ignore[no-untyped-def]
     dialog.load()
     dialog.show()
     qtbot.waitExposed(dialog)
+    qtbot.waitUntil(lambda: dialog.report is not None, timeout=10000)  # counted off the GUI
     return dialog
 
 

@@ -181,3 +181,32 @@ def test_locking_clears_the_results(qtbot, window, demo_vault) -> None:  # type:
     leaks = child_data_in(window)
     assert not leaks, "child data still held after locking:\n" + "\n".join(leaks)
     assert not window.search_action.isEnabled()
+
+
+def test_a_slow_search_never_holds_up_the_window(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The search runs on a worker thread: the window keeps answering while it waits (for
+    instance for the background indexer's write), and only the latest query's answer is
+    shown."""
+    import time
+    from types import SimpleNamespace
+
+    from iro_desktop.services.search import SearchResults
+    from iro_desktop.ui.dialogs.search_dialog import SearchDialog
+
+    def slow_search(query: str) -> SearchResults:
+        time.sleep(0.4)
+        return SearchResults(query)
+
+    service = SimpleNamespace(search=slow_search, vault=SimpleNamespace(is_unlocked=True))
+    dialog = SearchDialog(service)  # type: ignore[arg-type]
+    qtbot.addWidget(dialog)
+    dialog.query.setText("first")
+    started = time.perf_counter()
+    dialog.search()
+    dialog.query.setText("second")
+    dialog.search()
+    assert time.perf_counter() - started < 0.2  # both sent, neither waited for
+    qtbot.waitUntil(lambda: dialog.status.text() != "", timeout=5000)
+    assert dialog.status.text() == "No record matches \u201csecond\u201d."
+    qtbot.wait(500)  # the first answer came back too, and was dropped
+    assert dialog.results is not None and dialog.results.query == "second"

@@ -25,6 +25,7 @@ from iro_desktop.services.reviews import ReviewService
 from iro_desktop.services.search import (
     MARK_END,
     MARK_START,
+    Hit,
     Kind,
     SearchService,
     catch_up,
@@ -348,8 +349,9 @@ def test_rows_held_before_the_search_migration_are_indexed_by_the_first_search(
         migrate.upgrade(engine)
         with Session(engine) as s, s.begin():
             assert catch_up(s) == 2  # name and reference
-            found = s.execute(text("SELECT field FROM search_names WHERE search_names "
-                                   "MATCH :q"), {"q": fts_query("feathers")}).scalars().all()
+            found = s.execute(text("SELECT d.field FROM search_names n JOIN search_doc d "
+                                   "ON d.id = n.rowid WHERE search_names MATCH :q"),
+                              {"q": fts_query("feathers")}).scalars().all()
             assert found == ["name"]
             assert catch_up(s) == 0
     finally:
@@ -362,3 +364,109 @@ def test_search_index_lives_only_inside_the_encrypted_database(world, vault_dir:
     SearchService(world["vault"]).search("pumpernickel")  # index built
     world["vault"].close()
     assert scan_for_plaintext([vault_dir], ["Pumpernickel", "Quillfeather", "Vantablack"]) == []
+
+
+# ---- the index holds no copy of the text; it is built in the background ------------------
+
+
+def test_the_index_keeps_no_second_copy_of_the_text(world) -> None:  # type: ignore[no-untyped-def]
+    vault = world["vault"]
+    SearchService(vault).search("pumpernickel")
+    with vault.session(world["cid"]) as s:
+        tables = set(s.execute(text("SELECT name FROM sqlite_master")).scalars())
+        assert "search_index_content" not in tables and "search_names_content" not in tables
+        # a contentless table answers which row matched, never the text
+        assert s.execute(text("SELECT body FROM search_index WHERE search_index MATCH "
+                              "'pumpernickel'")).scalars().all() == [None]
+
+
+def _backlog(vault, cid: str, rid: int, fields: int) -> int:  # type: ignore[no-untyped-def]
+    """``fields`` agenda texts of a review written straight into the database (as an import
+    or a migration leaves them), listed for the index but not yet indexed."""
+    with vault.session(cid) as s:
+        s.execute(text("INSERT INTO review_text (review_id, key, value, updated_at) "
+                       "VALUES (:r, :k, :v, '2026-07-01 10:00:00.000000')"),
+                  [{"r": rid, "k": f"agenda:item{i}", "v": f"Backlogword{i} about contact"}
+                   for i in range(fields)])
+        s.execute(text("INSERT INTO search_pending (kind, src_id, field) "
+                       "SELECT 2, review_id, key FROM review_text WHERE review_id = :r"),
+                  {"r": rid})
+    return rid
+
+
+def test_a_search_never_builds_a_large_backlog_itself_the_indexer_does(world) -> None:  # type: ignore[no-untyped-def]
+    from iro_desktop.services import search as search_module
+
+    vault, cid = world["vault"], world["cid"]
+    service = SearchService(vault)
+    service.search("quillfeather")  # up to date
+    _backlog(vault, cid, world["r2"], search_module.INLINE_BATCH * 3)
+    results = service.search("backlogword1")
+    assert results.incomplete  # answered at once from what is indexed so far
+    assert results.count < 111  # backlogword1, 10-19, 100-199 exist: not all indexed yet
+    done: list[int] = []
+    service.start_indexing(on_done=done.append)
+    service._indexer.join(30)
+    assert done and done[0] > 0 and not service.indexing
+    results = service.search("backlogword1")
+    assert not results.incomplete
+    assert results.count == 50 and results.truncated  # 111 fields match; the limit is 50
+    assert service.search("backlogword299").count == 1
+
+
+def test_the_indexer_stops_when_the_vault_locks(world) -> None:  # type: ignore[no-untyped-def]
+    vault, cid = world["vault"], world["cid"]
+    service = SearchService(vault)
+    _backlog(vault, cid, world["r2"], 5000)
+    service.start_indexing()
+    vault.lock()  # the listener stops the indexer; its next batch finds the vault locked
+    service._indexer.join(30)
+    assert not service.indexing
+    vault.unlock(PASSPHRASE)
+    assert service.search("backlogword4999").incomplete  # what was left waits, listed
+    service.catch_up()
+    assert service.search("backlogword4999").count == 1
+
+
+def test_snippets_show_control_characters_and_long_gaps_as_one_space(world) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    vault, cid, r2 = world["vault"], world["cid"], world["r2"]
+    hostile = "Bell\x07 and escape \x1b[31mred\x1b[0m del\x7f c1\x9b kazoo\u202eevil"
+    tabs = "start" + "\t" * 12_000 + "ocarina" + "\t" * 12_000 + "end"
+    ReviewService(vault).save_texts(cid, {(r2, "agenda:leisure"): hostile,
+                                          (r2, "agenda:health"): tabs})
+    service = SearchService(vault)
+    hit = service.search("kazoo").flat()[0][2]
+    assert not any(ord(c) < 32 or 0x7f <= ord(c) <= 0x9f or c == "\u202e" for c in hit.plain)
+    assert [p for p, m in hit.parts() if m] == ["kazoo"]
+    started = time.perf_counter()
+    hit = service.search("ocarina").flat()[0][2]
+    assert time.perf_counter() - started < 0.5
+    assert hit.plain == "start ocarina end"
+
+
+def test_make_snippet_marks_prefixes_and_folds_accents() -> None:
+    from iro_desktop.services.search import make_snippet
+
+    text = " ".join(f"w{i}" for i in range(40)) + " Zoë went fostering " + "tail " * 30
+    snippet = make_snippet(text, ["zoe", "fost"])
+    assert snippet.startswith("\u2026 w37 w38 w39 ") and snippet.endswith(" \u2026")
+    assert [p for p, m in Hit(Kind.CHILD, 1, "notes", "", snippet).parts() if m] == [
+        "Zoë", "fostering"]
+    assert make_snippet("nothing here", ["zzz"]) == "nothing here"  # changed since indexed
+
+
+def test_plain_search_output_prints_no_stored_control_character(world) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from iro_desktop.cli_between import _print_results
+
+    vault, cid, r2 = world["vault"], world["cid"], world["r2"]
+    ReviewService(vault).save_texts(cid, {(r2, "agenda:leisure"):
+                                          "Tuba\x1b]0;owned\x07 lessons\x1b[2J\x7f\tweekly"})
+    out = io.StringIO()
+    _print_results(SearchService(vault).search("tuba"), out)
+    printed = out.getvalue()
+    assert "[Tuba]" in printed and "lessons" in printed and "weekly" in printed
+    assert not any(ord(c) < 32 and c != "\n" or 0x7f <= ord(c) <= 0x9f for c in printed)

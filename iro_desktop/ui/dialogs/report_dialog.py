@@ -40,7 +40,7 @@ from iro_desktop.services.report import AnnualReport, ReportService
 from iro_desktop.ui.dialogs.form_dialog import date_field
 from iro_desktop.ui.widgets.charts import BarChart
 from iro_desktop.ui.widgets.tables import read_only_table
-from iro_desktop.ui.workers import user_message
+from iro_desktop.ui.workers import run_in_background, user_message
 
 ERROR_STYLE, DONE_STYLE = "color: #b00020;", "color: #1b5e20;"
 Figures = list[tuple[str, int]]
@@ -235,6 +235,8 @@ class ReportDialog(QDialog):
         fm = self.fontMetrics()
         self.resize(fm.averageCharWidth() * 190, fm.height() * 46)
         # The figures follow the choices a moment after the last change.
+        self._loading = 0  # the latest figures asked for (older answers are dropped)
+        self._worker = None
         self._reload = QTimer(self)
         self._reload.setSingleShot(True)
         self._reload.setInterval(300)
@@ -247,21 +249,39 @@ class ReportDialog(QDialog):
     # ---- figures -------------------------------------------------------------------
 
     def load(self) -> None:
+        """Count the figures on a worker thread (a council's ten years took 0.2-0.3 s, too
+        long for the GUI thread); the latest request wins."""
         self._reload.stop()
         code = self.council.currentData()
         self.report = None
         self._set_exports_enabled(False)
+        self._loading += 1
         if not code:
             self.heading.setText("There is no council in the vault yet.")
             return
-        try:
-            report = self.service.report(code, self.date_from.py_date(), self.date_to.py_date())
-        except Exception as exc:  # noqa: BLE001 - shown; nothing was changed
-            self.heading.setText("")
-            self._show(f"No figures: {user_message(exc)}", error=True)
-            for section in self.sections:
-                section.chart.clear()
-                section.table.setRowCount(0)
+        ticket = self._loading
+        date_from, date_to = self.date_from.py_date(), self.date_to.py_date()
+        self.heading.setText("Counting\u2026")
+        self._worker = run_in_background(
+            lambda: self.service.report(code, date_from, date_to),
+            lambda report: self._on_loaded(ticket, report),
+            lambda exc: self._on_load_failed(ticket, exc))
+
+    def done(self, result: int) -> None:
+        self._loading += 1  # a count still running is dropped when it comes back
+        super().done(result)
+
+    def _on_load_failed(self, ticket: int, exc: BaseException) -> None:
+        if ticket != self._loading:
+            return
+        self.heading.setText("")
+        self._show(f"No figures: {user_message(exc)}", error=True)
+        for section in self.sections:
+            section.chart.clear()
+            section.table.setRowCount(0)
+
+    def _on_loaded(self, ticket: int, report: AnnualReport) -> None:
+        if ticket != self._loading:  # the period or council changed meanwhile
             return
         self.report = report
         self.heading.setText(

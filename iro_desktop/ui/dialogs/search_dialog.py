@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from iro_desktop.services.search import Hit, Kind, SearchResults, SearchService
 from iro_desktop.ui.views.dashboard_view import Target
-from iro_desktop.ui.workers import user_message
+from iro_desktop.ui.workers import run_in_background, user_message
 
 TARGET_ROLE = Qt.ItemDataRole.UserRole + 1
 HTML_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -102,6 +102,9 @@ class SearchDialog(QDialog):
         self.setWindowTitle("Search all records")
         self.service = service
         self.results: SearchResults | None = None
+        self._ticket = 0  # the latest search asked for (older answers are dropped)
+        self._worker = None
+        self._focus_when_found = False
         self.chosen: Target | None = None
         self.query = QLineEdit()
         self.query.setObjectName("search_query_edit")
@@ -155,18 +158,34 @@ class SearchDialog(QDialog):
     # ---- searching -----------------------------------------------------------------
 
     def search(self) -> None:
+        """Search on a worker thread (a search must never hold up typing, and at ten years
+        of records one can wait a moment for the background indexer's write); the answer
+        to the latest query wins."""
         self.timer.stop()
         text = self.query.text()
         self.clear_results()
+        self._ticket += 1
         if not text.strip():
             return
-        try:
-            results = self.service.search(text)
-        except Exception as exc:  # noqa: BLE001 - shown; nothing was changed
+        ticket = self._ticket
+        self._worker = run_in_background(lambda: self.service.search(text),
+                                         lambda results: self._on_found(ticket, results),
+                                         lambda exc: self._on_failed(ticket, exc))
+
+    def _on_failed(self, ticket: int, exc: BaseException) -> None:
+        if ticket == self._ticket:
+            self._focus_when_found = False
             self.status.setText(f"The search failed: {user_message(exc)}")
+
+    def _on_found(self, ticket: int, results: SearchResults) -> None:
+        if ticket != self._ticket or not self.service.vault.is_unlocked:
+            results.clear()  # a later query, or the vault locked meanwhile
             return
         self.results = results
         self._fill(results)
+        if self._focus_when_found and self.tree.topLevelItemCount():
+            self.tree.setFocus()
+        self._focus_when_found = False
 
     def _fill(self, results: SearchResults) -> None:
         bold = QFont(self.tree.font())
@@ -198,6 +217,10 @@ class SearchDialog(QDialog):
                     if results.truncated else "")
             self.status.setText(f"{count} match{'es' if count != 1 else ''} for {children} "
                                 f"child{'ren' if children != 1 else ''}.{more}")
+        if results.incomplete:
+            self.status.setText(self.status.text() + " Some records are still being "
+                                "indexed in the background: search again in a moment to "
+                                "include them.")
         if self.tree.topLevelItemCount():
             self.tree.setCurrentItem(self.tree.topLevelItem(0))
 
@@ -216,7 +239,9 @@ class SearchDialog(QDialog):
             key = event.key() if isinstance(event, QKeyEvent) else None
             if key in (Qt.Key.Key_Down, Qt.Key.Key_PageDown):
                 if self.timer.isActive():
+                    self._focus_when_found = True
                     self.search()
+                    return True
                 if self.tree.topLevelItemCount():
                     self.tree.setFocus()
                     return True
@@ -226,6 +251,7 @@ class SearchDialog(QDialog):
         """Enter in the field: search now (if the text changed); the only child found opens
         at once (at the one match, if there is one), else the focus goes to the results."""
         if self.timer.isActive() or self.results is None:
+            self._focus_when_found = True  # to the results once they come
             self.search()
         if self.tree.topLevelItemCount() == 1:
             item = self.tree.topLevelItem(0)
@@ -244,4 +270,5 @@ class SearchDialog(QDialog):
 
     def done(self, result: int) -> None:
         self.timer.stop()
+        self._ticket += 1  # a search still running is dropped when it comes back
         super().done(result)

@@ -112,6 +112,31 @@ class CaseloadTableModel(QAbstractTableModel):
                          for e in self._entries}
         self.endResetModel()
 
+    def sort_rows(self, column: int, order: Qt.SortOrder) -> None:
+        """Put the rows in the order of ``column`` (stable), keeping selections. Sorting
+        here, on the keys worked out at load, is one Python sort; Qt's proxy sort asked
+        data() for a key twice per comparison (about 8,000 calls for 450 children)."""
+        n = len(self._entries)
+        if not 0 <= column < len(Column) or n < 2:
+            return
+        keys = self._keys
+        perm = sorted(range(n), key=lambda i: keys[i][column],  # type: ignore[arg-type,return-value]
+                      reverse=order == Qt.SortOrder.DescendingOrder)
+        if perm == list(range(n)):
+            return
+        self.layoutAboutToBeChanged.emit()
+        where = [0] * n  # old row -> new row
+        for new, old in enumerate(perm):
+            where[old] = new
+        self._entries = [self._entries[i] for i in perm]
+        self._text = [self._text[i] for i in perm]
+        self._keys = [keys[i] for i in perm]
+        self._council_text = [self._council_text[i] for i in perm]
+        old_indexes = self.persistentIndexList()
+        self.changePersistentIndexList(
+            old_indexes, [self.index(where[i.row()], i.column()) for i in old_indexes])
+        self.layoutChanged.emit()
+
     def column_texts(self, column: Column) -> list[str]:
         return [row[column] for row in self._text]
 
@@ -276,6 +301,15 @@ class CaseloadFilterProxy(QSortFilterProxyModel):
 
     def set_text(self, text: str) -> None:
         self._refilter(lambda: setattr(self, "_text", text.strip().casefold()))
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """The source model sorts its own rows (see ``CaseloadTableModel.sort_rows``); this
+        proxy only filters, in the source's order."""
+        model = self.sourceModel()
+        if isinstance(model, CaseloadTableModel):
+            model.sort_rows(column, order)
+        else:  # pragma: no cover - always a caseload model
+            super().sort(column, order)
 
     def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:  # noqa: N802
         model = self.sourceModel()

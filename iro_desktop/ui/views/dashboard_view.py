@@ -13,30 +13,40 @@ The view only formats what the service gives it; the main window asks the servic
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from datetime import date
+from typing import TYPE_CHECKING, TypeVar
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QFrame,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QScrollArea,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
-
-from iro_desktop.ui.widgets.tables import read_only_table
 
 if TYPE_CHECKING:  # the service pulls in the database layer: not needed to draw
     from iro_desktop.services.dashboard import Dashboard
 
 TARGET_ROLE = Qt.ItemDataRole.UserRole + 1
 LATE = Qt.GlobalColor.darkRed
+_ROOT = QModelIndex()
+T = TypeVar("T")
 MAX_VISIBLE_ROWS = 8  # a longer list scrolls inside its table
 
 
@@ -50,8 +60,125 @@ class Target:
     tab: str = ""  # "", "monitoring" or "escalations"
 
 
+def _dmy(d: date) -> str:
+    return f"{d.day:02d}/{d.month:02d}/{d.year}"  # as "%d/%m/%Y", without strftime's cost
+
+
 def _plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+_SIZED_FROM = 200  # rows whose text sizes the columns (the longest of them)
+
+
+class _RowsModel(QAbstractTableModel):
+    """Rows of one section. Each row's texts are made when first shown (a section can list
+    thousands of decisions; formatting them all took longer than reading them)."""
+
+    def __init__(self, headers: list[str], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.headers = headers
+        self.rows: list[object] = []
+        self._row: Callable[[object], tuple[Target, list[str], bool]] | None = None
+        self._made: dict[int, tuple[Target, list[str], bool]] = {}
+
+    def set_rows(self, rows: list[object],
+                 row: Callable[[object], tuple[Target, list[str], bool]]) -> None:
+        self.beginResetModel()
+        self.rows, self._row, self._made = rows, row, {}
+        self.endResetModel()
+
+    def row(self, r: int) -> tuple[Target, list[str], bool]:
+        made = self._made.get(r)
+        if made is None:
+            assert self._row is not None
+            made = self._made[r] = self._row(self.rows[r])
+        return made
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.headers)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex,
+             role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid():
+            return None
+        target, texts, late = self.row(index.row())
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
+                    Qt.ItemDataRole.AccessibleTextRole):
+            return texts[index.column()]
+        if role == TARGET_ROLE:
+            return target
+        if role == Qt.ItemDataRole.ForegroundRole and late:
+            return QBrush(LATE)
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.headers[section]
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Cell:
+    value: str
+
+    def text(self) -> str:
+        return self.value
+
+
+class _Table(QTableView):
+    """A read-only table of a section's rows, with QTableWidget's reading calls
+    (``rowCount``, ``item(r, c).text()``, ``currentRow``) for the window and tests."""
+
+    def __init__(self, headers: list[str], name: str, accessible: str,
+                 stretch: tuple[int, ...]) -> None:
+        super().__init__()
+        self.setObjectName(name)
+        self.setAccessibleName(accessible)
+        self.rows = _RowsModel(headers, self)
+        self.setModel(self.rows)
+        self.verticalHeader().setVisible(False)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setTabKeyNavigation(False)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setWordWrap(False)
+        header = self.horizontalHeader()
+        # Sized from the texts below, never ResizeToContents (which asks every cell).
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.stretch = stretch
+        for column in stretch:
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+
+    def rowCount(self) -> int:  # noqa: N802
+        return self.rows.rowCount()
+
+    def item(self, row: int, column: int) -> _Cell:
+        return _Cell(self.rows.row(row)[1][column])
+
+    def currentRow(self) -> int:  # noqa: N802
+        index = self.currentIndex()
+        return index.row() if index.isValid() else -1
+
+    def setRowCount(self, count: int) -> None:  # noqa: N802 - only 0: empty it
+        if count == 0:
+            self.rows.set_rows([], lambda _o: (Target("", 0), [], False))
+
+    def fit_columns(self) -> None:
+        """Each column as wide as its header or its longest text among the first rows."""
+        fm = self.fontMetrics()
+        pad = fm.averageCharWidth() * 3
+        shown = [self.rows.row(r)[1] for r in range(min(len(self.rows.rows), _SIZED_FROM))]
+        for column, title in enumerate(self.rows.headers):
+            if column in self.stretch:
+                continue
+            longest = sorted((texts[column] for texts in shown), key=len)[-3:]
+            width = max(fm.horizontalAdvance(t) for t in [title, *longest])
+            self.setColumnWidth(column, min(width + pad, fm.averageCharWidth() * 60))
 
 
 class _Section:
@@ -66,9 +193,7 @@ class _Section:
         font = QFont(self.heading.font())
         font.setBold(True)
         self.heading.setFont(font)
-        self.table = read_only_table(headers, f"{name}_table", title.replace("&", ""),
-                                     stretch=stretch, select_rows=True)
-        self.table.setWordWrap(False)
+        self.table = _Table(headers, f"{name}_table", title.replace("&", ""), stretch)
         self.heading.setBuddy(self.table)
         self.none = QLabel("None.")
         self.none.setObjectName(f"{name}_none")
@@ -76,25 +201,18 @@ class _Section:
         layout.addWidget(self.table)
         layout.addWidget(self.none)
 
-    def fill(self, rows: list[tuple[Target, list[str], bool]]) -> None:
-        """``rows``: (what it opens, cell texts, late?)."""
-        self.heading.setText(f"{self.title} ({len(rows)})")
+    def fill(self, items: Sequence[T], row: Callable[[T], tuple[Target, list[str], bool]]) -> None:
+        """``row(item)`` gives (what it opens, cell texts, late?); called for the rows shown."""
+        self.heading.setText(f"{self.title} ({len(items)})")
         table = self.table
         current = table.currentRow()
-        table.hide()  # a shown table lays itself out again after every cell: 10x slower
-        table.setRowCount(len(rows))
-        for r, (target, texts, late) in enumerate(rows):
-            for c, text in enumerate(texts):
-                item = QTableWidgetItem(text)
-                item.setData(TARGET_ROLE, target)
-                if late:
-                    item.setForeground(LATE)
-                table.setItem(r, c, item)
+        table.rows.set_rows(list(items), row)  # type: ignore[arg-type]
+        table.fit_columns()
         self._fit_height()
-        table.setVisible(bool(rows))
-        self.none.setVisible(not rows)
-        if rows and current >= 0:  # the same place after F5
-            table.selectRow(min(current, len(rows) - 1))
+        table.setVisible(bool(items))
+        self.none.setVisible(not items)
+        if items and current >= 0:  # the same place after F5
+            table.selectRow(min(current, len(items) - 1))
 
     def clear(self) -> None:
         self.table.setRowCount(0)
@@ -103,7 +221,7 @@ class _Section:
     def _fit_height(self) -> None:
         table = self.table
         shown = min(table.rowCount(), MAX_VISIBLE_ROWS)
-        rows = sum(table.rowHeight(r) for r in range(shown))
+        rows = table.verticalHeader().defaultSectionSize() * shown
         frame = table.frameWidth() * 2
         table.setFixedHeight(table.horizontalHeader().sizeHint().height() + rows + frame)
 
@@ -234,40 +352,34 @@ class DashboardView(QWidget):
         def child(line) -> tuple[str, str]:  # type: ignore[no-untyped-def]
             return line.council.code, line.child_name
 
-        self.overdue.fill([
-            (Target(r.child.council.id, r.child.child_id),
-             [*child(r.child), r.child.child_ref, f"{r.due.due:%d/%m/%Y}",
-              _plural(-r.days, "day"), r.due.rule], True)
-            for r in board.overdue])
-        self.due_soon.fill([
-            (Target(r.child.council.id, r.child.child_id),
-             [*child(r.child), r.child.child_ref, f"{r.due.due:%d/%m/%Y}",
-              "today" if r.days == 0 else _plural(r.days, "day"), r.due.rule], False)
-            for r in board.due_soon])
-        self.records.fill([
-            (Target(r.child.council.id, r.child.child_id, r.review_id),
-             [*child(r.child), f"Review {r.review_number}", f"{r.held_date:%d/%m/%Y}",
-              r.status.label,
-              f"{r.decisions_due:%d/%m/%Y}" + (" - passed" if r.decisions_late else ""),
-              f"{r.record_due:%d/%m/%Y}" + (" - passed" if r.record_late else "")],
-             r.decisions_late or r.record_late)
-            for r in board.records])
-        self.decisions.fill([
-            (Target(d.child.council.id, d.child.child_id),
-             [*child(d.child), d.text, d.responsible, f"{d.due_date:%d/%m/%Y}",
-              "Past its date, drifting" if d.drifting else "Past its date"], True)
-            for d in board.late_decisions])
-        self.drifting.fill([
-            (Target(d.child.council.id, d.child.child_id),
-             [*child(d.child), d.child.child_ref, str(d.drifting)], True)
-            for d in board.drifting])
-        self.escalations.fill([
-            (Target(o.council.id, o.child_id, tab="escalations"),
-             [o.council.code, o.child_name, o.stage.stage.label, o.stage.who,
-              f"{o.stage.raised_on:%d/%m/%Y}",
-              f"{o.stage.response_due:%d/%m/%Y}" if o.stage.response_due else "",
-              _plural(o.days_overdue(today), "day")], True)
-            for o in board.escalations_overdue])
+        self.overdue.fill(board.overdue, lambda r: (
+            Target(r.child.council.id, r.child.child_id),
+            [*child(r.child), r.child.child_ref, _dmy(r.due.due),
+             _plural(-r.days, "day"), r.due.rule], True))
+        self.due_soon.fill(board.due_soon, lambda r: (
+            Target(r.child.council.id, r.child.child_id),
+            [*child(r.child), r.child.child_ref, _dmy(r.due.due),
+             "today" if r.days == 0 else _plural(r.days, "day"), r.due.rule], False))
+        self.records.fill(board.records, lambda r: (
+            Target(r.child.council.id, r.child.child_id, r.review_id),
+            [*child(r.child), f"Review {r.review_number}", _dmy(r.held_date),
+             r.status.label,
+             _dmy(r.decisions_due) + (" - passed" if r.decisions_late else ""),
+             _dmy(r.record_due) + (" - passed" if r.record_late else "")],
+            r.decisions_late or r.record_late))
+        self.decisions.fill(board.late_decisions, lambda d: (
+            Target(d.child.council.id, d.child.child_id),
+            [*child(d.child), " ".join(d.text.split()), d.responsible, _dmy(d.due_date),
+             "Past its date, drifting" if d.drifting else "Past its date"], True))
+        self.drifting.fill(board.drifting, lambda d: (
+            Target(d.child.council.id, d.child.child_id),
+            [*child(d.child), d.child.child_ref, str(d.drifting)], True))
+        self.escalations.fill(board.escalations_overdue, lambda o: (
+            Target(o.council.id, o.child_id, tab="escalations"),
+            [o.council.code, o.child_name, o.stage.stage.label, o.stage.who,
+             _dmy(o.stage.raised_on),
+             _dmy(o.stage.response_due) if o.stage.response_due else "",
+             _plural(o.days_overdue(today), "day")], True))
         if board.outbox:
             self.outbox.setText("; ".join(
                 f"{o.council.code}: {_plural(o.ready, 'item')} ready to send"
@@ -312,7 +424,7 @@ class DashboardView(QWidget):
                 return
         self.setFocus()
 
-    def tables(self) -> list[QTableWidget]:
+    def tables(self) -> list[QTableView]:
         return [s.table for s in self._sections]
 
     # ---- handlers ------------------------------------------------------------------
