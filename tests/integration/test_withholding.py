@@ -231,9 +231,40 @@ def test_a_near_miss_tag_stops_the_export_and_the_outbox_naming_field_and_line(
     assert json.loads(out) == []
 
 
-def test_marks_carry_forward_to_the_next_review(demo_vault_with_reviews) -> None:
+def _copies_via_cli(vault, vault_dir: Path, out: Path, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+                    council: str, child_ref: str, number: int, variants: list[str]
+                    ) -> dict[str, tuple[str, str]]:
+    """Close the vault, then make each copy with ``export`` and with ``outbox add`` and
+    ``outbox send``: variant -> (the exported file's XML, the delivered file's XML)."""
+    vault.close()
+    monkeypatch.setenv("IRO_DESKTOP_PASSPHRASE", PASSPHRASE)
+    folder = out / "delivered"
+    folder.mkdir()
+    code, _o, err = cli(vault_dir, "outbox", "folder", "--council", council, str(folder))
+    assert code == 0, err
+    queued = [a for v in variants for a in ("--variant", v)]
+    code, _o, err = cli(vault_dir, "outbox", "add", "--council", council, "--child", child_ref,
+                        "--review", str(number), *queued)
+    assert code == 0, err
+    code, _o, err = cli(vault_dir, "outbox", "send", "--council", council)
+    assert code == 0, err
+    copies = {}
+    for variant in variants:
+        target = out / (variant.replace(":", "-") + ".docx")
+        code, _o, err = cli(vault_dir, "export", "--council", council, "--child", child_ref,
+                            "--review", str(number), "--variant", variant, "--out", str(target))
+        assert code == 0, err
+        tag = variant.replace(":", "-")
+        sent = [p for p in folder.iterdir() if f"_{tag}_" in p.name and p.suffix == ".docx"]
+        assert len(sent) == 1, (variant, [p.name for p in folder.iterdir()])
+        copies[variant] = (_xml(target.read_bytes()), _xml(sent[0].read_bytes()))
+    return copies
+
+
+def test_marks_carry_forward_to_the_next_review(demo_vault_with_reviews, vault_dir: Path,  # type: ignore[no-untyped-def]
+                                               tmp_path: Path, monkeypatch) -> None:
     vault = demo_vault_with_reviews
-    reviews, exports, council, child_id, first, _ref = _sample(vault, "finalised")
+    reviews, exports, council, child_id, first, child_ref = _sample(vault, "finalised")
     if any(s.status is not ReviewStatus.FINALISED for s in reviews.reviews(council.id, child_id)):
         pytest.skip("the demo child has an open review")
     record = reviews.record(council.id, first)
@@ -251,11 +282,20 @@ def test_marks_carry_forward_to_the_next_review(demo_vault_with_reviews) -> None
     assert decision.text in full and "UPDATE-SECRET" in full
     carers = _xml(exports.export_review(council.id, second, "redacted:carers"))
     assert decision.text in carers
+    # the same through the command line and the outbox, the letter and decisions too
+    number = later.number
+    copies = _copies_via_cli(vault, vault_dir, tmp_path, monkeypatch, council.code, child_ref,
+                             number, ["redacted:parents", "decisions:parents", "full"])
+    for variant in ("redacted:parents", "decisions:parents"):
+        for xml in copies[variant]:
+            assert decision.text not in xml and "UPDATE-SECRET" not in xml, variant
+    assert all(decision.text in xml for xml in copies["full"])
 
 
-def test_amendments_keep_and_change_marks(demo_vault_with_reviews) -> None:
+def test_amendments_keep_and_change_marks(demo_vault_with_reviews, vault_dir: Path,  # type: ignore[no-untyped-def]
+                                         tmp_path: Path, monkeypatch) -> None:
     vault = demo_vault_with_reviews
-    reviews, exports, council, child_id, review_id, _ref = _sample(vault, "recording")
+    reviews, exports, council, child_id, review_id, child_ref = _sample(vault, "recording")
     text = "Open line.\nAMEND-SECRET line.\nLast line."
     reviews.save_texts(council.id, {(review_id, "agenda:health"): MarkedText(
         text, {1: frozenset({"parents"})})})
@@ -278,6 +318,12 @@ def test_amendments_keep_and_change_marks(demo_vault_with_reviews) -> None:
     parents = _xml(exports.export_review(council.id, review_id, "redacted:parents"))
     assert "AMEND-SECRET" not in parents and "LATE-SECRET" not in parents
     assert "Open line." in parents
+    number = reviews.record(council.id, review_id).number
+    copies = _copies_via_cli(vault, vault_dir, tmp_path, monkeypatch, council.code, child_ref,
+                             number, ["redacted:parents", "full"])
+    for xml in copies["redacted:parents"]:
+        assert "AMEND-SECRET" not in xml and "LATE-SECRET" not in xml and "Open line." in xml
+    assert all("LATE-SECRET" in xml for xml in copies["full"])
 
 
 def test_the_last_check_catches_an_exporter_that_forgets_to_withhold(
