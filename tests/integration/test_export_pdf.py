@@ -72,8 +72,8 @@ def test_every_variant_converts_to_pdf(demo_vault_with_reviews, tmp_path: Path) 
         assert "Page 1 of" in text, source.name
         if "redacted-parents" in source.name:
             assert "Quiet Close" not in text
-        elif source.name.startswith("full-"):
-            assert "Quiet Close" in text and "Withheld from the parents' copy" in text
+        elif source.name.startswith("full-"):  # a table cell may wrap the words
+            assert "QuietClose" in squeezed and "onlyinthecouncil'srecord" in squeezed
 
 
 def test_hostile_text_converts_to_pdf(demo_vault_with_reviews, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
