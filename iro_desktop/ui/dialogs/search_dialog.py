@@ -105,6 +105,7 @@ class SearchDialog(QDialog):
         self._ticket = 0  # the latest search asked for (older answers are dropped)
         self._worker = None
         self._focus_when_found = False
+        self._open_when_found = False  # Enter was pressed before the answer came
         self.chosen: Target | None = None
         self.query = QLineEdit()
         self.query.setObjectName("search_query_edit")
@@ -174,7 +175,7 @@ class SearchDialog(QDialog):
 
     def _on_failed(self, ticket: int, exc: BaseException) -> None:
         if ticket == self._ticket:
-            self._focus_when_found = False
+            self._focus_when_found = self._open_when_found = False
             self.status.setText(f"The search failed: {user_message(exc)}")
 
     def _on_found(self, ticket: int, results: SearchResults) -> None:
@@ -183,9 +184,11 @@ class SearchDialog(QDialog):
             return
         self.results = results
         self._fill(results)
+        if self._open_when_found and self._open_only_match():
+            return
         if self._focus_when_found and self.tree.topLevelItemCount():
             self.tree.setFocus()
-        self._focus_when_found = False
+        self._focus_when_found = self._open_when_found = False
 
     def _fill(self, results: SearchResults) -> None:
         bold = QFont(self.tree.font())
@@ -251,16 +254,24 @@ class SearchDialog(QDialog):
         """Enter in the field: search now (if the text changed); the only child found opens
         at once (at the one match, if there is one), else the focus goes to the results."""
         if self.timer.isActive() or self.results is None:
-            self._focus_when_found = True  # to the results once they come
+            # the search runs on a worker: the only child opens, or the focus moves to
+            # the results, once the answer comes
+            self._focus_when_found = self._open_when_found = True
             self.search()
-        if self.tree.topLevelItemCount() == 1:
-            item = self.tree.topLevelItem(0)
-            while item.childCount() == 1:  # one review, one match: that one
-                item = item.child(0)
-            self._on_item_activated(item, 0)
             return
-        if self.tree.topLevelItemCount():
+        if not self._open_only_match() and self.tree.topLevelItemCount():
             self.tree.setFocus()
+
+    def _open_only_match(self) -> bool:
+        """Open the only child found (at its one match, if one); False if not just one."""
+        self._open_when_found = False
+        if self.tree.topLevelItemCount() != 1:
+            return False
+        item = self.tree.topLevelItem(0)
+        while item.childCount() == 1:  # one review, one match: that one
+            item = item.child(0)
+        self._on_item_activated(item, 0)
+        return True
 
     def _on_item_activated(self, item: QTreeWidgetItem, _column: int) -> None:
         target = item.data(0, TARGET_ROLE)
