@@ -385,6 +385,15 @@ def address_lines(address: str) -> list[str]:
     return found or ([one_line(address)] if address.strip() else [])
 
 
+def who_gets(copy: Copy, copies: list[Copy]) -> str:
+    """The people a copy is for, in words ("Dana Price, Lee Carter"), or why nobody."""
+    if copy.people:
+        return ", ".join(copy.people)
+    if any(c.group.startswith("person:") for c in copies):
+        return "no one else (some get a copy of their own, listed below)"
+    return "nobody in the child's network yet"
+
+
 def copies_for(record: ReviewRecord, network: Iterable[Person]) -> list[Copy]:
     """Which copy each recipient gets, with the names of the people it is for: the
     council the full record, the child the letter, everyone else their group's redacted

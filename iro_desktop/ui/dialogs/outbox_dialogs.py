@@ -173,7 +173,7 @@ class QueueDialog(QDialog):
 
     def __init__(self, controller, chair, parent: QWidget | None = None) -> None:  # type: ignore[no-untyped-def]
         super().__init__(parent)
-        from iro_desktop.export.variants import copies_for
+        from iro_desktop.export.variants import copies_for, who_gets
         from iro_desktop.services.council_profile import CouncilProfileService
         from iro_desktop.services.export import ExportService
 
@@ -198,10 +198,11 @@ class QueueDialog(QDialog):
         layout.addWidget(intro)
         lines = [("full", "Full record, for the council's case record", True),
                  ("decisions", "Decisions only, for the council's case record", True)]
-        for copy in copies_for(record, controller.network):
+        copies = copies_for(record, controller.network)
+        for copy in copies:
             if copy.variant == "full":
                 continue
-            who = ", ".join(copy.people) or "nobody in the child's network yet"
+            who = who_gets(copy, copies)
             what = variant_label(copy.variant)
             if copy.variant.startswith("redacted:") and not copy.withheld:
                 what += " (nothing withheld)"

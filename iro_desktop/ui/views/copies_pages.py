@@ -125,6 +125,12 @@ class _MarkTable(QTableWidget):
                                                    editable))
         for col in range(1, len(columns) + 1):
             self.resizeColumnToContents(col)
+        header = self.horizontalHeader()
+        if len(columns) > 2:  # many recipients: the names keep their width, the table scrolls
+            header.setSectionResizeMode(0, header.ResizeMode.Interactive)
+            self.setColumnWidth(0, self.fontMetrics().averageCharWidth() * 34)
+        else:
+            header.setSectionResizeMode(0, header.ResizeMode.Stretch)
         self._loading = False
 
     def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
@@ -249,8 +255,9 @@ class CopiesPage(Page):
 
     def __init__(self, controller: ReviewController, parent: QWidget | None = None) -> None:
         super().__init__(controller, parent)
-        self.confidential = QCheckBox("The placement address is confide&ntial: withhold it "
-                                      "and the carers' addresses from parents")
+        self.confidential = QCheckBox("The placement address is confide&ntial: print it only "
+                                      "in the council's record, and no carer's address in "
+                                      "parents' copies")
         self.confidential.setObjectName("placement_confidential")
         self.confidential.setAccessibleName("Placement address is confidential")
         self.address = QLineEdit()
@@ -350,12 +357,13 @@ class CopiesPage(Page):
     def _fill_copies(self, record: ReviewRecord) -> None:
         rows: list[tuple[str, str, str]] = []
         try:
-            from iro_desktop.export.variants import copies_for
+            from iro_desktop.export.variants import copies_for, who_gets
             from iro_desktop.ui.dialogs.outbox_dialogs import variant_label
 
             states = self._outbox_states(record)
-            for copy in copies_for(record, self.c.network):
-                who = ", ".join(copy.people) or "nobody in the child's network yet"
+            copies = copies_for(record, self.c.network)
+            for copy in copies:
+                who = who_gets(copy, copies)
                 if copy.variant == "full":
                     who = self.c.service.vault.council(record.council_id).name
                 label = variant_label(copy.variant) + (
