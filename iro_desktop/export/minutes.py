@@ -53,7 +53,7 @@ from iro_desktop.core.reviews import (
 from iro_desktop.export.chair import Chair
 from iro_desktop.export.layout import AUTHOR, Page, open_document
 from iro_desktop.export.letter import build_letter, is_under_four
-from iro_desktop.export.variants import VARIANTS, View, copies_for, parse_variant
+from iro_desktop.export.variants import VARIANTS, View, own_copy_people, parse_variant
 from iro_desktop.export.writer import Cell, Writer
 from iro_desktop.services.reviews import Decision, Person, ReviewRecord
 
@@ -353,8 +353,8 @@ class _Record:
             [f"{rec.first_name} {rec.last_name}", "The child", child_copy],
         ]
         seen: set[int] = set()
-        own = {int(c.group.partition(":")[2]) for c in copies_for(self.record, self.network)
-               if c.group.startswith("person:")}
+        # who gets a copy of their own (without building every copy's view as copies_for does)
+        own = {p.id for p in own_copy_people(self.record, self.network)}
         for person in [a.person for a in self.record.attendance] + self.network:
             if person.id in seen or not self.view.person_shown(person):
                 continue

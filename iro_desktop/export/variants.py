@@ -394,6 +394,17 @@ def who_gets(copy: Copy, copies: list[Copy]) -> str:
     return "nobody in the child's network yet"
 
 
+def own_copy_people(record: ReviewRecord, network: Iterable[Person]) -> list[Person]:
+    """The people who get a copy of their own: something is withheld from them by name,
+    or their role belongs to no recipient group."""
+    singled = {pid for marks in record.marks.values()
+               for m in marked_groups(marks) if (pid := person_id_of(m)) is not None}
+    singled |= {pid for field_marks in record.line_marks.values()
+                for groups in field_marks.values() for g in groups
+                if (pid := person_id_of(g)) is not None}
+    return [p for p in network if p.id in singled or ROLE_GROUPS.get(p.role) is None]
+
+
 def copies_for(record: ReviewRecord, network: Iterable[Person]) -> list[Copy]:
     """Which copy each recipient gets, with the names of the people it is for: the
     council the full record, the child the letter, everyone else their group's redacted
@@ -402,13 +413,7 @@ def copies_for(record: ReviewRecord, network: Iterable[Person]) -> list[Copy]:
     network = list(network)
     rec = record.child.record
     copies = [Copy(COUNCIL, _COPY_LABELS[COUNCIL], "full", (), False)]
-    singled = {pid for marks in [*record.marks.values()]
-               for m in marked_groups(marks) if (pid := person_id_of(m)) is not None}
-    singled |= {pid for field_marks in record.line_marks.values()
-                for groups in field_marks.values() for g in groups
-                if (pid := person_id_of(g)) is not None}
-    own: list[Person] = [p for p in network
-                         if p.id in singled or ROLE_GROUPS.get(p.role) is None]
+    own = own_copy_people(record, network)
     for group in GROUPS:
         view = View(record, group, network)
         if group == "child":

@@ -504,10 +504,9 @@ class ReviewView(QWidget):
         for number, (key, label) in enumerate(GROUPS.items(), start=1):
             tick = "\u2713 " if key in marked else ""
             menu.addAction(f"&{number} {tick}Withhold from {label.lower()}").setData(key)
-        people = [p for p in self.c.network]
-        if people:
+        if self.c.network:
             menu.addSeparator()
-        for number, person in enumerate(people, start=len(GROUPS) + 1):
+        for number, person in enumerate(self.c.network, start=len(GROUPS) + 1):
             key = f"person:{person.id}"
             tick = "\u2713 " if key in marked else ""
             mnemonic = f"&{number} " if number <= 9 else ""
