@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
-    from iro_desktop.services.report import AnnualReport
+    from iro_desktop.core.annual_report import AnnualReport
     from iro_desktop.services.search import SearchResults
     from iro_desktop.storage.vault import Vault
 

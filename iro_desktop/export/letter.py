@@ -37,13 +37,13 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 
 from iro_desktop.core.models import Council
+from iro_desktop.core.records import Decision, Person, ReviewRecord
 from iro_desktop.core.redaction import LETTER_MARK
 from iro_desktop.core.reviews import ReviewStatus, age_on, for_child_key
 from iro_desktop.export.chair import Chair
 from iro_desktop.export.layout import Page, open_document
 from iro_desktop.export.variants import View
 from iro_desktop.export.writer import Writer
-from iro_desktop.services.reviews import Decision, Person, ReviewRecord
 
 LETTER_TITLE = "A letter about your review"
 LATER_LIFE_TITLE = "A record of your review, for when you are older"

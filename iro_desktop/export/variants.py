@@ -48,7 +48,7 @@ from iro_desktop.core.redaction import (
     tag_like_lines,
 )
 from iro_desktop.export.sanitize import Kind, docx_safe, paragraphs
-from iro_desktop.services.reviews import Decision, Person, ReviewRecord
+from iro_desktop.core.records import Decision, Person, ReviewRecord
 
 VARIANTS = ("full", "decisions", "letter", "redacted")
 COUNCIL = "council"

@@ -194,7 +194,8 @@ class CaseloadService:
         brought forward after a significant change is due on that earlier date. Without
         ``decision_flags`` the counts of late and drifting decisions are left at 0 (the
         dashboard lists those decisions itself)."""
-        from iro_desktop.services.monitoring import brought_forward, review_overrides
+        from iro_desktop.core.monitoring import brought_forward
+        from iro_desktop.services.monitoring import review_overrides
 
         today = self.today()
         out: list[CaseloadEntry] = []

@@ -30,6 +30,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from iro_desktop import __version__
+from iro_desktop.core.records import ReviewRecord
 from iro_desktop.core.redaction import GROUPS, ROLE_GROUPS
 from iro_desktop.export import parse_variant
 from iro_desktop.export.variants import copies_for, variant_name
@@ -38,7 +39,7 @@ from iro_desktop.security.errors import VaultError
 from iro_desktop.services.council_profile import CouncilProfileService
 from iro_desktop.services.export import ExportService
 from iro_desktop.services.returns import review_json
-from iro_desktop.services.reviews import ReviewRecord, ReviewService
+from iro_desktop.services.reviews import ReviewService
 from iro_desktop.storage.models import ChildRow, OutboxItemRow, ReviewRow
 from iro_desktop.storage.repositories import audit
 from iro_desktop.storage.vault import Vault

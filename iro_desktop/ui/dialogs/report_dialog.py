@@ -34,9 +34,10 @@ from PySide6.QtWidgets import (
 )
 
 from iro_desktop.core import codes
-from iro_desktop.services.escalation import Outcome, Stage
-from iro_desktop.services.monitoring import ChangeType, EntryKind
-from iro_desktop.services.report import AnnualReport, ReportService
+from iro_desktop.core.annual_report import AnnualReport
+from iro_desktop.core.escalation import Outcome, Stage
+from iro_desktop.core.monitoring import ChangeType, EntryKind
+from iro_desktop.services.report import ReportService
 from iro_desktop.ui.dialogs.form_dialog import date_field
 from iro_desktop.ui.widgets.charts import BarChart
 from iro_desktop.ui.widgets.tables import read_only_table

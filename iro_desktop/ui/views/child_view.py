@@ -29,7 +29,7 @@ from iro_desktop.core.reviews import ReviewStatus
 from iro_desktop.services.caseload import CaseloadEntry
 from iro_desktop.services.escalation import EscalationService
 from iro_desktop.services.monitoring import MonitoringService
-from iro_desktop.services.reviews import Decision, ReviewSummary
+from iro_desktop.core.records import Decision, ReviewSummary
 from iro_desktop.ui.views.escalation_panel import EscalationPanel
 from iro_desktop.ui.views.monitoring_panel import MonitoringPanel
 from iro_desktop.ui.widgets.date_edit import DateEdit

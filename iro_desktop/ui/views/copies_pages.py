@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from iro_desktop.core import redaction
 from iro_desktop.core.reviews import TEXT_FIELDS
-from iro_desktop.services.reviews import Person, ReviewRecord
+from iro_desktop.core.records import Person, ReviewRecord
 from iro_desktop.ui.views.review_controller import ReviewController
 from iro_desktop.ui.views.review_pages import Page, _buddy, _heading
 from iro_desktop.ui.widgets.autosave_text import AutoSaveTextEdit

@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from iro_desktop.core.records import ReviewRecord
 from iro_desktop.core.reviews import resolve_within_weeks
-from iro_desktop.services.reviews import ReviewRecord
 from iro_desktop.ui.views.review_controller import ReviewController
 from iro_desktop.ui.views.review_pages import Page, _date_edit, _heading, _pydate, _qdate
 from iro_desktop.ui.widgets.controls import buddy as _buddy

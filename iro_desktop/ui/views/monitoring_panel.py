@@ -26,7 +26,8 @@ from PySide6.QtWidgets import (
 
 from iro_desktop.ui.widgets.controls import message_label
 from iro_desktop.ui.widgets.controls import button as _button
-from iro_desktop.services.monitoring import EntryKind, MonitoringEntry, MonitoringService
+from iro_desktop.core.monitoring import EntryKind, MonitoringEntry
+from iro_desktop.services.monitoring import MonitoringService
 from iro_desktop.ui.widgets.tables import read_only_table
 from iro_desktop.ui.workers import user_message
 

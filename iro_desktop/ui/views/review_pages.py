@@ -33,7 +33,7 @@ from iro_desktop.core.reviews import (
     ItemState,
     for_child_key,
 )
-from iro_desktop.services.reviews import ReviewRecord
+from iro_desktop.core.records import ReviewRecord
 from iro_desktop.ui.views.review_controller import ReviewController
 from iro_desktop.ui.widgets.autosave_text import AutoSaveTextEdit
 from iro_desktop.ui.widgets.date_edit import DateEdit

@@ -29,9 +29,9 @@ from PySide6.QtWidgets import (
 )
 
 from iro_desktop.core import codes
+from iro_desktop.core.records import ReviewRecord
 from iro_desktop.core.reviews import ItemState, ReviewStatus
 from iro_desktop.export.chair import Chair
-from iro_desktop.services.reviews import ReviewRecord
 from iro_desktop.ui.autosave_bridge import SavedBatch
 from iro_desktop.ui.views.copies_pages import CopiesPage, LetterPage
 from iro_desktop.ui.views.decisions_page import DecisionsPage
