@@ -21,8 +21,8 @@ from iro_desktop.core.escalation import (
 )
 from iro_desktop.core.models import Council
 from iro_desktop.core.review_clock import add_working_days
+from iro_desktop.core.text import clean_text, one_line, trim
 from iro_desktop.security.errors import DatabaseTamperedError, VaultError
-from iro_desktop.services.reviews import clean_text, one_line, trim
 from iro_desktop.storage.models import ChildRow, EscalationRow, EscalationStageRow
 from iro_desktop.storage.repositories import audit
 from iro_desktop.storage.vault import Vault

@@ -29,26 +29,11 @@ from iro_desktop.core.monitoring import (
     brought_forward,
 )
 from iro_desktop.core.review_clock import DueDate, RuleSet, next_review_due
+from iro_desktop.core.text import clean_text, trim
 from iro_desktop.security.errors import VaultError
 from iro_desktop.storage.models import ChildRow, MonitoringEntryRow
 from iro_desktop.storage.repositories import audit
 from iro_desktop.storage.vault import Vault
-
-
-def clean_text(value: str, limit: int | None = None, what: str = "That text") -> str:
-    """As the review service stores text, refusing what does not fit (imported when first
-    needed: the caseload and ``iro-desktop due`` read this module but never write one)."""
-    from iro_desktop.services.reviews import MAX_TEXT
-    from iro_desktop.services.reviews import clean_text as clean
-
-    return clean(value, MAX_TEXT if limit is None else limit, what)
-
-
-def trim(value: str) -> str:
-    from iro_desktop.services.reviews import trim as trim_text
-
-    return trim_text(value)
-
 
 MAX_WITH_WHOM = 2000
 

@@ -30,6 +30,7 @@ from iro_desktop.core.monitoring import ChangeType, EntryKind
 from iro_desktop.core.review_clock import DueDate, RuleSet, add_months, next_review_due
 from iro_desktop.core.reviews import DecisionStatus, ReviewStatus, is_drifting
 from iro_desktop.security.errors import VaultError
+from iro_desktop.services.council_profile import CouncilProfileService
 from iro_desktop.storage.models import (
     AuditEvent,
     ChildRow,
@@ -109,6 +110,18 @@ class ReportService:
     def __init__(self, vault: Vault, today: Callable[[], date] = date.today) -> None:
         self.vault = vault
         self.today = today
+
+    def word(self, report: AnnualReport, marking: str | None = None) -> bytes:
+        """The report as a Word document (.docx bytes), headed with ``marking`` or, without
+        one, the council's protective marking."""
+        from iro_desktop.export.report_docx import build_report  # python-docx: on first use
+
+        if marking is None:
+            council = self.vault.council_by_code(report.council_code)
+            if council is None:
+                raise ReportError(f"There is no council {report.council_code!r} in this vault.")
+            marking = CouncilProfileService(self.vault).values(council.id)["marking"]
+        return build_report(report, marking=marking)
 
     def report(self, council_code: str, date_from: date, date_to: date) -> AnnualReport:
         if date_from > date_to:

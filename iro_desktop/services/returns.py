@@ -21,8 +21,9 @@ from iro_desktop.core.records import Decision, ReviewRecord, ReviewSummary
 from iro_desktop.core.review_clock import RuleSet, next_review_due
 from iro_desktop.core.spreadsheet import escape_cell
 from iro_desktop.security.errors import VaultError
+from iro_desktop.services.report import previous_held
 from iro_desktop.services.reviews import ReviewService
-from iro_desktop.storage.models import ChildRow
+from iro_desktop.storage.models import ChildRow, ReviewRow
 from iro_desktop.storage.vault import Vault
 
 SCHEMA_VERSION = "1.0"
@@ -206,9 +207,6 @@ def _held_on_time(service: ReviewService, ref: ReviewRef, record: ReviewRecord) 
 def _csv_previous_held(service: ReviewService, council_id: str, review_id: int) -> date | None:
     """The review before ``review_id`` as the caseload CSV gave it (the annual report's
     rule, ``services/report.previous_held``)."""
-    from iro_desktop.services.report import previous_held
-    from iro_desktop.storage.models import ChildRow, ReviewRow
-
     with service.vault.session(council_id) as s:
         review = s.get(ReviewRow, review_id)
         if review is None:

@@ -7,7 +7,6 @@ people and its decisions can only ever be written into that council's file.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from datetime import date, datetime
 
@@ -15,10 +14,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from iro_desktop import paths
-from iro_desktop.core import codes
-from iro_desktop.core.agenda import AgendaTemplate, parse_agenda
-from iro_desktop.core.models import Child, Nation
+from iro_desktop.core import codes, text
+from iro_desktop.core.agenda import AgendaTemplate
+from iro_desktop.core.models import Child, Council
 from iro_desktop.core.records import (
     AgendaItem,
     Amendment,
@@ -56,7 +54,9 @@ from iro_desktop.core.reviews import (
     is_drifting,
     is_text_key,
 )
+from iro_desktop.core.text import one_line, trim
 from iro_desktop.security.errors import VaultError
+from iro_desktop.services.councils import CouncilService
 from iro_desktop.storage.models import (
     AgendaItemRow,
     AmendmentRow,
@@ -96,35 +96,13 @@ RECORD_FIELDS: dict[str, str] = {
 }
 
 
-def default_agenda(nation: Nation) -> AgendaTemplate:
-    name = "england.toml" if nation is Nation.ENGLAND else "wales.toml"
-    return parse_agenda(paths.resource_path("agendas", name).read_bytes())
-
-
-# Only these are trimmed from the ends of a field or collapsed inside a one-line field.
-# Python's str.strip() and str.split() would also drop VT, FF and U+001C-U+001F, which
-# are kept as typed (exports show them as a visible mark: export/sanitize.py).
-TRIM = " \t\r\n"
-_RUNS = re.compile("[ \t\r\n]+")
-
-
-def trim(value: str) -> str:
-    return value.strip(TRIM)
-
-
-def one_line(value: str) -> str:
-    """Runs of spaces, tabs and line breaks become one space; nothing else is removed."""
-    return _RUNS.sub(" ", value).strip(" ")
-
-
 def clean_text(value: str, limit: int = MAX_TEXT, what: str = "That text") -> str:
-    """Text as stored: any characters, no NUL (SQLite would cut the string there), and
-    never longer than ``limit``: longer text is refused with a message, never cut short."""
-    if len(value) > limit:
-        raise ReviewError(f"{what} is {len(value):,} characters long; one field holds at most "
-                          f"{limit:,}. Nothing was saved; shorten it and save again. "
-                          "Nothing you typed before was lost.")
-    return value.replace("\x00", "\ufffd")
+    """``core.text.clean_text``, its refusal raised as this service's :class:`ReviewError`
+    (which the window and the command line catch from every review call)."""
+    try:
+        return text.clean_text(value, limit, what)
+    except text.TextTooLongError as exc:
+        raise ReviewError(str(exc)) from None
 
 
 # ---- the service ----------------------------------------------------------------------
@@ -139,8 +117,6 @@ class ReviewService:
 
     def _council_agenda(self, council_id: str) -> AgendaTemplate:
         """The council's own agenda file if it has one, else its nation's built-in agenda."""
-        from iro_desktop.services.councils import CouncilService
-
         return CouncilService(self.vault).agenda(council_id)
 
     # ---- children and their network ------------------------------------------------
@@ -155,6 +131,10 @@ class ReviewService:
         if row is None:
             raise ReviewError("That child is not in this council's records.")
         return row
+
+    def council(self, council_id: str) -> Council:
+        """The council whose file holds the review (its code, name and colour)."""
+        return self.vault.council(council_id)
 
     def network(self, council_id: str, child_id: int) -> list[Person]:
         with self.vault.session(council_id) as s:

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from iro_desktop import cli, cli_between
+from iro_desktop import cli, cli_between, cli_common
 from iro_desktop.core.annual_report import DEFINITIONS, AnnualReport
 from iro_desktop.core.escalation import Outcome, Stage
 from iro_desktop.core.models import Nation
@@ -299,7 +299,7 @@ def _cli(vault_dir: Path, *argv: str) -> tuple[int, str, str]:
     args = parser.parse_args(["--vault", str(vault_dir), *argv])
     out, err = io.StringIO(), io.StringIO()
     try:
-        code = cli_between.run(args, lambda: cli._open_unlocked(args), out)
+        code = cli_between.run(args, lambda: cli_common.open_unlocked(args), out)
     except cli.CliError as exc:
         print(f"iro-desktop: {exc}", file=err)
         code = exc.exit_code
