@@ -402,8 +402,8 @@ VAULT_THROUGH_A_SERVICE: dict[str, int] = {
     "ui/dialogs/council_manage_dialogs.py": 4,
     "ui/dialogs/council_settings_dialog.py": 6,
     "ui/dialogs/report_dialog.py": 2,
-    # the outbox dialog builds the outbox and export services of the open review
-    "ui/dialogs/outbox_dialogs.py": 4,
+    # the outbox dialog lists the councils, and builds the outbox service of the open review
+    "ui/dialogs/outbox_dialogs.py": 2,
     "ui/dialogs/search_dialog.py": 1,  # stops a late answer once the vault is locked
     # the Copies page asks the outbox how far each copy of the open review has gone
     "ui/views/copies_pages.py": 1,

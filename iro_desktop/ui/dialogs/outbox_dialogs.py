@@ -173,17 +173,15 @@ class QueueDialog(QDialog):
 
     def __init__(self, controller, chair, parent: QWidget | None = None) -> None:  # type: ignore[no-untyped-def]
         super().__init__(parent)
-        from iro_desktop.services.council_profile import CouncilProfileService
         from iro_desktop.services.export import ExportService, copies_with_recipients
 
         self.setObjectName("queue_dialog")
         self.setWindowTitle("Put copies in the outbox")
         self.c = controller
         record = controller.record
-        self.service = OutboxService(controller.service.vault,
-                                     ExportService(controller.service.vault, controller.service,
-                                                   chair=chair))
-        defaults = set(CouncilProfileService(controller.service.vault).values(
+        exports = ExportService.of_reviews(controller.service, chair)
+        self.service = OutboxService(exports.vault, exports)
+        defaults = set(exports.profiles.values(
             record.council_id)["distribution_groups"].split(","))
         intro = QLabel(
             f"Review {record.number}"
