@@ -48,8 +48,9 @@ def _pick(vault, low: int, high: int, taken: set[int]):  # type: ignore[no-untyp
 def _network(reviews: ReviewService, cid: str, child_id: int) -> dict[str, int]:
     people = {
         "carer": reviews.add_person(cid, child_id, "Sam Whitfield", "Carer",
-                                    "Hillside Fostering"),
-        "parent": reviews.add_person(cid, child_id, "Dana Price", "Parent"),
+                                    "Hillside Fostering", "foster carer"),
+        "parent": reviews.add_person(cid, child_id, "Dana Price", "Parent",
+                                     relationship="mother"),
         "social_worker": reviews.add_person(cid, child_id, "Jo Brennan", "Social worker",
                                             "Children in Care Team 2"),
         "teacher": reviews.add_person(cid, child_id, "Ms Okafor", "Teacher",

@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 
 from iro_desktop.core.codes import GENDER, LEGAL_STATUS, PLACEMENT_TYPE, CodeTable, codes_text
-from iro_desktop.core.models import ChildRecord, Nation
+from iro_desktop.core.models import ChildRecord, Nation, carer_list
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -35,10 +35,11 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
 )
 OPTIONAL_COLUMNS: tuple[str, ...] = (
     "preferred_name", "last_review_date", "social_worker", "notes", "nation", "end_date",
+    "carers",
 )
 MAX_LENGTH: dict[str, int] = {
     "council_name": 200, "child_ref": 40, "first_name": 100, "last_name": 100,
-    "preferred_name": 100, "social_worker": 100, "notes": 4000,
+    "preferred_name": 100, "social_worker": 100, "notes": 4000, "carers": 1000,
 }
 
 _SAVE_AS = 'save it from your spreadsheet as "CSV UTF-8 (Comma delimited)"'
@@ -423,6 +424,7 @@ class _Validator:
         reviews = self._reviews_held()
         worker = self.text_field("social_worker")
         notes = self.text_field("notes", multiline=True)
+        carers = self._carers()
         nation = self._nation()
         ended = self.date_field("end_date")
         self._cross_field(born, started, last_review, reviews)
@@ -435,8 +437,23 @@ class _Validator:
             child_ref=ref, first_name=first, last_name=last, preferred_name=preferred,
             date_of_birth=born, gender=gender, legal_status=legal, placement_type=placement,
             date_became_looked_after=started, reviews_held=reviews,
-            last_review_date=last_review, social_worker=worker, notes=notes)
+            last_review_date=last_review, social_worker=worker, notes=notes, carers=carers)
         self.result.rows.append(ParsedRow(self.line, code, record, ended))
+
+    def _carers(self) -> str:
+        """``Name (relationship); ...``, kept in that form with the spacing tidied."""
+        value = self.text_field("carers")
+        try:
+            carers = carer_list(value)
+        except ValueError as error:
+            self.error("carers", str(error))
+            return ""
+        for name, relationship in carers:
+            if len(name) > 200 or len(relationship) > 100:
+                self.error("carers", "a carer's name is at most 200 characters and the "
+                                     "relationship at most 100")
+                return ""
+        return "; ".join(f"{n} ({r})" if r else n for n, r in carers)
 
     # -- single fields
     def raw(self, column: str) -> str:

@@ -7,6 +7,7 @@ these, services hand lists of them to the UI.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -60,12 +61,34 @@ class ChildRecord:
     last_review_date: date | None
     social_worker: str = ""
     notes: str = ""
+    carers: str = ""  # "Name (relationship); ...": see carer_list()
 
     @property
     def display_name(self) -> str:
         if self.preferred_name and self.preferred_name != self.first_name:
             return f"{self.first_name} ({self.preferred_name}) {self.last_name}"
         return f"{self.first_name} {self.last_name}"
+
+
+_CARER = re.compile(r"\s*([^()]*?)\s*(?:\(([^()]*)\))?\s*")
+
+
+def carer_list(text: str) -> list[tuple[str, str]]:
+    """The carers written as ``"Name (relationship); Name"``: (name, relationship) pairs.
+
+    Raises ValueError, naming the entry's position, for an entry that is not a name with
+    at most one relationship in brackets (so a stray bracket is never read as a name)."""
+    carers = []
+    for position, entry in enumerate(text.split(";"), start=1):
+        if not entry.strip():
+            continue
+        match = _CARER.fullmatch(entry)
+        if match is None or not match.group(1):
+            raise ValueError(f"carer {position} is not written as a name with the "
+                             "relationship in brackets, e.g. \"Jane Smith (foster carer)\"")
+        carers.append((" ".join(match.group(1).split()),
+                       " ".join((match.group(2) or "").split())))
+    return carers
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ class Person:
     organisation: str
     address: str = ""
     share_address: bool = False  # printed in copies other than the council's record
+    relationship: str = ""  # to the child: "foster carer", "mother"
 
 
 @dataclass(frozen=True, slots=True)

@@ -76,6 +76,14 @@ SOCIAL_WORK_TEXTS = (("prep.spoke_alone", "Seen alone before the review"),
                      ("prep.midway", "Midway (monitoring) contact"))
 
 
+def _carer(person: Person) -> str:
+    """ "Sam Whitfield (foster carer, Hillside Fostering)" for the front sheet."""
+    detail = [person.relationship or "relationship not recorded"]
+    if person.organisation:
+        detail.append(person.organisation)
+    return f"{person.name} ({', '.join(detail)})"
+
+
 def _d(value: date | None, empty: str = "not recorded") -> str:
     return f"{value:%d/%m/%Y}" if value else empty
 
@@ -207,9 +215,8 @@ class _Record:
         else:
             rows.append(("Placement address", "not recorded"))
         carers = self.people("Carer")
-        rows.append(("Carers", "; ".join(
-            p.name + (f" ({p.organisation})" if p.organisation else " (carer)")
-            for p in carers) or "not recorded"))
+        rows.append(("Carers and relationship to the child",
+                     "; ".join(_carer(p) for p in carers) or "not recorded"))
         workers = self.people("Social worker")
         social_worker = workers[0].name if workers else rec.social_worker
         rows.append(("Social worker", social_worker or "not recorded"))

@@ -50,10 +50,10 @@ def seed_demo(vault: Vault, *, with_reviews: bool = True) -> ImportReport:
 
 # ---- sample reviews (training and support) ---------------------------------------------
 
-_NETWORK = (("Sam Whitfield", "Carer", "Hillside Fostering"),
-            ("Dana Price", "Parent", ""),
-            ("Ms Okafor", "Teacher", "Brook Primary School"),
-            ("Priya Shah", "Health", "Looked After Children Nurse"))
+_NETWORK = (("Sam Whitfield", "Carer", "Hillside Fostering", "foster carer"),
+            ("Dana Price", "Parent", "", "mother"),
+            ("Ms Okafor", "Teacher", "Brook Primary School", ""),
+            ("Priya Shah", "Health", "Looked After Children Nurse", ""))
 
 
 def seed_demo_reviews(vault: Vault) -> int:

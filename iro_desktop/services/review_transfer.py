@@ -122,7 +122,7 @@ def review_document(vault: Vault, reviews: ReviewService, council_id: str,
                    for i in record.agenda],
         "people": [{
             "id": p.id, "name": p.name, "role": p.role, "organisation": p.organisation,
-            "address": p.address, "share_address": p.share_address,
+            "relationship": p.relationship, "address": p.address, "share_address": p.share_address,
             "withheld_from": recipients(f"person:{p.id}"),
             "attendance": ({"status": attended[p.id].status.value,
                             "reason": attended[p.id].reason} if p.id in attended else None),
@@ -318,6 +318,8 @@ def import_review(vault: Vault, reviews: ReviewService, document: dict[str, Any]
             "name": read.text(entry.get("name"), f"{path}.name", 200, required=True).strip(),
             "role": read.text(entry.get("role"), f"{path}.role", 60, required=True).strip(),
             "organisation": read.text(entry.get("organisation"), f"{path}.organisation", 200),
+            "relationship": read.text(entry.get("relationship"), f"{path}.relationship",
+                                      100).strip(),
             "address": read.text(entry.get("address"), f"{path}.address", 2000),
             "share_address": read.flag(entry.get("share_address"), f"{path}.share_address"),
             "withheld_from": read.recipients(entry.get("withheld_from"),
@@ -436,6 +438,8 @@ def _write(vault: Vault, reviews: ReviewService, council_id: str, child_ref: str
                 s.add(match)
                 existing.append(match)
             match.address = entry["address"]
+            if entry["relationship"]:
+                match.relationship = entry["relationship"]
             match.share_address = entry["share_address"]
             s.flush()
             ids[pid] = match.id

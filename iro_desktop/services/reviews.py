@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from iro_desktop.core import codes, text
 from iro_desktop.core.agenda import AgendaTemplate
-from iro_desktop.core.models import Child, Council
+from iro_desktop.core.models import Child, Council, carer_list
 from iro_desktop.core.records import (
     AgendaItem,
     Amendment,
@@ -143,7 +143,7 @@ class ReviewService:
             return [_person(r) for r in rows]
 
     def add_person(self, council_id: str, child_id: int, name: str, role: str,
-                   organisation: str = "") -> Person:
+                   organisation: str = "", relationship: str = "") -> Person:
         name, role = trim(name), trim(role)
         if not name or not role:
             raise ReviewError("A person needs a name and a role.")
@@ -152,13 +152,16 @@ class ReviewService:
             row = PersonRow(child_id=child_id, name=clean_text(name, 200, "A name"),
                             role=clean_text(role, 60, "A role"),
                             organisation=clean_text(organisation, 200, "An organisation"),
+                            relationship=clean_text(trim(relationship), 100,
+                                                    "A relationship to the child"),
                             active=True)
             s.add(row)
             s.flush()
             return _person(row)
 
     def update_person(self, council_id: str, person_id: int, *, address: str | None = None,
-                      organisation: str | None = None) -> Person:
+                      organisation: str | None = None,
+                      relationship: str | None = None) -> Person:
         with self.vault.session(council_id) as s:
             row = s.get(PersonRow, person_id)
             if row is None:
@@ -167,6 +170,9 @@ class ReviewService:
                 row.address = clean_text(trim(address), 2000, "An address")
             if organisation is not None:
                 row.organisation = clean_text(trim(organisation), 200, "An organisation")
+            if relationship is not None:
+                row.relationship = clean_text(trim(relationship), 100,
+                                              "A relationship to the child")
             return _person(row)
 
     def placement(self, council_id: str, child_id: int) -> tuple[bool, str]:
@@ -321,8 +327,9 @@ class ReviewService:
     def invite_network(self, council_id: str, review_id: int) -> list[Person]:
         """Make the child's network the review's invitees, so nobody is typed twice.
 
-        The network is kept per child from review to review; the child and the social
-        worker named in the caseload are added to it when missing. Everyone in it without
+        The network is kept per child from review to review; the child, the social worker
+        and the carers named in the caseload are added to it when missing (a carer whose
+        name is already in the network, in any role, is not added again). Everyone in it without
         an attendance entry at this review is marked invited. Returns the network."""
         with self.vault.session(council_id) as s:
             row = self._open_review(s, review_id)
@@ -334,13 +341,22 @@ class ReviewService:
             wanted = []
             if "child" not in roles:
                 wanted.append((f"{child.preferred_name or child.first_name} {child.last_name}",
-                               "Child"))
+                               "Child", ""))
             worker = " ".join(child.social_worker.split())
             if worker and ("social worker", worker.casefold()) not in known:
-                wanted.append((worker, "Social worker"))
-            for name, role in wanted:
+                wanted.append((worker, "Social worker", ""))
+            try:
+                carers = carer_list(child.carers)
+            except ValueError:  # written before the importer checked it: left to the IRO
+                carers = []
+            known_names = {p.name.casefold() for p in people}
+            for name, relationship in carers:
+                if name.casefold() not in known_names:
+                    wanted.append((name, "Carer", relationship))
+            for name, role, relationship in wanted:
                 person = PersonRow(child_id=row.child_id, name=clean_text(name)[:200],
-                                   role=role, organisation="", active=True)
+                                   role=role, organisation="", active=True,
+                                   relationship=clean_text(relationship)[:100])
                 s.add(person)
                 people.append(person)
             s.flush()
@@ -866,7 +882,8 @@ class ReviewService:
 
 
 def _person(r: PersonRow) -> Person:
-    return Person(r.id, r.name, r.role, r.organisation, r.address, bool(r.share_address))
+    return Person(r.id, r.name, r.role, r.organisation, r.address, bool(r.share_address),
+                  r.relationship or "")
 
 
 def _decode(stored: str, text: str) -> LineMarks:

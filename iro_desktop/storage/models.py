@@ -58,6 +58,9 @@ class ChildRow(Base):
     last_review_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     social_worker: Mapped[str] = mapped_column(String(100), nullable=False, default="")
     notes: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # "Name (relationship); ..." from the caseload CSV (migration 0010).
+    carers: Mapped[str] = mapped_column(Text, nullable=False, default="",
+                                        server_default=text("''"))
     status: Mapped[str] = mapped_column(String(10), nullable=False, default="active")
     # Set in the app, never by an import (migration 0003).
     placement_confidential: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
@@ -101,6 +104,9 @@ class PersonRow(Base):
                                           nullable=False, index=True)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     role: Mapped[str] = mapped_column(String(60), nullable=False)
+    # To the child: "foster carer", "grandmother, kinship carer", "mother" (migration 0010).
+    relationship: Mapped[str] = mapped_column(String(100), nullable=False, default="",
+                                              server_default=text("''"))
     organisation: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     address: Mapped[str] = mapped_column(Text, nullable=False, default="",
                                          server_default=text("''"))

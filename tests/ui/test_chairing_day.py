@@ -445,3 +445,51 @@ def test_lock_saves_a_field_being_typed_and_leaves_nothing_in_the_widgets(  # ty
     saved = window.review_service.record(controller.council_id, controller.review_id)
     assert saved.venue.endswith("Hillside Family Centre")
     assert QApplication.focusWidget() is view.preparation.venue
+
+
+def test_relationship_to_the_child_is_typed_when_adding_and_put_right_in_the_table(  # type: ignore[no-untyped-def]
+        qtbot, chairing) -> None:
+    window = chairing
+    kb = Keyboard(qtbot, window)
+    view, controller = window.review_view, window.review_controller
+    qtbot.waitUntil(window.isActiveWindow)
+    kb.press(K.Key_PageDown, Qt.KeyboardModifier.ControlModifier)
+    page = view.attendance
+    page.name.setFocus()
+    kb.type("Ann Jones")
+    kb.press(K.Key_Tab)
+    kb.type("Carer")
+    kb.press(K.Key_Tab, times=2)  # past the organisation to the relationship
+    assert QApplication.focusWidget() is page.relationship
+    kb.type("grandmother, kinship carer")
+    kb.press(K.Key_Return)
+    added = controller.network[-1]
+    assert (added.name, added.relationship) == ("Ann Jones", "grandmother, kinship carer")
+    row = page.table.rowCount() - 1
+    assert page.table.item(row, 6).text() == "grandmother, kinship carer"
+    assert page.relationship.text() == ""
+
+    # F2 on the relationship cell edits it in place; Enter saves it.
+    page.table.setFocus()
+    page.table.setCurrentCell(row, 6)
+    kb.press(K.Key_F2)
+    editor = QApplication.focusWidget()
+    editor.selectAll()
+    kb.type("grandmother (special guardian)")
+    kb.press(K.Key_Return)  # the table commits on its next turn of the event loop
+
+    def saved() -> list[str]:
+        return [p.relationship for p in window.review_service.network(
+            controller.council_id, controller.record.child.id) if p.name == "Ann Jones"]
+
+    qtbot.waitUntil(lambda: saved() == ["grandmother (special guardian)"], timeout=3000)
+    assert page.table.item(row, 6).text() == "grandmother (special guardian)"
+    # Other columns stay read-only, and a letter still sets the row's attendance.
+    page.table.setCurrentCell(0, 0)
+    kb.press(K.Key_F2)
+    assert QApplication.focusWidget() is page.table
+    kb.type("a")
+    qtbot.waitUntil(lambda: any(a.status is AttendanceStatus.ATTENDED for a in
+                                window.review_service.record(controller.council_id,
+                                                             controller.review_id).attendance),
+                    timeout=3000)

@@ -527,3 +527,31 @@ def test_example_in_the_format_document_is_valid() -> None:
     assert example is not None
     result = parse(example.group(1).encode("utf-8"))
     assert result.ok and result.warnings == [] and len(result.rows) == 3
+
+
+# ---- carers ---------------------------------------------------------------------------------
+
+
+def test_carers_column_is_read_as_names_with_relationships() -> None:
+    columns = [*COLUMNS, "carers"]
+    result = parse(make(row(1, carers="Jane Smith (foster carer) ;  Tom  Smith"),
+                        row(2, carers=""), columns=columns))
+    assert not result.errors
+    assert [r.record.carers for r in result.rows] == ["Jane Smith (foster carer); Tom Smith", ""]
+
+
+@pytest.mark.parametrize("carers", ["(foster carer)", "Jane (mother) (carer)",
+                                    "Jane Smith (foster carer", "Jane) Smith"])
+def test_a_carer_not_written_as_name_and_relationship_is_an_error(carers: str) -> None:
+    result = parse(make(row(1, carers=carers), columns=[*COLUMNS, "carers"]))
+    assert not result.rows
+    (issue,) = result.errors
+    assert (issue.line, issue.column) == (2, "carers")
+    assert "relationship in brackets" in issue.message
+
+
+def test_a_carer_with_an_overlong_relationship_is_an_error() -> None:
+    result = parse(make(row(1, carers=f"Jane Smith ({'x' * 101})"),
+                        columns=[*COLUMNS, "carers"]))
+    (issue,) = result.errors
+    assert issue.column == "carers" and "at most 100" in issue.message

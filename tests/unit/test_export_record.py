@@ -68,7 +68,8 @@ def test_front_sheet_has_what_a_council_form_asks(rich) -> None:  # type: ignore
     assert facts["Gender"].startswith(rec.gender + " - ")
     assert facts["Placement start date"] == f"{record.placement_start:%d/%m/%Y}"
     assert facts["Placement address"].startswith("12 Hill Road, Eastmere")
-    assert facts["Carers"] == "Sam Whitfield (Hillside Fostering)"
+    assert facts["Carers and relationship to the child"] == \
+        "Sam Whitfield (foster carer, Hillside Fostering)"
     assert facts["Social worker"] == "Jo Brennan"
     assert facts["Team manager"] == "Chris Adeyemi"
     assert facts["Review type"] == "Subsequent (brought forward)"

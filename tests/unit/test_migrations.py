@@ -151,3 +151,31 @@ def test_typed_withhold_tags_become_line_marks(engine) -> None:  # type: ignore[
                             ).all() == [(1, "decision:7", "parents")]
         assert conn.execute(sa.text("SELECT key, mark FROM text_mark")).all() == [
             ("agenda:safety", "withhold:parents")]
+
+
+def test_carers_and_relationships_start_empty_and_nothing_is_lost(engine) -> None:  # type: ignore[no-untyped-def]
+    """Migration 0010: a child and a person saved before it keep every value; the new
+    carers and relationship are empty (printed "not recorded", never guessed)."""
+    from alembic import command
+
+    cfg = migrate.alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0009")
+        conn.execute(sa.text(
+            "INSERT INTO child (id, child_ref, first_name, last_name, preferred_name, "
+            "date_of_birth, gender, legal_status, placement_type, date_became_looked_after, "
+            "reviews_held, social_worker, notes, status, created_at, updated_at, "
+            "placement_confidential, placement_address) VALUES (1, 'R1', 'A', 'B', '', "
+            "'2015-01-01', 'F', 'C2', 'U1', '2024-01-01', 0, 'Jo', 'n', 'active', "
+            "'2026-01-01', '2026-01-01', 0, '')"))
+        conn.execute(sa.text(
+            "INSERT INTO person (id, child_id, name, role, organisation, address, active, "
+            "share_address) VALUES (5, 1, 'Sam', 'Carer', 'Hillside', '1 Road', 1, 0)"))
+    assert migrate.upgrade(engine) is True
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT social_worker, notes, carers FROM child")
+                            ).one() == ("Jo", "n", "")
+        assert conn.execute(sa.text(
+            "SELECT name, role, organisation, address, relationship FROM person")
+        ).one() == ("Sam", "Carer", "Hillside", "1 Road", "")

@@ -1,5 +1,5 @@
-"""The child's network is the review's invitees: the child and the social worker from the
-caseload, and everyone kept from the previous review, without typing them again."""
+"""The child's network is the review's invitees: the child, the social worker and the
+carers from the caseload, and everyone kept from the previous review, without typing them again."""
 
 from __future__ import annotations
 
@@ -57,3 +57,45 @@ def test_no_social_worker_in_the_caseload_adds_only_the_child(demo_vault,  # typ
     rid = svc.plan_review(e.council.id, e.child.id, TODAY)
     assert [p.role for p in svc.invite_network(e.council.id, rid)] == ["Child"]
     assert svc.usual_venue(e.council.id, e.child.id) == ""
+
+
+CSV_HEADER = ("council_code,council_name,child_ref,first_name,last_name,date_of_birth,gender,"
+              "legal_status,placement_type,date_became_looked_after,reviews_held,"
+              "social_worker,carers\n")
+
+
+def test_carers_named_in_the_caseload_csv_are_invited_with_their_relationship(vault) -> None:  # type: ignore[no-untyped-def]
+    from iro_desktop.services.caseload import CaseloadService
+
+    caseload = CaseloadService(vault)
+    caseload.import_caseload((CSV_HEADER + (
+        "NBK,Northbrook,N1,Rosie,Hart,08/12/2014,F,C2,U1,01/09/2026,0,Jo Fielding,"
+        '"Jane  Smith (foster carer); Tom Smith (foster carer)"\n')).encode())
+    (entry,) = caseload.entries()
+    assert entry.child.record.carers == "Jane Smith (foster carer); Tom Smith (foster carer)"
+    svc = ReviewService(vault)
+    cid = entry.council.id
+    rid = svc.plan_review(cid, entry.child.id, TODAY)
+    people = svc.invite_network(cid, rid)
+    assert [(p.name, p.role, p.relationship) for p in people] == [
+        ("Rosie Hart", "Child", ""), ("Jo Fielding", "Social worker", ""),
+        ("Jane Smith", "Carer", "foster carer"), ("Tom Smith", "Carer", "foster carer")]
+    # The IRO corrects a relationship; preparing again adds no one twice and keeps it.
+    svc.update_person(cid, people[3].id, relationship="foster carer (respite)")
+    again = svc.invite_network(cid, rid)
+    assert len(again) == 4
+    assert again[3].relationship == "foster carer (respite)"
+
+
+def test_a_carer_already_in_the_network_under_another_role_is_not_added_again(  # type: ignore[no-untyped-def]
+        demo_vault, svc: ReviewService) -> None:
+    from iro_desktop.storage.models import ChildRow
+
+    e = pick(demo_vault)
+    cid = e.council.id
+    svc.add_person(cid, e.child.id, "Ann Jones", "Family member", relationship="grandmother")
+    with demo_vault.session(cid) as s:
+        s.get(ChildRow, e.child.id).carers = "Ann Jones (grandmother, kinship carer)"
+    rid = svc.plan_review(cid, e.child.id, TODAY)
+    names = [p.name for p in svc.invite_network(cid, rid)]
+    assert names.count("Ann Jones") == 1

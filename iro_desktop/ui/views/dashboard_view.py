@@ -203,7 +203,9 @@ class _Section:
 
     def fill(self, items: Sequence[T], row: Callable[[T], tuple[Target, list[str], bool]]) -> None:
         """``row(item)`` gives (what it opens, cell texts, late?); called for the rows shown."""
-        self.heading.setText(f"{self.title} ({len(items)})")
+        # An empty section's table is hidden: its letter would go nowhere, so none is shown.
+        title = self.title if items else self.title.replace("&", "")
+        self.heading.setText(f"{title} ({len(items)})")
         table = self.table
         current = table.currentRow()
         table.rows.set_rows(list(items), row)  # type: ignore[arg-type]

@@ -90,11 +90,12 @@ class ReviewController(QObject):
     def add_item(self, title: str) -> Any:
         return self._do(lambda: self.service.add_item(self.council_id, self.review_id, title))
 
-    def add_person(self, name: str, role: str, organisation: str) -> Any:
+    def add_person(self, name: str, role: str, organisation: str,
+                   relationship: str = "") -> Any:
         assert self.record is not None
         child_id = self.record.child.id
         return self._do(lambda: self.service.add_person(self.council_id, child_id, name, role,
-                                                        organisation))
+                                                        organisation, relationship))
 
     def set_attendance(self, person_id: int, status: AttendanceStatus, reason: str) -> Any:
         return self._do(lambda: self.service.set_attendance(
@@ -156,6 +157,10 @@ class ReviewController(QObject):
         child_id = self.record.child.id
         return self._do(lambda: self.service.set_placement(
             self.council_id, child_id, confidential=confidential, address=address))
+
+    def set_person_relationship(self, person_id: int, relationship: str) -> Any:
+        return self._do(lambda: self.service.update_person(self.council_id, person_id,
+                                                           relationship=relationship))
 
     def set_person_address(self, person_id: int, address: str) -> Any:
         return self._do(lambda: self.service.update_person(self.council_id, person_id,

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -255,17 +256,27 @@ class AttendancePage(Page):
     def __init__(self, controller: ReviewController, parent: QWidget | None = None) -> None:
         super().__init__(controller, parent)
         self.table = read_only_table(
-            ["Name", "Role", "Organisation", "Attendance", "Reason (if excluded)", "Address"],
+            ["Name", "Role", "Organisation", "Attendance", "Reason (if excluded)", "Address",
+             "Relationship to the child"],
             "attendance_table", "Attendance", fit_others=False, tab_between_cells=True)
+        # Only the relationship is edited in place (F2 or a double click); the rest is
+        # read-only, and letters keep setting the row's attendance.
+        self.table.setEditTriggers(QTableWidget.EditTrigger.EditKeyPressed
+                                   | QTableWidget.EditTrigger.DoubleClicked)
+        self.table.itemChanged.connect(self._on_item_changed)
         self.name = line_edit("person_name_edit", "New person's name", 200)
         self.role = editable_combo("person_role_combo", "New person's role", PERSON_ROLES)
         self.org = line_edit("", "New person's organisation", 200)
+        self.relationship = line_edit("person_relationship_edit",
+                                      "New person's relationship to the child", 100)
+        self.relationship.setPlaceholderText("e.g. foster carer, mother")
         add = QPushButton("Add to ne&twork")
         add.setObjectName("add_person_button")
         add.setAccessibleName("Add this person to the child's network")
         add.clicked.connect(self._on_add_clicked)
         self.name.returnPressed.connect(self._on_add_clicked)
         self.org.returnPressed.connect(self._on_add_clicked)  # Enter adds from any field
+        self.relationship.returnPressed.connect(self._on_add_clicked)
         self.role.lineEdit().returnPressed.connect(self._on_add_clicked)
         row = QHBoxLayout()
         row.addWidget(_buddy("&Name:", self.name))
@@ -274,6 +285,8 @@ class AttendancePage(Page):
         row.addWidget(self.role, 1)
         row.addWidget(QLabel("Organisation:"))
         row.addWidget(self.org, 1)
+        row.addWidget(QLabel("Relationship:"))
+        row.addWidget(self.relationship, 1)
         row.addWidget(add)
         layout = QVBoxLayout(self)
         layout.addWidget(_heading("Welcome and attendance", self))
@@ -299,6 +312,8 @@ class AttendancePage(Page):
                 combo = self.table.cellWidget(row, 3)
                 reason = self.table.cellWidget(row, 4)
                 address = self.table.cellWidget(row, 5)
+                if self.table.item(row, 6).text() != person.relationship:
+                    self._set_item(row, 6, person.relationship, editable=not record.finalised)
                 if not address.hasFocus():
                     address.setText(person.address)
                 current = status_of.get(person.id)
@@ -314,7 +329,8 @@ class AttendancePage(Page):
         self.table.setRowCount(len(self.c.network))
         for row, person in enumerate(self.c.network):
             for col, text in enumerate((person.name, person.role, person.organisation)):
-                self.table.setItem(row, col, QTableWidgetItem(text))
+                self._set_item(row, col, text, editable=False)
+            self._set_item(row, 6, person.relationship, editable=not record.finalised)
             combo = QComboBox()
             combo.setAccessibleName(f"Attendance of {person.name}")
             combo.addItem("Not set", None)
@@ -341,7 +357,7 @@ class AttendancePage(Page):
             address.editingFinished.connect(
                 lambda p=person.id, a=address: self._on_address_edited(p, a))
             self.table.setCellWidget(row, 5, address)
-        for widget in (self.name, self.role, self.org):
+        for widget in (self.name, self.role, self.org, self.relationship):
             widget.setEnabled(not record.finalised)
 
     ROW_KEYS = {"a": AttendanceStatus.ATTENDED, "p": AttendanceStatus.APOLOGIES,
@@ -359,6 +375,22 @@ class AttendancePage(Page):
             return False
         self._on_status_chosen(self._people[row], combo, reason)
         return True
+
+    def _set_item(self, row: int, column: int, text: str, *, editable: bool) -> None:
+        item = QTableWidgetItem(text)
+        flags = item.flags() & ~Qt.ItemFlag.ItemIsEditable
+        item.setFlags(flags | Qt.ItemFlag.ItemIsEditable if editable else flags)
+        self.table.blockSignals(True)  # a value shown is not an edit
+        self.table.setItem(row, column, item)
+        self.table.blockSignals(False)
+
+    def _on_item_changed(self, item: QTableWidgetItem) -> None:
+        if item.column() != 6 or item.row() >= len(self._people):
+            return
+        person_id = self._people[item.row()]
+        person = next((p for p in self.c.network if p.id == person_id), None)
+        if person is not None and " ".join(item.text().split()) != person.relationship:
+            self.c.set_person_relationship(person_id, item.text())
 
     def _on_address_edited(self, person_id: int, edit: QLineEdit) -> None:
         person = next((p for p in self.c.network if p.id == person_id), None)
@@ -379,9 +411,11 @@ class AttendancePage(Page):
         if not self.name.text().strip():
             self.name.setFocus()  # Enter with no name yet: type it first
             return
-        if self.c.add_person(self.name.text(), self.role.currentText(), self.org.text()):
+        if self.c.add_person(self.name.text(), self.role.currentText(), self.org.text(),
+                             self.relationship.text()):
             self.name.clear()
             self.org.clear()
+            self.relationship.clear()
             self.name.setFocus()
 
 
