@@ -263,6 +263,20 @@ def clean_text(value: str, limit: int = MAX_TEXT, what: str = "That text") -> st
     return value.replace("\x00", "\ufffd")
 
 
+# The autosaver's upsert, one statement object for every call: built per call (a
+# multi-row VALUES whose shape changed with the number of fields) it was compiled again
+# each time.
+def _text_upsert():  # type: ignore[no-untyped-def]
+    upsert = sqlite_insert(ReviewTextRow)
+    return upsert.on_conflict_do_update(
+        index_elements=["review_id", "key"],
+        set_={"value": upsert.excluded.value, "updated_at": upsert.excluded.updated_at,
+              "line_marks": upsert.excluded.line_marks})
+
+
+_UPSERT_TEXT = _text_upsert()
+
+
 # ---- the service ----------------------------------------------------------------------
 
 
@@ -642,13 +656,9 @@ class ReviewService:
                 if status == ReviewStatus.FINALISED.value:
                     refused.extend((review_id, key) for key, _, _ in items)
                     continue
-                upsert = sqlite_insert(ReviewTextRow).values(
-                    [{"review_id": review_id, "key": key, "value": value, "updated_at": now,
-                      "line_marks": marks} for key, value, marks in items])
-                s.execute(upsert.on_conflict_do_update(
-                    index_elements=["review_id", "key"],
-                    set_={"value": upsert.excluded.value, "updated_at": upsert.excluded.updated_at,
-                          "line_marks": upsert.excluded.line_marks}))
+                s.execute(_UPSERT_TEXT, [{"review_id": review_id, "key": key, "value": value,
+                                          "updated_at": now, "line_marks": marks}
+                                         for key, value, marks in items])
                 started = [key.removeprefix("agenda:") for key, value, _ in items
                            if key.startswith("agenda:") and value.strip()]
                 if started:
