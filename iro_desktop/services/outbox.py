@@ -17,6 +17,7 @@ whom. See ``docs/outbox.md``. Qt-free: the window and the CLI both use this serv
 from __future__ import annotations
 
 import errno
+import functools
 import hashlib
 import json
 import os
@@ -32,13 +33,13 @@ from sqlalchemy import select
 from iro_desktop import __version__
 from iro_desktop.core.redaction import GROUPS, ROLE_GROUPS
 from iro_desktop.export import parse_variant
-from iro_desktop.export.variants import copies_for, variant_name
+from iro_desktop.export.variants import Copy, copies_for, variant_name
 from iro_desktop.fsutil import PRIVATE_FILE, fsync_dir
 from iro_desktop.security.errors import VaultError
 from iro_desktop.services.council_profile import CouncilProfileService
 from iro_desktop.services.export import ExportService
 from iro_desktop.services.returns import review_json
-from iro_desktop.services.reviews import ReviewRecord, ReviewService
+from iro_desktop.services.reviews import Person, ReviewRecord, ReviewService
 from iro_desktop.storage.models import ChildRow, OutboxItemRow, ReviewRow
 from iro_desktop.storage.repositories import audit
 from iro_desktop.storage.vault import Vault
@@ -206,23 +207,29 @@ class OutboxService:
         who = {(k if k == DATA_VARIANT else check_variant(k)): v.strip()
                for k, v in (recipients or {}).items()}
         council = self.vault.council(council_id)
+        # The record and the network are read once, and every copy, its file name, the
+        # review data and who each copy is for are made from that one read.
         record = self.reviews.record(council_id, review_id)
+        network = self.reviews.network(council_id, record.child.id)
         now = self._now()
         day = record.review_date
         built: list[tuple[str, str, bytes, str]] = []  # variant, kind, content, filename
         for variant in wanted:
             content = self.exports.export_review(council_id, review_id, variant,
-                                                 today=now.date())
+                                                 today=now.date(), record=record,
+                                                 network=network)
             built.append((variant, "docx", content,
                           self._docx_name(council_id, review_id, variant, council.code,
-                                          record.child.record.child_ref, record.number, day)))
-        data = json.dumps(review_json(self.vault, council_id, review_id), indent=2,
-                          ensure_ascii=False).encode("utf-8")
+                                          record, day)))
+        data = json.dumps(review_json(self.vault, council_id, review_id, record=record,
+                                      network=network),
+                          indent=2, ensure_ascii=False).encode("utf-8")
         built.append((DATA_VARIANT, "json", data,
                       _file_name(council.code, record.child.record.child_ref, record.number,
                                  DATA_VARIANT, day, "json")))
+        copies = functools.cache(lambda: copies_for(record, network))
         for_whom = {variant: who.get(variant) or self._default_recipients(
-            council_id, record, variant, council.name) for variant, *_ in built}
+            record, variant, council.name, network, copies) for variant, *_ in built}
         ids = []
         with self.vault.session(council_id) as s:
             for variant, kind, content, name in built:
@@ -244,16 +251,19 @@ class OutboxService:
         return [i for i in self.items(council_id) if i.id in ids]
 
     def _docx_name(self, council_id: str, review_id: int, variant: str, code: str,
-                   child_ref: str, number: int, day: date | None) -> str:
+                   record: ReviewRecord, day: date | None) -> str:
         named = getattr(self.exports, "filename", None)  # the export's own naming, if any
         if callable(named):
-            return str(named(council_id, review_id, variant))
-        return _file_name(code, child_ref, number, variant, day, "docx")
+            return str(named(council_id, review_id, variant, record=record))
+        return _file_name(code, record.child.record.child_ref, record.number, variant, day,
+                          "docx")
 
-    def _default_recipients(self, council_id: str, record: ReviewRecord, variant: str,
-                            council_name: str) -> str:
+    @staticmethod
+    def _default_recipients(record: ReviewRecord, variant: str, council_name: str,
+                            network: list[Person], copies: Callable[[], list[Copy]]) -> str:
         """Who a copy is for when the caller does not say: the council for its own
-        copies, the child for the letter, the group's people for a redacted copy."""
+        copies, the child for the letter, the group's people for a redacted copy.
+        ``copies()``: ``copies_for(record, network)``, made once for all the copies."""
         council_copies = {"full": "child's case record", "decisions": "decisions, for the "
                           "case record", DATA_VARIANT: "review data for the return"}
         if variant in council_copies:
@@ -263,12 +273,10 @@ class OutboxService:
             child = record.child.record
             return f"{child.first_name} {child.last_name}".strip() + " (the child)"
         if group.startswith("person:"):
-            person = next((p for p in self.reviews.network(council_id, record.child.id)
-                           if f"person:{p.id}" == group), None)
+            person = next((p for p in network if f"person:{p.id}" == group), None)
             return f"{person.name} ({person.role})" if person else group
-        network = self.reviews.network(council_id, record.child.id)
-        copy = next((c for c in copies_for(record, network) if c.variant == variant), None)
-        own = {c.group for c in copies_for(record, network)} if copy is None else set()
+        copy = next((c for c in copies() if c.variant == variant), None)
+        own = {c.group for c in copies()} if copy is None else set()
         people = [p for p in network if ROLE_GROUPS.get(p.role) == group
                   and (p.name in copy.people if copy is not None
                        else f"person:{p.id}" not in own)]
