@@ -23,6 +23,7 @@ import json
 import os
 import re
 import shutil
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
@@ -31,6 +32,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from iro_desktop import __version__
+from iro_desktop.core.models import Council
 from iro_desktop.core.redaction import GROUPS, ROLE_GROUPS
 from iro_desktop.export import parse_variant
 from iro_desktop.export.variants import Copy, copies_for, variant_name
@@ -183,6 +185,11 @@ def _group(variant: str) -> str:
 
 # ---- the service -----------------------------------------------------------------------
 
+# Storing copies and sending them happen one at a time in this process: the auto-send and
+# the queue dialog work on worker threads, and a send must not deliver a copy that is
+# being replaced, nor two sends deliver the same items twice.
+_OUTBOX_LOCK = threading.RLock()
+
 
 class OutboxService:
     def __init__(self, vault: Vault, exports: ExportService | None = None, *,
@@ -231,7 +238,7 @@ class OutboxService:
         for_whom = {variant: who.get(variant) or self._default_recipients(
             record, variant, council.name, network, copies) for variant, *_ in built}
         ids = []
-        with self.vault.session(council_id) as s:
+        with _OUTBOX_LOCK, self.vault.session(council_id) as s:
             for variant, kind, content, name in built:
                 row = s.scalars(select(OutboxItemRow).where(
                     OutboxItemRow.review_id == review_id, OutboxItemRow.variant == variant,
@@ -361,21 +368,25 @@ class OutboxService:
         councils = [self.vault.council(council_id)] if council_id else self.vault.councils()
         report = SendReport()
         for council in councils:
-            with self.vault.session(council.id) as s:
-                ready = s.scalar(select(OutboxItemRow.id).where(OutboxItemRow.state == READY))
-            if ready is None and council_id is None:
-                continue
-            folder = self.profiles.values(council.id)["delivery_folder"]
-            try:
-                files, manifest = self._send_council(council.id, folder)
-            except VaultError as exc:  # this council only: the others are still sent
-                self._note_error(council.id, str(exc))
-                report.councils.append(CouncilSend(council.code, council.name, folder,
-                                                   error=str(exc)))
-                continue
-            report.councils.append(CouncilSend(council.code, council.name, folder,
-                                               tuple(files), manifest))
+            with _OUTBOX_LOCK:
+                self._send_one(council, council_id is None, report)
         return report
+
+    def _send_one(self, council: Council, skip_if_empty: bool, report: SendReport) -> None:
+        with self.vault.session(council.id) as s:
+            ready = s.scalar(select(OutboxItemRow.id).where(OutboxItemRow.state == READY))
+        if ready is None and skip_if_empty:
+            return
+        folder = self.profiles.values(council.id)["delivery_folder"]
+        try:
+            files, manifest = self._send_council(council.id, folder)
+        except VaultError as exc:  # this council only: the others are still sent
+            self._note_error(council.id, str(exc))
+            report.councils.append(CouncilSend(council.code, council.name, folder,
+                                               error=str(exc)))
+            return
+        report.councils.append(CouncilSend(council.code, council.name, folder,
+                                           tuple(files), manifest))
 
     def _note_error(self, council_id: str, message: str) -> None:
         """Keep the reason on each ready item (shown by ``outbox list``); no state change."""
