@@ -168,12 +168,21 @@ class ExportService:
         return self.export_review(council.id, review_id, variant, today=today)
 
     def export_review(self, council_id: str, review_id: int, variant: str = "full", *,
-                      today: date | None = None) -> bytes:
-        """One review (as the window knows it) as .docx bytes in the given variant."""
+                      today: date | None = None, record: ReviewRecord | None = None,
+                      network: list[Person] | None = None) -> bytes:
+        """One review (as the window knows it) as .docx bytes in the given variant.
+
+        ``record`` and ``network``, when given, are that review's record and its child's
+        network as just read (the outbox makes several copies of one record from one
+        read); otherwise they are read here."""
         kind, group = parse_variant(variant)
         profile = self.profiles.profile(council_id)
-        record = self.reviews.record(council_id, review_id)
-        network = self.reviews.network(council_id, record.child.id)
+        if record is None:
+            record = self.reviews.record(council_id, review_id)
+        elif record.id != review_id or record.council_id != council_id:
+            raise ValueError("the record given is not that review's")
+        if network is None:
+            network = self.reviews.network(council_id, record.child.id)
         name = copy_name(kind, group, network)
         try:
             # The copy's view of the record: also refuses a copy for someone not in the
@@ -216,12 +225,15 @@ class ExportService:
         return {"template": profile.template.content if profile.template else None,
                 "logo": profile.logo.content if profile.logo else None}
 
-    def filename(self, council_id: str, review_id: int, variant: str) -> str:
+    def filename(self, council_id: str, review_id: int, variant: str, *,
+                 record: ReviewRecord | None = None) -> str:
         """A safe suggested file name, e.g. ``NBK_NB927036_review3_redacted-parents_
-        2026-11-12.docx``: the council's code and its own child reference, never a name."""
+        2026-11-12.docx``: the council's code and its own child reference, never a name.
+        ``record``: the review's record if already read."""
         kind, group = parse_variant(variant)
         council = self.vault.council(council_id)
-        record = self.reviews.record(council_id, review_id)
+        if record is None or record.id != review_id or record.council_id != council_id:
+            record = self.reviews.record(council_id, review_id)
         when = record.review_date
         parts = [slug(council.code, 12), slug(record.child.record.child_ref),
                  f"review{record.number}", f"{kind}-{group}" if group else kind,

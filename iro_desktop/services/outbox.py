@@ -17,10 +17,12 @@ whom. See ``docs/outbox.md``. Qt-free: the window and the CLI both use this serv
 from __future__ import annotations
 
 import errno
+import functools
 import hashlib
 import json
 import os
 import shutil
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
@@ -29,11 +31,12 @@ from pathlib import Path
 from sqlalchemy import select
 
 from iro_desktop import __version__
-from iro_desktop.core.records import ReviewRecord
+from iro_desktop.core.models import Council
+from iro_desktop.core.records import Person, ReviewRecord
 from iro_desktop.core.redaction import GROUPS, ROLE_GROUPS
 from iro_desktop.core.text import slug
 from iro_desktop.export import parse_variant
-from iro_desktop.export.variants import copies_for, variant_name
+from iro_desktop.export.variants import Copy, copies_for, variant_name
 from iro_desktop.fsutil import PRIVATE_FILE, fsync_dir
 from iro_desktop.security.errors import VaultError
 from iro_desktop.services.council_profile import CouncilProfileService
@@ -178,6 +181,11 @@ def _group(variant: str) -> str:
 
 # ---- the service -----------------------------------------------------------------------
 
+# Storing copies and sending them happen one at a time in this process: the auto-send and
+# the queue dialog work on worker threads, and a send must not deliver a copy that is
+# being replaced, nor two sends deliver the same items twice.
+_OUTBOX_LOCK = threading.RLock()
+
 
 class OutboxService:
     def __init__(self, vault: Vault, exports: ExportService | None = None, *,
@@ -202,25 +210,31 @@ class OutboxService:
         who = {(k if k == DATA_VARIANT else check_variant(k)): v.strip()
                for k, v in (recipients or {}).items()}
         council = self.vault.council(council_id)
+        # The record and the network are read once, and every copy, its file name, the
+        # review data and who each copy is for are made from that one read.
         record = self.reviews.record(council_id, review_id)
+        network = self.reviews.network(council_id, record.child.id)
         now = self._now()
         day = record.review_date
         built: list[tuple[str, str, bytes, str]] = []  # variant, kind, content, filename
         for variant in wanted:
             content = self.exports.export_review(council_id, review_id, variant,
-                                                 today=now.date())
+                                                 today=now.date(), record=record,
+                                                 network=network)
             built.append((variant, "docx", content,
                           self._docx_name(council_id, review_id, variant, council.code,
-                                          record.child.record.child_ref, record.number, day)))
-        data = json.dumps(review_json(self.vault, council_id, review_id), indent=2,
-                          ensure_ascii=False).encode("utf-8")
+                                          record, day)))
+        data = json.dumps(review_json(self.vault, council_id, review_id, record=record,
+                                      network=network),
+                          indent=2, ensure_ascii=False).encode("utf-8")
         built.append((DATA_VARIANT, "json", data,
                       _file_name(council.code, record.child.record.child_ref, record.number,
                                  DATA_VARIANT, day, "json")))
+        copies = functools.cache(lambda: copies_for(record, network))
         for_whom = {variant: who.get(variant) or self._default_recipients(
-            council_id, record, variant, council.name) for variant, *_ in built}
+            record, variant, council.name, network, copies) for variant, *_ in built}
         ids = []
-        with self.vault.session(council_id) as s:
+        with _OUTBOX_LOCK, self.vault.session(council_id) as s:
             for variant, kind, content, name in built:
                 row = s.scalars(select(OutboxItemRow).where(
                     OutboxItemRow.review_id == review_id, OutboxItemRow.variant == variant,
@@ -240,16 +254,19 @@ class OutboxService:
         return [i for i in self.items(council_id) if i.id in ids]
 
     def _docx_name(self, council_id: str, review_id: int, variant: str, code: str,
-                   child_ref: str, number: int, day: date | None) -> str:
+                   record: ReviewRecord, day: date | None) -> str:
         named = getattr(self.exports, "filename", None)  # the export's own naming, if any
         if callable(named):
-            return str(named(council_id, review_id, variant))
-        return _file_name(code, child_ref, number, variant, day, "docx")
+            return str(named(council_id, review_id, variant, record=record))
+        return _file_name(code, record.child.record.child_ref, record.number, variant, day,
+                          "docx")
 
-    def _default_recipients(self, council_id: str, record: ReviewRecord, variant: str,
-                            council_name: str) -> str:
+    @staticmethod
+    def _default_recipients(record: ReviewRecord, variant: str, council_name: str,
+                            network: list[Person], copies: Callable[[], list[Copy]]) -> str:
         """Who a copy is for when the caller does not say: the council for its own
-        copies, the child for the letter, the group's people for a redacted copy."""
+        copies, the child for the letter, the group's people for a redacted copy.
+        ``copies()``: ``copies_for(record, network)``, made once for all the copies."""
         council_copies = {"full": "child's case record", "decisions": "decisions, for the "
                           "case record", DATA_VARIANT: "review data for the return"}
         if variant in council_copies:
@@ -259,12 +276,10 @@ class OutboxService:
             child = record.child.record
             return f"{child.first_name} {child.last_name}".strip() + " (the child)"
         if group.startswith("person:"):
-            person = next((p for p in self.reviews.network(council_id, record.child.id)
-                           if f"person:{p.id}" == group), None)
+            person = next((p for p in network if f"person:{p.id}" == group), None)
             return f"{person.name} ({person.role})" if person else group
-        network = self.reviews.network(council_id, record.child.id)
-        copy = next((c for c in copies_for(record, network) if c.variant == variant), None)
-        own = {c.group for c in copies_for(record, network)} if copy is None else set()
+        copy = next((c for c in copies() if c.variant == variant), None)
+        own = {c.group for c in copies()} if copy is None else set()
         people = [p for p in network if ROLE_GROUPS.get(p.role) == group
                   and (p.name in copy.people if copy is not None
                        else f"person:{p.id}" not in own)]
@@ -349,21 +364,25 @@ class OutboxService:
         councils = [self.vault.council(council_id)] if council_id else self.vault.councils()
         report = SendReport()
         for council in councils:
-            with self.vault.session(council.id) as s:
-                ready = s.scalar(select(OutboxItemRow.id).where(OutboxItemRow.state == READY))
-            if ready is None and council_id is None:
-                continue
-            folder = self.profiles.values(council.id)["delivery_folder"]
-            try:
-                files, manifest = self._send_council(council.id, folder)
-            except VaultError as exc:  # this council only: the others are still sent
-                self._note_error(council.id, str(exc))
-                report.councils.append(CouncilSend(council.code, council.name, folder,
-                                                   error=str(exc)))
-                continue
-            report.councils.append(CouncilSend(council.code, council.name, folder,
-                                               tuple(files), manifest))
+            with _OUTBOX_LOCK:
+                self._send_one(council, council_id is None, report)
         return report
+
+    def _send_one(self, council: Council, skip_if_empty: bool, report: SendReport) -> None:
+        with self.vault.session(council.id) as s:
+            ready = s.scalar(select(OutboxItemRow.id).where(OutboxItemRow.state == READY))
+        if ready is None and skip_if_empty:
+            return
+        folder = self.profiles.values(council.id)["delivery_folder"]
+        try:
+            files, manifest = self._send_council(council.id, folder)
+        except VaultError as exc:  # this council only: the others are still sent
+            self._note_error(council.id, str(exc))
+            report.councils.append(CouncilSend(council.code, council.name, folder,
+                                               error=str(exc)))
+            return
+        report.councils.append(CouncilSend(council.code, council.name, folder,
+                                           tuple(files), manifest))
 
     def _note_error(self, council_id: str, message: str) -> None:
         """Keep the reason on each ready item (shown by ``outbox list``); no state change."""

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from iro_desktop.core import codes
 from iro_desktop.core.models import Council
-from iro_desktop.core.records import Decision, ReviewRecord, ReviewSummary
+from iro_desktop.core.records import Decision, Person, ReviewRecord, ReviewSummary
 from iro_desktop.core.review_clock import RuleSet, next_review_due
 from iro_desktop.core.spreadsheet import escape_cell
 from iro_desktop.security.errors import VaultError
@@ -55,8 +55,11 @@ def _iso(value: date | datetime | None) -> str | None:
 # ---- one review as JSON ----------------------------------------------------------------
 
 
-def _roles(service: ReviewService, council_id: str, record: ReviewRecord) -> dict[int, str]:
-    roles = {p.id: p.role for p in service.network(council_id, record.child.id)}
+def _roles(service: ReviewService, council_id: str, record: ReviewRecord,
+           network: list[Person] | None = None) -> dict[int, str]:
+    if network is None:
+        network = service.network(council_id, record.child.id)
+    roles = {p.id: p.role for p in network}
     roles.update({a.person.id: a.person.role for a in record.attendance})
     return roles
 
@@ -115,11 +118,18 @@ def _record_json(council: Council, record: ReviewRecord, roles: dict[int, str]
     }
 
 
-def review_json(vault: Vault, council_id: str, review_id: int) -> dict[str, object]:
-    """One review as a JSON-ready dict (schema ``SCHEMA_VERSION``); no names, no views."""
+def review_json(vault: Vault, council_id: str, review_id: int, *,
+                record: ReviewRecord | None = None,
+                network: list[Person] | None = None) -> dict[str, object]:
+    """One review as a JSON-ready dict (schema ``SCHEMA_VERSION``); no names, no views.
+    ``record`` and ``network``: the review's record and its child's network if already
+    read."""
     service = ReviewService(vault)
-    record = service.record(council_id, review_id)
-    return _record_json(vault.council(council_id), record, _roles(service, council_id, record))
+    if record is None or record.id != review_id or record.council_id != council_id:
+        record = service.record(council_id, review_id)
+        network = None
+    return _record_json(vault.council(council_id), record,
+                        _roles(service, council_id, record, network))
 
 
 # ---- reviews in a date range -----------------------------------------------------------

@@ -105,6 +105,20 @@ def clean_text(value: str, limit: int = MAX_TEXT, what: str = "That text") -> st
         raise ReviewError(str(exc)) from None
 
 
+# The autosaver's upsert, one statement object for every call: built per call (a
+# multi-row VALUES whose shape changed with the number of fields) it was compiled again
+# each time.
+def _text_upsert():  # type: ignore[no-untyped-def]
+    upsert = sqlite_insert(ReviewTextRow)
+    return upsert.on_conflict_do_update(
+        index_elements=["review_id", "key"],
+        set_={"value": upsert.excluded.value, "updated_at": upsert.excluded.updated_at,
+              "line_marks": upsert.excluded.line_marks})
+
+
+_UPSERT_TEXT = _text_upsert()
+
+
 # ---- the service ----------------------------------------------------------------------
 
 
@@ -502,13 +516,9 @@ class ReviewService:
                 if status == ReviewStatus.FINALISED.value:
                     refused.extend((review_id, key) for key, _, _ in items)
                     continue
-                upsert = sqlite_insert(ReviewTextRow).values(
-                    [{"review_id": review_id, "key": key, "value": value, "updated_at": now,
-                      "line_marks": marks} for key, value, marks in items])
-                s.execute(upsert.on_conflict_do_update(
-                    index_elements=["review_id", "key"],
-                    set_={"value": upsert.excluded.value, "updated_at": upsert.excluded.updated_at,
-                          "line_marks": upsert.excluded.line_marks}))
+                s.execute(_UPSERT_TEXT, [{"review_id": review_id, "key": key, "value": value,
+                                          "updated_at": now, "line_marks": marks}
+                                         for key, value, marks in items])
                 started = [key.removeprefix("agenda:") for key, value, _ in items
                            if key.startswith("agenda:") and value.strip()]
                 if started:
@@ -732,9 +742,13 @@ class ReviewService:
         with self.vault.session(council_id) as s:
             numbers = dict(s.execute(select(ReviewRow.id, ReviewRow.number)
                                      .where(ReviewRow.child_id == child_id)).all())
-            rows = s.scalars(select(DecisionRow).where(DecisionRow.child_id == child_id))
-            return [self._decision(s, d, numbers.get(d.review_id, 0)) for d in rows
-                    if not DecisionStatus(d.status).closed]
+            rows = [d for d in s.scalars(select(DecisionRow).where(
+                DecisionRow.child_id == child_id)) if not DecisionStatus(d.status).closed]
+            updates = self._updates(s, [d.id for d in rows])
+            people = {p.id: _person(p) for p in s.scalars(
+                select(PersonRow).where(PersonRow.child_id == child_id))}
+            return [self._decision(s, d, numbers.get(d.review_id, 0), updates=updates[d.id],
+                                   people=people) for d in rows]
 
     # ---- next review ---------------------------------------------------------------
 
@@ -761,9 +775,15 @@ class ReviewService:
     # ---- reading a whole record ----------------------------------------------------
 
     def record(self, council_id: str, review_id: int) -> ReviewRecord:
+        """The whole record as the review window shows it.
+
+        A fixed number of statements whatever the child's history (a test counts them):
+        every earlier decision, its updates and the people responsible are read in one
+        statement each, never one per decision."""
         with self.vault.session(council_id) as s:
             r = self._review(s, review_id)
-            child = child_from_row(self._child_row(s, r.child_id), council_id)
+            child_row = self._child_row(s, r.child_id)
+            child = child_from_row(child_row, council_id)
             rec = ReviewRecord(
                 council_id=council_id, id=r.id, child=child, number=r.number,
                 status=ReviewStatus(r.status), planned_date=r.planned_date,
@@ -800,31 +820,22 @@ class ReviewService:
             decisions = list(s.scalars(select(DecisionRow).where(
                 DecisionRow.child_id == r.child_id).order_by(DecisionRow.id)))
             updates = self._updates(s, [d.id for d in decisions])
-            rec.decisions = [self._decision(s, d, r.number, updates=updates[d.id])
+            rec.decisions = [self._decision(s, d, r.number, updates=updates[d.id],
+                                            people=people)
                              for d in decisions if d.review_id == review_id]
             rec.earlier_decisions = [
                 self._decision(s, d, numbers.get(d.review_id, 0), at_review=review_id,
-                               updates=updates[d.id])
+                               updates=updates[d.id], people=people)
                 for d in decisions
-                if numbers.get(d.review_id, 0) < r.number and self._relevant_at(s, d, review_id)]
-            rec.placement_confidential = bool(s.scalar(
-                select(ChildRow.placement_confidential).where(ChildRow.id == r.child_id)))
-            rec.placement_address = s.scalar(
-                select(ChildRow.placement_address).where(ChildRow.id == r.child_id)) or ""
+                if numbers.get(d.review_id, 0) < r.number
+                and _relevant_at(d, updates[d.id], review_id)]
+            rec.placement_confidential = bool(child_row.placement_confidential)
+            rec.placement_address = child_row.placement_address or ""
             rec.marks = self._marks(s, review_id, r.child_id)
             rec.amendments = [Amendment(a.key, a.old_value, a.new_value, a.reason, a.at)
                               for a in s.scalars(select(AmendmentRow).where(
                                   AmendmentRow.review_id == review_id).order_by(AmendmentRow.id))]
             return rec
-
-    @staticmethod
-    def _relevant_at(s: Session, d: DecisionRow, review_id: int) -> bool:
-        """Shown for update at this review: still open, or updated at this very review."""
-        if not DecisionStatus(d.status).closed:
-            return True
-        return s.scalar(select(DecisionUpdateRow.id).where(
-            DecisionUpdateRow.decision_id == d.id,
-            DecisionUpdateRow.review_id == review_id)) is not None
 
     @staticmethod
     def _updates(s: Session, decision_ids: list[int]) -> dict[int, list[tuple]]:
@@ -842,15 +853,20 @@ class ReviewService:
         return out
 
     def _decision(self, s: Session, d: DecisionRow, number: int,
-                  at_review: int | None = None,
-                  updates: list[tuple] | None = None) -> Decision:
+                  at_review: int | None = None, updates: list[tuple] | None = None,
+                  people: dict[int, Person] | None = None) -> Decision:
+        """``updates`` and ``people`` (the child's network by id) as :meth:`record` reads
+        them once for all decisions; without them they are read for this one."""
         if updates is None:
             updates = self._updates(s, [d.id])[d.id]
         history = [DecisionStatus(u[0]) for u in updates]
         here = next((u for u in updates if u[2] == at_review), None)
         responsible = d.responsible_text
         if d.person_id is not None:
-            person = s.get(PersonRow, d.person_id)
+            if people is not None:
+                person: PersonRow | Person | None = people.get(d.person_id)
+            else:
+                person = s.get(PersonRow, d.person_id)
             if person is not None:
                 responsible = f"{person.name} ({person.role})"
         return Decision(id=d.id, review_id=d.review_id, review_number=number, text=d.text,
@@ -879,6 +895,11 @@ class ReviewService:
     @staticmethod
     def _touch(row: ReviewRow) -> None:
         row.updated_at = datetime.now()
+
+
+def _relevant_at(d: DecisionRow, updates: list[tuple], review_id: int) -> bool:
+    """Shown for update at this review: still open, or updated at this very review."""
+    return not DecisionStatus(d.status).closed or any(u[2] == review_id for u in updates)
 
 
 def _person(r: PersonRow) -> Person:

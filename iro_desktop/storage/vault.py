@@ -293,19 +293,18 @@ class Vault(SnapshotsMixin):
         engine = db.open_engine(path, dek, council_code=code)
         try:
             with engine.connect() as conn:
-                if db.migrate.current_revision(conn) is None:
+                revision = db.migrate.current_revision(conn)
+                if revision is None:
                     raise DatabaseTamperedError(
                         f"A council database ({path.name}) is not an iro-desktop database. "
                         "It has not been changed; restore it from a backup.")
-            db.migrate.upgrade(engine)
-            with db.Session(engine) as session, session.begin():
-                row = session.get(db.CouncilRow, council_id)
-                if row is None:
-                    raise DatabaseTamperedError(
-                        "A council database does not belong with this keystore.")
-                council = _council_from_row(row)
-                meta = session.get(db.MetaRow, "generation")
-                generation = int(meta.value) if meta is not None else 0
+                read = _council_and_generation(conn, council_id) \
+                    if revision == db.migrate.HEAD_REVISION else None
+            if read is None:  # migrations to run first
+                db.migrate.upgrade(engine)
+                with engine.connect() as conn:
+                    read = _council_and_generation(conn, council_id)
+            council, generation = read
             expected = self._require_keystore().generation(council_id)
             if generation < expected:
                 _keep_wal_evidence(path)
@@ -970,6 +969,21 @@ class Vault(SnapshotsMixin):
     def _require_unlocked(self) -> None:
         if self._kek is None:
             raise VaultLockedError("the vault is locked")
+
+
+def _council_and_generation(conn, council_id: str) -> tuple[Council, int]:  # type: ignore[no-untyped-def]
+    """The council a database belongs to and its generation, read with plain SQL when it
+    is opened (ORM lookups are compiled once per database: three times at every unlock,
+    and on the command line's every start)."""
+    row = conn.exec_driver_sql("SELECT id, code, name, nation, colour FROM council "
+                               "WHERE id = ?", (council_id,)).first()
+    if row is None:
+        raise DatabaseTamperedError("A council database does not belong with this keystore.")
+    council = Council(id=row[0], code=row[1], name=row[2], nation=Nation(row[3]),
+                      colour=row[4])
+    meta = conn.exec_driver_sql(
+        "SELECT value FROM vault_meta WHERE key = 'generation'").first()
+    return council, int(meta[0]) if meta is not None else 0
 
 
 def _council_from_row(row: CouncilRow) -> Council:

@@ -8,6 +8,7 @@ data while the vault is locked.
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -94,6 +95,9 @@ class MainWindow(QMainWindow):
         self._resume_place = None  # where to return after unlocking (ui/resume.py)
         # "Send when the council's folder is reachable": checked every minute while unlocked.
         self.auto_send_timer = QTimer(self)
+        self._auto_sending = False
+        self._auto_send_idle = threading.Event()  # no auto-send worker is writing
+        self._auto_send_idle.set()
         self.auto_send_timer.setInterval(60_000)
         self.auto_send_timer.timeout.connect(self.auto_send)
 
@@ -390,6 +394,9 @@ class MainWindow(QMainWindow):
                 # A one-line field saves when it loses the focus: a venue or an address
                 # being typed is saved now, while the vault is still open.
                 focus.clearFocus()
+            # a send on its worker thread finishes before the databases close
+            if not self._auto_send_idle.wait(10):
+                log.warning("lock.auto_send_still_running")
             if self._workspace:
                 if not self.autosave.flush():  # save what was typed before the keys go
                     log.warning("lock.unsaved_text_discarded")
@@ -856,28 +863,50 @@ class MainWindow(QMainWindow):
 
     def auto_send(self) -> None:
         """Send the outbox of each council set to send when its delivery folder can be
-        reached (back on the council network); says in the status bar what went where."""
-        if not self.vault.is_unlocked or self._busy:
-            return
-        from iro_desktop.core.chair import Chair
-        from iro_desktop.services.export import ExportService
-        from iro_desktop.services.outbox import OutboxService
+        reached (back on the council network); says in the status bar what went where.
 
-        service = OutboxService(self.vault, ExportService(
-            self.vault, chair=Chair.from_settings(self.settings)))
-        try:
-            due = service.auto_send_due()
-            notes = []
-            for council_id in due:
-                for sent in service.send(council_id).councils:
-                    notes.append(sent.error or f"sent {len(sent.files)} file(s) of "
-                                 f"{sent.council_code} to {sent.folder}")
-        except Exception as exc:  # noqa: BLE001 - tried again in a minute
-            log.warning("outbox.auto_send_failed: %s", type(exc).__name__)
+        Runs on a worker thread (checking every council and writing the copies took up to
+        300 ms, once a minute, in the middle of typing); a check still running when the
+        next minute comes is not started twice."""
+        if not self.vault.is_unlocked or self._busy or self._auto_sending:
             return
-        if notes:
+        # the chair's details read here, not from the worker thread
+        settings = {key: self.settings.get(key)
+                    for key in ("chair_name", "chair_role", "chair_phone", "chair_email")}
+        vault = self.vault
+
+        idle = self._auto_send_idle
+
+        def send() -> list[str]:
+            try:
+                from iro_desktop.core.chair import Chair
+                from iro_desktop.services.export import ExportService
+                from iro_desktop.services.outbox import OutboxService
+
+                service = OutboxService(vault, ExportService(
+                    vault, chair=Chair.from_settings(settings)))
+                notes = []
+                for council_id in service.auto_send_due():
+                    for sent in service.send(council_id).councils:
+                        notes.append(sent.error or f"sent {len(sent.files)} file(s) of "
+                                     f"{sent.council_code} to {sent.folder}")
+                return notes
+            finally:
+                idle.set()
+
+        self._auto_sending = True
+        idle.clear()
+        run_in_background(send, self._on_auto_sent, self._on_auto_send_failed)
+
+    def _on_auto_sent(self, notes: list[str]) -> None:
+        self._auto_sending = False
+        if notes and self.vault.is_unlocked:
             self.statusBar().showMessage("Outbox: " + "; ".join(notes), 30_000)
             self._refresh_open_review()
+
+    def _on_auto_send_failed(self, exc: BaseException) -> None:
+        self._auto_sending = False  # tried again in a minute
+        log.warning("outbox.auto_send_failed: %s", type(exc).__name__)
 
     def _on_outbox(self) -> None:
         from iro_desktop.core.chair import Chair

@@ -637,3 +637,41 @@ def test_locking_twice_is_safe(window, demo_vault) -> None:  # type: ignore[no-u
     window.lock()
     window.lock()  # twice: nothing breaks, still locked
     assert_locked_and_clean(window, demo_vault)
+
+
+def test_auto_send_delivers_on_a_worker_thread_and_says_what_went_where(
+        qtbot, window, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    from iro_desktop.services.caseload import CaseloadService
+    from iro_desktop.services.council_profile import CouncilProfileService
+    from iro_desktop.services.outbox import OutboxService
+    from iro_desktop.services.reviews import ReviewService
+    from tests.unit.test_outbox import set_folder
+
+    box = OutboxService(window.vault)
+    entry = CaseloadService(window.vault).entries()[0]
+    council_id = entry.council.id
+    review_id = ReviewService(window.vault).plan_review(council_id, entry.child.id)
+    folder = tmp_path / "council-share"
+    folder.mkdir()
+    set_folder(box, council_id, folder)
+    CouncilProfileService(window.vault).set(council_id, "auto_send", "yes")
+    box.queue(council_id, review_id, ["decisions"])
+    senders: list[int] = []
+    real_send = OutboxService.send
+
+    def send(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        senders.append(threading.get_ident())
+        return real_send(self, *args, **kwargs)
+
+    monkeypatch.setattr(OutboxService, "send", send)
+    window.auto_send()
+    window.auto_send()  # the minute comes round again while the first is still sending
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Outbox: sent"),
+                    timeout=20_000)
+    code = window.vault.council(council_id).code
+    assert f"of {code} to {folder}" in window.statusBar().currentMessage()
+    assert len(senders) == 1 and senders[0] != threading.get_ident()
+    assert any(folder.rglob("*.docx")), "the copy was not delivered"
+    assert box.auto_send_due() == []

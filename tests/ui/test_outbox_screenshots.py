@@ -55,6 +55,7 @@ def test_letter_copies_and_outbox_screenshots(qtbot, demo_vault_with_reviews, se
     dialog.show()
     save(qtbot, dialog, out / "outbox-queue.png")
     dialog.queue()
+    qtbot.waitUntil(lambda: bool(dialog.result_text), timeout=30_000)
     folder = tmp_path / "Northbrook IRO minutes (OneDrive)"
     folder.mkdir()
     CouncilProfileService(window.vault).set(entry.council.id, "delivery_folder", str(folder))

@@ -285,10 +285,21 @@ def test_copies_page_withholds_a_section_and_puts_copies_in_the_outbox(  # type:
     dialog = QueueDialog(window.review_controller, "", view)
     qtbot.addWidget(dialog)
     assert dialog.boxes["full"].isChecked() and dialog.boxes["redacted:parents"].isChecked()
+    for box in dialog.boxes.values():  # nothing chosen: said, and the dialog stays usable
+        box.setChecked(False)
+    dialog.queue()
+    qtbot.waitUntil(lambda: "Nothing was put in the outbox" in dialog.message.text(),
+                    timeout=30_000)
+    assert not dialog.busy and dialog.boxes["full"].isEnabled() and not dialog.result_text
     for variant, box in dialog.boxes.items():
         box.setChecked(variant in ("full", "decisions", "redacted:parents"))
-    dialog.queue()
-    assert "in the outbox, encrypted" in dialog.result_text
+    dialog.queue()  # made on a worker thread: the dialog says so and waits, locked
+    assert dialog.busy and "Making the copies" in dialog.message.text()
+    assert not dialog.boxes["full"].isEnabled()
+    dialog.reject()  # Escape while the copies are being made does not close it
+    assert dialog.busy
+    qtbot.waitUntil(lambda: "in the outbox, encrypted" in dialog.result_text, timeout=30_000)
+    assert not dialog.busy
     outbox = OutboxService(window.vault)
     ready = {i.variant for i in outbox.items(entry.council.id, "ready")}
     assert ready == {"full", "decisions", "redacted:parents", "data"}

@@ -115,7 +115,8 @@ class FakeExports:
     """Any variant as recognisable bytes: the outbox is generic over the export's copies."""
 
     def export_review(self, council_id: str, review_id: int, variant: str = "full", *,
-                      today: object = None) -> bytes:
+                      today: object = None, record: object = None,
+                      network: object = None) -> bytes:
         return f"copy {variant} of review {review_id}".encode()
 
 
@@ -363,3 +364,64 @@ def test_purge_follows_the_councils_retention_and_never_touches_ready_items(
         assert hashlib.sha256(content[item.id] or b"").hexdigest() == item.sha256
     states = {i.id: i.state for i in box.items(council_id)}
     assert [states[i.id] for i in ready] == ["ready", "ready"]
+
+
+def test_queuing_copies_reads_the_record_once_and_each_copy_is_of_that_review(
+        box: OutboxService, monkeypatch: pytest.MonkeyPatch) -> None:
+    council_id, review_id = review_of(box.vault, ReviewStatus.FINALISED)
+    reads: list[int] = []
+    real = ReviewService.record
+
+    def counted(self, council, review):  # type: ignore[no-untyped-def]
+        reads.append(review)
+        return real(self, council, review)
+
+    monkeypatch.setattr(ReviewService, "record", counted)
+    variants = ["full", "decisions", "letter", "redacted:parents", "redacted:carers"]
+    items = box.queue(council_id, review_id, variants)
+    assert reads == [review_id], f"the record was read {len(reads)} times for {len(items)} copies"
+    record = real(ReviewService(box.vault), council_id, review_id)
+    assert sorted(i.variant for i in items) == sorted([*variants, "data"])
+    for item in items:
+        assert item.review_id == review_id
+        if item.kind == "docx":  # every copy is of this child (the letter by first name)
+            document = docx.Document(io.BytesIO(box.content(council_id, item.id)))
+            text = "\n".join([p.text for p in document.paragraphs]
+                             + [c.text for t in document.tables for r in t.rows for c in r.cells])
+            assert record.child.record.first_name in text, item.variant
+
+
+def test_two_sends_at_once_deliver_each_copy_once(
+        box: OutboxService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The auto-send works on a worker thread while the outbox window can send too: the
+    second send waits for the first and finds nothing left to deliver."""
+    import threading
+
+    from iro_desktop.services import outbox as outbox_module
+
+    council_id, review_id = review_of(box.vault, ReviewStatus.FINALISED)
+    folder = tmp_path / "delivery"
+    folder.mkdir()
+    set_folder(box, council_id, folder)
+    box.queue(council_id, review_id, ["full", "decisions"])
+    placing = threading.Semaphore(0)
+    real_place_all = outbox_module._Batch.place_all
+
+    def slow_place_all(self) -> None:  # type: ignore[no-untyped-def]
+        placing.release()
+        placing.acquire(timeout=1.0)  # the other send gets this long to start placing too
+        real_place_all(self)
+
+    monkeypatch.setattr(outbox_module._Batch, "place_all", slow_place_all)
+    reports = []
+    senders = [threading.Thread(target=lambda: reports.append(box.send(council_id)))
+               for _ in range(2)]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join(30)
+    sent = [name for report in reports for c in report.councils for name in c.files]
+    assert sorted(sent) == sorted(p.name for p in folder.iterdir()
+                                  if not p.name.startswith("manifest-"))
+    assert len(sent) == 3, f"delivered {sent}"  # full, decisions and the review data, once
+    assert not any(i.state == "ready" for i in box.items(council_id))

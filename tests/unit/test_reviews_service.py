@@ -733,3 +733,78 @@ def test_review_id_from_another_council_is_not_found_and_writes_nothing(
     assert table_counts(demo_vault, a.council.id) == before_a
     rec = svc.record(a.council.id, rid)
     assert rec.texts == {"voice.views": "A's child"} and rec.status is ReviewStatus.HELD
+
+
+# ---- opening a review costs the same whatever the child's history ----------------------------
+
+
+def child_with_history(vault, svc: ReviewService, ref: str, past: int) -> tuple[str, int]:  # type: ignore[no-untyped-def]
+    """A child in care for eleven years with ``past`` finalised reviews, each making three
+    decisions (one for a person in the network) and updating the review before's (one done,
+    one in progress, one left open); then an open review that updates them too. Returns the
+    council id and the open review's id."""
+    e = add_new_child(vault, "NBK", ref, TODAY - timedelta(days=16 * 365),
+                      TODAY - timedelta(days=11 * 365))
+    council_id = e.council.id
+    svc.add_person(council_id, e.child.id, "Dana Price", "Parent")
+    first = TODAY - timedelta(days=11 * 365 - 20)
+    earlier: list[int] = []
+    for n in range(past + 1):
+        rid = held_review(svc, e, first + timedelta(days=180 * n)) if n < past else (
+            svc.plan_review(council_id, e.child.id, TODAY))
+        people = svc.invite_network(council_id, rid)
+        svc.set_attendance(council_id, rid, people[0].id, AttendanceStatus.ATTENDED)
+        svc.save_texts(council_id, {(rid, "voice.views"): f"Views at review {n + 1}."})
+        for decision_id, status in zip(earlier, (DecisionStatus.DONE,
+                                                 DecisionStatus.IN_PROGRESS)):
+            svc.update_decision(council_id, rid, decision_id, status, "checked")
+        made = [svc.add_decision(council_id, rid, f"Decision {n + 1}.{k}",
+                                 person_id=people[0].id if k == 0 else None,
+                                 responsible="" if k == 0 else "Social worker")
+                for k in range(3)]
+        earlier = [d.id for d in made]
+        if n < past:
+            svc.finalise(council_id, rid)
+    return council_id, rid
+
+
+def statements_to_open(svc: ReviewService, council_id: str, review_id: int):  # type: ignore[no-untyped-def]
+    """The record as opened, and how many SQL statements opening it ran."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        rec = svc.record(council_id, review_id)
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+    return rec, seen
+
+
+def test_opening_a_review_runs_as_many_statements_after_twenty_reviews_as_after_two(
+        demo_vault, svc: ReviewService) -> None:  # type: ignore[no-untyped-def]
+    short = child_with_history(demo_vault, svc, "NBHIST02", 2)
+    long = child_with_history(demo_vault, svc, "NBHIST20", 20)
+    svc.record(*short)  # the first read compiles statements; count the ones after
+    rec_short, sql_short = statements_to_open(svc, *short)
+    rec_long, sql_long = statements_to_open(svc, *long)
+
+    for rec, past in ((rec_short, 2), (rec_long, 20)):
+        assert rec.number == past + 1 and not rec.finalised
+        # every earlier decision ever made, less those closed before this review
+        assert len(rec.earlier_decisions) == 3 * past - (past - 1)
+        latest = {d.text: d for d in rec.earlier_decisions if d.review_number == past}
+        assert latest[f"Decision {past}.0"].update_status is DecisionStatus.DONE
+        assert latest[f"Decision {past}.0"].responsible == "Dana Price (Parent)"
+        assert latest[f"Decision {past}.1"].update_status is DecisionStatus.IN_PROGRESS
+        assert latest[f"Decision {past}.2"].update_status is None
+        assert [d.text for d in rec.decisions] == [f"Decision {past + 1}.{k}" for k in range(3)]
+        assert rec.decisions[0].responsible == "Dana Price (Parent)"
+    assert len(sql_long) == len(sql_short), (
+        f"{len(sql_short)} statements for 2 past reviews, {len(sql_long)} for 20:\n"
+        + "\n".join(sql_long))

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from iro_desktop.ui.widgets.controls import message_label
 from iro_desktop.services.outbox import OutboxService
 from iro_desktop.ui.widgets.tables import read_only_table
-from iro_desktop.ui.workers import user_message
+from iro_desktop.ui.workers import run_in_background, user_message
 
 VARIANT_LABELS = {"full": "Full record", "decisions": "Decisions only",
                   "letter": "Letter to the child", "data": "Review data (JSON)"}
@@ -228,21 +228,52 @@ class QueueDialog(QDialog):
         buttons.accepted.connect(self.queue)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        self._buttons = buttons
         self.result_text = ""
+        self.busy = False
 
     def chosen(self) -> list[str]:
         return [variant for variant, box in self.boxes.items() if box.isChecked()]
 
     def queue(self) -> None:
-        record = self.c.record
-        try:
-            items = self.service.queue(record.council_id, record.id, self.chosen())
-        except Exception as exc:  # noqa: BLE001 - shown; nothing was put in the outbox
-            self.message.setStyleSheet("color: #b00020;")
-            self.message.setText(f"Nothing was put in the outbox: {user_message(exc)}")
+        """Make the chosen copies on a worker thread (several Word documents of a long
+        record took half a second on the GUI thread); the dialog says it is making them,
+        and closes when they are in the outbox or says why nothing was put there."""
+        if self.busy:
             return
+        record, chosen = self.c.record, self.chosen()
+        service = self.service
+        self._set_busy(True)
+        self.message.setStyleSheet("")
+        self.message.setText("Making the copies and the review data…")
+        run_in_background(lambda: service.queue(record.council_id, record.id, chosen),
+                          self._queued, self._not_queued)
+
+    def _queued(self, items) -> None:  # type: ignore[no-untyped-def]
+        self._set_busy(False)
         copies = sum(1 for i in items if i.kind == "docx")
         self.result_text = (f"{copies} cop{'ies' if copies != 1 else 'y'} and the review data "
                             "are in the outbox, encrypted. Send them from File > Outbox "
                             "(Ctrl+Shift+B).")
         self.accept()
+
+    def _not_queued(self, exc: BaseException) -> None:  # shown; nothing is in the outbox
+        self._set_busy(False)
+        self.message.setStyleSheet("color: #b00020;")
+        self.message.setText(f"Nothing was put in the outbox: {user_message(exc)}")
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        for box in self.boxes.values():
+            box.setEnabled(not busy)
+        self._buttons.setEnabled(not busy)
+
+    def reject(self) -> None:
+        if not self.busy:  # not closed while the copies are being made
+            super().reject()
+
+    def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+        if self.busy:
+            event.ignore()
+            return
+        super().closeEvent(event)

@@ -268,8 +268,8 @@ class AutoSaveTextEdit(MarkedTextEdit):
     def _on_text_changed(self) -> None:
         if self._bridge is None or self._target is None:
             return
-        text = self.toPlainText()
-        if len(text) > MAX_TEXT:
-            self.too_long.emit(len(text))
+        marked = self.marked_text()  # the document's text copied once per edit, not twice
+        if len(marked.text) > MAX_TEXT:
+            self.too_long.emit(len(marked.text))
             return
-        self._bridge.put(self._target, self.marked_text())
+        self._bridge.put(self._target, marked)
