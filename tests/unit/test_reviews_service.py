@@ -331,11 +331,14 @@ def test_held_date_before_looked_after_is_refused_and_caseload_still_lists(
     rid = svc.plan_review(cid, chid, TODAY)
     svc.set_status(cid, rid, ReviewStatus.HELD)
     svc.update_review(cid, rid, participation_code="PN1")
-    try:
-        svc.update_review(cid, rid, held_date=TODAY - timedelta(days=30))  # a typo in the year
-        svc.finalise(cid, rid)
-    except ReviewError:
-        pass
+    held = svc.record(cid, rid).held_date
+    typo = TODAY - timedelta(days=30)  # a typo in the year: before the child became looked after
+    with pytest.raises(ReviewError, match="before the child became looked after"):
+        svc.update_review(cid, rid, held_date=typo)
+    assert svc.record(cid, rid).held_date == held != typo  # the typo was not stored
+    svc.finalise(cid, rid)  # the record finalises on the date it had
+    after = entry_for(demo_vault, cid, chid)
+    assert after.child.record.last_review_date == held
     assert len(entries(demo_vault)) == 73  # the caseload still lists every child
 
 
