@@ -13,75 +13,30 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO, TypeVar
+from typing import TextIO
 
-from iro_desktop import __version__, paths
+from iro_desktop import __version__
+from iro_desktop.cli_common import (
+    ENV_NEW_PASSPHRASE,
+    ENV_PASSPHRASE,
+    EXIT_CODES_HELP,
+    EXIT_OK,
+    EXIT_PROBLEM,
+    EXIT_USAGE,
+    EXIT_VAULT,
+    CliError,
+    NotFound,
+    check_target,
+    date_range,
+    found,
+    guarded,
+    new_passphrase,
+    open_unlocked,
+    prompt,
+    vault_dir,
+    write_unencrypted,
+)
 from iro_desktop.security.errors import VaultError
-
-ENV_PASSPHRASE = "IRO_DESKTOP_PASSPHRASE"
-ENV_NEW_PASSPHRASE = "IRO_DESKTOP_NEW_PASSPHRASE"
-T = TypeVar("T")
-
-# 0 ok; 1 problems found (a refused import, a failed check, a council not sent, a file that
-# cannot be written); 2 usage, and a council, child, review or other item named on the
-# command line that is not there; 3 the vault itself (wrong passphrase, tampering, vault in
-# use or missing); 4 an unexpected error, with the log's path printed.
-EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_VAULT, EXIT_CRASH = 0, 1, 2, 3, 4
-EXIT_CODES_HELP = ("exit codes: 0 ok, 1 problems found, 2 usage or a council/child/review not "
-                   "found, 3 vault error (wrong passphrase, tampering, vault in use), "
-                   "4 unexpected error (the log's path is printed)")
-
-
-class CliError(Exception):
-    """A failure reported in one line (no traceback); ``exit_code`` says which kind."""
-
-    def __init__(self, message: str, exit_code: int = EXIT_PROBLEM) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
-
-
-class UsageError(CliError):
-    """The command line itself is wrong: a bad value, a missing or clashing option."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, EXIT_USAGE)
-
-
-class NotFound(CliError):
-    """A council, child, review or other item named on the command line is not there."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, EXIT_USAGE)
-
-
-def found(lookup: Callable[..., T], *args: object) -> T:
-    """``lookup(*args)`` (a service's find-by-code/reference), its not-found error turned
-    into ``NotFound``. Only for lookups whose service error means "not there"."""
-    from iro_desktop.services.councils import CouncilError
-    from iro_desktop.services.export import ExportError
-
-    try:
-        return lookup(*args)
-    except (ExportError, CouncilError) as exc:
-        raise NotFound(str(exc)) from None
-
-
-def exit_code(exc: BaseException) -> int:
-    """The exit code for an error a command raised (see the table at the top)."""
-    from iro_desktop.security.errors import WeakPassphraseError
-
-    if isinstance(exc, CliError):
-        return exc.exit_code
-    if isinstance(exc, WeakPassphraseError):
-        return EXIT_USAGE  # a new passphrase that the policy refuses: choose another
-    if isinstance(exc, VaultError):
-        # The vault layer's own errors are vault errors; the services' (a council, an
-        # archive, an export, a review that cannot do what was asked) are problems.
-        vault_layer = ("iro_desktop.security", "iro_desktop.storage")
-        return EXIT_VAULT if type(exc).__module__.startswith(vault_layer) else EXIT_PROBLEM
-    if isinstance(exc, KeyboardInterrupt):
-        return EXIT_PROBLEM
-    return EXIT_CRASH
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -244,52 +199,7 @@ def _outbox_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[typ
                         help="send by itself when the folder is reachable (in the window)")
 
 
-# ---- passphrases ---------------------------------------------------------------------
-
-
-def _prompt(label: str) -> str:
-    if not sys.stdin.isatty():
-        raise CliError(f"no terminal to ask for the {label}: set {ENV_PASSPHRASE} for scripts",
-                       EXIT_USAGE)
-    import getpass
-
-    return getpass.getpass(f"{label}: ")
-
-
-def _current_passphrase() -> str:
-    return os.environ.get(ENV_PASSPHRASE) or _prompt("Vault passphrase")
-
-
-def _new_passphrase(env: str) -> str:
-    value = os.environ.get(env)
-    if value:
-        return value
-    first = _prompt("New passphrase (12+ characters or three or more words)")
-    if _prompt("Repeat the new passphrase") != first:
-        raise CliError("the two passphrases differ; nothing was changed", EXIT_USAGE)
-    return first
-
-
 # ---- commands ------------------------------------------------------------------------
-
-
-def _vault_dir(args: argparse.Namespace) -> Path:
-    return args.vault or paths.default_vault_dir()
-
-
-def _open_unlocked(args: argparse.Namespace, *, tolerate_damaged: bool = False):  # type: ignore[no-untyped-def]
-    from iro_desktop.storage.vault import Vault
-
-    vault = Vault(_vault_dir(args)).open()
-    try:
-        if os.environ.get(ENV_PASSPHRASE) or not vault.unlock_with_keyring(
-                tolerate_damaged=tolerate_damaged):
-            vault.unlock(_current_passphrase(), tolerate_damaged=tolerate_damaged)
-    except BaseException:
-        vault.close()
-        raise
-    args.__dict__.setdefault("opened_vaults", []).append(vault)  # see _damage_report
-    return vault
 
 
 def _damage_report(args: argparse.Namespace, code: int, err: TextIO) -> int:
@@ -310,10 +220,10 @@ def _damage_report(args: argparse.Namespace, code: int, err: TextIO) -> int:
 def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
     from iro_desktop.storage.vault import Vault
 
-    root = _vault_dir(args)
+    root = vault_dir(args)
     if Vault.exists(root):
         raise CliError(f"a vault already exists in {root}", EXIT_PROBLEM)
-    passphrase = _new_passphrase(ENV_PASSPHRASE)
+    passphrase = new_passphrase(ENV_PASSPHRASE)
     vault, recovery_key = Vault.create(root, passphrase)
     with vault:
         print(f"Created an encrypted vault in {root}", file=out)
@@ -358,7 +268,7 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
                            "for a caseload file; nothing was imported.", EXIT_PROBLEM)
     except OSError as exc:
         raise CliError(f"cannot read {args.file}: {exc.strerror}", EXIT_PROBLEM) from None
-    with _open_unlocked(args) as vault:
+    with open_unlocked(args) as vault:
         try:
             report = CaseloadService(vault).import_caseload(data, nations=nations)
         except CaseloadImportError as exc:
@@ -381,7 +291,7 @@ def cmd_due(args: argparse.Namespace, out: TextIO) -> int:
 
     if args.within is not None and args.within < 0:
         raise CliError("--within takes a number of days, 0 or more", EXIT_USAGE)
-    with _open_unlocked(args) as vault:
+    with open_unlocked(args) as vault:
         if args.council and vault.council_by_code(args.council.strip()) is None:
             known = ", ".join(c.code for c in vault.councils()) or "none"
             raise NotFound(f"no council {args.council.strip().upper()!r} in this vault "
@@ -418,7 +328,7 @@ def cmd_due(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_restore(args: argparse.Namespace, out: TextIO) -> int:
     """Restore every damaged council (or the one named) from its newest good snapshot."""
-    with _open_unlocked(args, tolerate_damaged=True) as vault:
+    with open_unlocked(args, tolerate_damaged=True) as vault:
         vault.check()  # damage no command has read yet counts too
         resealed = vault.repair_key_slots()
         for council_id in resealed:
@@ -469,8 +379,8 @@ def _snapshot_time(snapshot: Path) -> str:
 def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     from iro_desktop.security.keystore import Keystore
 
-    Keystore.load(_vault_dir(args) / "keystore.json")  # keystore readable and well formed
-    with _open_unlocked(args, tolerate_damaged=True) as vault:
+    Keystore.load(vault_dir(args) / "keystore.json")  # keystore readable and well formed
+    with open_unlocked(args, tolerate_damaged=True) as vault:
         results = vault.check()
     for result in results:
         state = "ok" if result.ok else "FAILED: " + "; ".join(result.problems[:5])
@@ -483,16 +393,16 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_demo_data(args: argparse.Namespace, out: TextIO) -> int:
     from iro_desktop.services.demo import seed_demo
 
-    with _open_unlocked(args) as vault:
+    with open_unlocked(args) as vault:
         report = seed_demo(vault)
     print(f"Demo caseload seeded: {report.summary()}.", file=out)
     return EXIT_OK
 
 
 def cmd_change_passphrase(args: argparse.Namespace, out: TextIO) -> int:
-    with _open_unlocked(args) as vault:
-        current = os.environ.get(ENV_PASSPHRASE) or _prompt("Current passphrase")
-        vault.change_passphrase(current, _new_passphrase(ENV_NEW_PASSPHRASE))
+    with open_unlocked(args) as vault:
+        current = os.environ.get(ENV_PASSPHRASE) or prompt("Current passphrase")
+        vault.change_passphrase(current, new_passphrase(ENV_NEW_PASSPHRASE))
     print("Passphrase changed. The recovery key still works.", file=out)
     return EXIT_OK
 
@@ -500,7 +410,7 @@ def cmd_change_passphrase(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_reviews(args: argparse.Namespace, out: TextIO) -> int:
     from iro_desktop.services.export import ExportService
 
-    with _open_unlocked(args) as vault:
+    with open_unlocked(args) as vault:
         rows = ExportService(vault).reviews_overview()
     if args.json:
         json.dump(rows, out, indent=2, ensure_ascii=False)
@@ -518,28 +428,6 @@ def cmd_reviews(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-def _check_target(target: Path, force: bool, what: str = "a file name") -> None:
-    """Refuse a folder, a missing folder, or an existing file without --force."""
-    if target.is_dir():
-        raise CliError(f"{target} is a folder; give {what}", EXIT_USAGE)
-    if not target.parent.is_dir():
-        raise CliError(f"the folder {target.parent} does not exist", EXIT_PROBLEM)
-    if target.exists() and not force:
-        raise CliError(f"{target} already exists; use --force to replace it", EXIT_PROBLEM)
-
-
-def _write_unencrypted(target: Path, data: bytes, force: bool, done: str, out: TextIO) -> None:
-    """Write an export the IRO asked for (owner-only, atomically) and say where it went."""
-    from iro_desktop.fsutil import atomic_write
-
-    if target.exists() and not force:  # appeared while the data was being built
-        raise CliError(f"{target} already exists; use --force to replace it", EXIT_PROBLEM)
-    atomic_write(target, data)
-    print(f"{done} to {target.resolve()}", file=out)
-    print("This copy is NOT encrypted (readable by your account only): store, send and "
-          "delete it as your council requires.", file=out)
-
-
 def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     review = args.review.strip().lower()
     if review != "latest":
@@ -548,35 +436,16 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
                            EXIT_USAGE)
         review = int(review)
     target: Path = args.out.expanduser()
-    _check_target(target, args.force, "a file name ending .docx")
-    with _open_unlocked(args) as vault:
+    check_target(target, args.force, "a file name ending .docx")
+    with open_unlocked(args) as vault:
         exports = _exports(vault)
         council = found(exports.council, args.council)
         child_id = found(exports.child_id, council, args.child)
         review_id = found(exports.review_id, council, child_id, args.child.strip(), review)
         data = exports.export_review(council.id, review_id, args.variant)
-    _write_unencrypted(target, data, args.force,
+    write_unencrypted(target, data, args.force,
                        f"Wrote the {args.variant} review record", out)
     return EXIT_OK
-
-
-def date_range(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    """``--from`` and ``--to`` as dates (ISO or dd/mm/yyyy), the first not after the second;
-    a usage error naming the option otherwise."""
-    from iro_desktop.services.returns import parse_day
-
-    days = []
-    for option, value in (("--from", args.date_from), ("--to", args.date_to)):
-        try:
-            days.append(parse_day(value))
-        except ValueError:
-            raise CliError(f"{option} takes a date as YYYY-MM-DD or dd/mm/yyyy, not {value!r}",
-                           EXIT_USAGE) from None
-    date_from, date_to = days
-    if date_from > date_to:
-        raise CliError(f"--from {date_from:%d/%m/%Y} is after --to {date_to:%d/%m/%Y}",
-                       EXIT_USAGE)
-    return date_from, date_to
 
 
 def cmd_review_data(args: argparse.Namespace, out: TextIO) -> int:
@@ -584,8 +453,8 @@ def cmd_review_data(args: argparse.Namespace, out: TextIO) -> int:
 
     date_from, date_to = date_range(args)
     target: Path = (args.csv or args.json).expanduser()
-    _check_target(target, args.force)
-    with _open_unlocked(args) as vault:
+    check_target(target, args.force)
+    with open_unlocked(args) as vault:
         try:
             if args.csv:
                 text = returns.reviews_csv(vault, date_from, date_to, args.council)
@@ -598,7 +467,7 @@ def cmd_review_data(args: argparse.Namespace, out: TextIO) -> int:
             raise CliError(str(exc), EXIT_USAGE) from None
     kind = "CSV" if args.csv else "JSON"
     # A byte-order mark on CSV: Excel, where councils open it, then reads UTF-8 correctly.
-    _write_unencrypted(target, text.encode("utf-8-sig" if args.csv else "utf-8"), args.force,
+    write_unencrypted(target, text.encode("utf-8-sig" if args.csv else "utf-8"), args.force,
                        f"Wrote {count} review(s) from {date_from:%d/%m/%Y} to "
                        f"{date_to:%d/%m/%Y} as {kind}", out)
     return EXIT_OK
@@ -618,7 +487,7 @@ def _review_choice(text: str) -> str | int:
 
 def _exports(vault):  # type: ignore[no-untyped-def]
     """The export service, signing documents with the chair's details from the settings."""
-    from iro_desktop.export.chair import Chair
+    from iro_desktop.core.chair import Chair
     from iro_desktop.services.export import ExportService
     from iro_desktop.settings import Settings
 
@@ -642,7 +511,7 @@ def _outbox_list(args: argparse.Namespace, out: TextIO) -> int:
         raise CliError("--child needs --council", EXIT_USAGE)
     if args.review and not args.child:
         raise CliError("--review needs --child", EXIT_USAGE)
-    with _open_unlocked(args) as vault:
+    with open_unlocked(args) as vault:
         box = _outbox(vault)
         council_id = found(box.exports.council, args.council).id if args.council else None
         if args.child:  # one child's (or one review's) distribution
@@ -698,7 +567,7 @@ def _outbox_add(args: argparse.Namespace, out: TextIO) -> int:
         raise CliError(f"--to names {', '.join(sorted(unknown))}, which is not a --variant "
                        "being queued", EXIT_USAGE)
     review = _review_choice(args.review)
-    with _open_unlocked(args) as vault:
+    with open_unlocked(args) as vault:
         box = _outbox(vault)
         council = found(box.exports.council, args.council)
         child_id = found(box.exports.child_id, council, args.child)
@@ -716,7 +585,7 @@ def _outbox_add(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _outbox_send(args: argparse.Namespace, out: TextIO) -> int:
-    with _open_unlocked(args) as vault:
+    with open_unlocked(args) as vault:
         box = _outbox(vault)
         council_id = found(box.exports.council, args.council).id if args.council else None
         report = box.send(council_id)
@@ -741,7 +610,7 @@ def _outbox_send(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _outbox_purge(args: argparse.Namespace, out: TextIO) -> int:
-    with _open_unlocked(args) as vault:
+    with open_unlocked(args) as vault:
         box = _outbox(vault)
         council_id = found(box.exports.council, args.council).id if args.council else None
         report = box.purge(council_id, dry_run=args.dry_run)
@@ -763,7 +632,7 @@ def _outbox_folder(args: argparse.Namespace, out: TextIO) -> int:
         ProfileError,
     )
 
-    with _open_unlocked(args) as vault:
+    with open_unlocked(args) as vault:
         box = _outbox(vault)
         council = found(box.exports.council, args.council)
         profiles = CouncilProfileService(vault)
@@ -829,16 +698,7 @@ def run(argv: Sequence[str] | None = None, out: TextIO | None = None,
         return gui_main(vault_dir=args.vault, demo=args.demo, exit_on_show=args.exit_on_show)
     if args.demo or args.exit_on_show:
         parser.error("--demo and --exit-on-show open the window: give them without a command")
-    try:
-        return _dispatch(args, out, err)
-    except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
-        try:
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
-        except OSError:
-            pass
-        return EXIT_OK
-    except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - each gets its exit code
-        return report_error(exc, err)
+    return guarded(lambda: _dispatch(args, out, err), err)
 
 
 def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -849,28 +709,9 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.command in ("search", "report"):
         from iro_desktop import cli_between
 
-        COMMANDS.update(cli_between.handlers(_open_unlocked))
+        COMMANDS.update(cli_between.handlers())
     if args.command == "review":
         from iro_desktop import cli_review
 
-        COMMANDS.update(cli_review.handlers(_open_unlocked, CliError))
+        COMMANDS.update(cli_review.handlers())
     return _damage_report(args, COMMANDS[args.command](args, out), err)
-
-
-def report_error(exc: BaseException, err: TextIO) -> int:
-    """Say what went wrong in one line (never a traceback) and return the exit code. An
-    unexpected error is logged by type and code location only (its message may hold child
-    data) and the line names the log file."""
-    code = exit_code(exc)
-    if isinstance(exc, KeyboardInterrupt):
-        print("iro-desktop: interrupted; nothing half-written was kept", file=err)
-    elif code == EXIT_CRASH:
-        from iro_desktop.diagnostics import record_crash
-
-        where = record_crash(type(exc), exc.__traceback__)
-        detail = (f"details without personal data are in {where}" if where else
-                  "no log could be written")
-        print(f"iro-desktop: unexpected error ({type(exc).__name__}); {detail}.", file=err)
-    else:
-        print(f"iro-desktop: {exc}", file=err)
-    return code

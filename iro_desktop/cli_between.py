@@ -7,10 +7,10 @@ Kept apart from ``cli.py`` so it can grow without crowding it. ``cli.py`` wires 
 with two lines, one in ``build_parser`` and one in the ``COMMANDS`` dict::
 
     cli_between.register(sub)
-    **cli_between.handlers(_open_unlocked),
+    **cli_between.handlers(),
 
-Errors are ``cli.CliError`` (with the exit code) or the services' ``VaultError``, which
-``cli.run`` prints without a traceback, as for every other command.
+Errors are ``cli_common.CliError`` (with the exit code) or the services' ``VaultError``,
+which ``cli_common.guarded`` prints without a traceback, as for every other command.
 """
 
 from __future__ import annotations
@@ -23,8 +23,18 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from iro_desktop.cli_common import (
+    EXIT_OK,
+    EXIT_USAGE,
+    CliError,
+    check_target,
+    date_range,
+    open_unlocked,
+    write_unencrypted,
+)
+
 if TYPE_CHECKING:
-    from iro_desktop.services.report import AnnualReport
+    from iro_desktop.core.annual_report import AnnualReport
     from iro_desktop.services.search import SearchResults
     from iro_desktop.storage.vault import Vault
 
@@ -56,9 +66,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     report.add_argument("--force", action="store_true", help="replace FILE if it exists")
 
 
-def handlers(open_unlocked: Callable[[argparse.Namespace], AbstractContextManager[Vault]]
-             ) -> dict[str, Callable[[argparse.Namespace, TextIO], int]]:
-    """``cli.COMMANDS`` entries: each opens the vault with ``open_unlocked(args)``."""
+def handlers() -> dict[str, Callable[[argparse.Namespace, TextIO], int]]:
+    """``cli.COMMANDS`` entries: each opens the vault with ``cli_common.open_unlocked``."""
     def handler(args: argparse.Namespace, out: TextIO) -> int:
         return run(args, lambda: open_unlocked(args), out)
 
@@ -79,7 +88,6 @@ def run(args: argparse.Namespace, vault_opener: VaultOpener, out: TextIO | None 
 
 
 def _search(args: argparse.Namespace, vault_opener: VaultOpener, out: TextIO) -> int:
-    from iro_desktop.cli import EXIT_OK, EXIT_USAGE, CliError
     from iro_desktop.services.search import SearchService, query_words
 
     query = " ".join(args.query)
@@ -139,44 +147,30 @@ def _print_results(results: SearchResults, out: TextIO) -> None:
 
 
 def _report(args: argparse.Namespace, vault_opener: VaultOpener, out: TextIO) -> int:
-    from iro_desktop.cli import (
-        EXIT_OK,
-        EXIT_USAGE,
-        CliError,
-        _check_target,
-        _write_unencrypted,
-        date_range,
-    )
     from iro_desktop.services.report import ReportError, ReportService
 
     date_from, date_to = date_range(args)
     target: Path | None = args.docx or args.csv
     if target is not None:
         target = target.expanduser()
-        _check_target(target, args.force)
+        check_target(target, args.force)
     with vault_opener() as vault:
         try:
             report = ReportService(vault).report(args.council, date_from, date_to)
         except ReportError as exc:
             raise CliError(str(exc), EXIT_USAGE) from None
         if args.docx:
-            from iro_desktop.export.report_docx import build_report
-            from iro_desktop.services.council_profile import CouncilProfileService
-
-            council = vault.council_by_code(report.council_code)
-            assert council is not None
-            marking = CouncilProfileService(vault).values(council.id)["marking"]
-            data = build_report(report, marking=marking)
+            data = ReportService(vault).word(report)
     period = f"{date_from:%d/%m/%Y} to {date_to:%d/%m/%Y}"
     if args.docx:
         assert target is not None
-        _write_unencrypted(target, data, args.force,
+        write_unencrypted(target, data, args.force,
                            f"Wrote the {report.council_code} annual report figures for {period}",
                            out)
     elif args.csv:
         assert target is not None
         # A byte-order mark: Excel, where councils open it, then reads UTF-8 correctly.
-        _write_unencrypted(target, report.to_csv().encode("utf-8-sig"), args.force,
+        write_unencrypted(target, report.to_csv().encode("utf-8-sig"), args.force,
                            f"Wrote the {report.council_code} figures for {period} as CSV", out)
     elif args.json:
         out.write(report.to_json_text())

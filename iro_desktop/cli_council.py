@@ -18,6 +18,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
+from iro_desktop.cli_common import (
+    EXIT_OK,
+    EXIT_PROBLEM,
+    EXIT_USAGE,
+    CliError,
+    UsageError,
+    check_target,
+    found,
+    guarded,
+    open_unlocked,
+)
 
 ENV_ARCHIVE_PASSPHRASE = "IRO_DESKTOP_ARCHIVE_PASSPHRASE"
 MAX_KEY_FILE = 16 * 1024
@@ -64,7 +75,6 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def _archive_passphrase(*, new: bool) -> str:
-    from iro_desktop.cli import EXIT_USAGE, CliError
 
     value = os.environ.get(ENV_ARCHIVE_PASSPHRASE)
     if value:
@@ -83,7 +93,6 @@ def _archive_passphrase(*, new: bool) -> str:
 
 
 def _read_key_file(path: Path, what: str) -> bytes:
-    from iro_desktop.cli import EXIT_PROBLEM, CliError
 
     try:
         with open(path.expanduser(), "rb") as fh:
@@ -99,10 +108,9 @@ def _read_key_file(path: Path, what: str) -> bytes:
 
 
 def _list(args: argparse.Namespace, out: TextIO) -> int:
-    from iro_desktop.cli import EXIT_OK, _open_unlocked
     from iro_desktop.services.councils import CouncilService
 
-    with _open_unlocked(args, tolerate_damaged=True) as vault:
+    with open_unlocked(args, tolerate_damaged=True) as vault:
         rows = CouncilService(vault).list()
         damaged = len(vault.damaged)
     if args.json:
@@ -132,7 +140,6 @@ def _list(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _add(args: argparse.Namespace, out: TextIO) -> int:
-    from iro_desktop.cli import EXIT_OK, EXIT_USAGE, CliError, UsageError, _open_unlocked
     from iro_desktop.core.models import Nation
     from iro_desktop.services.councils import CouncilError, CouncilService, clean_code
 
@@ -144,7 +151,7 @@ def _add(args: argparse.Namespace, out: TextIO) -> int:
         clean_code(args.code)
     except CouncilError as exc:
         raise UsageError(str(exc)) from None
-    with _open_unlocked(args) as vault:
+    with open_unlocked(args) as vault:
         council = CouncilService(vault).add(args.code, args.name, nation)
     print(f"Added {council.code} ({council.name}) [{council.nation.label}] with its own "
           "encrypted database and key.", file=out)
@@ -152,17 +159,16 @@ def _add(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _export(args: argparse.Namespace, out: TextIO) -> int:
-    from iro_desktop.cli import EXIT_OK, _check_target, _open_unlocked, found
     from iro_desktop.services import archive
     from iro_desktop.services.councils import CouncilService
 
     target: Path = args.out.expanduser()
-    _check_target(target, args.force, f"a file name such as {args.code.upper()}"
+    check_target(target, args.force, f"a file name such as {args.code.upper()}"
                                       f"{archive.SUFFIX}")
     public_key = None
     if args.public_key is not None:
         public_key = archive.load_public_key(_read_key_file(args.public_key, "public key"))
-    with _open_unlocked(args) as vault:
+    with open_unlocked(args) as vault:
         council = found(CouncilService(vault).by_code, args.code)
         passphrase = None if public_key is not None else _archive_passphrase(new=True)
         result = archive.export_archive(vault, council.id, target, passphrase=passphrase,
@@ -180,7 +186,6 @@ def _export(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _import(args: argparse.Namespace, out: TextIO) -> int:
-    from iro_desktop.cli import EXIT_OK, _open_unlocked
     from iro_desktop.services import archive
 
     path: Path = args.file.expanduser()
@@ -188,7 +193,7 @@ def _import(args: argparse.Namespace, out: TextIO) -> int:
     private_key = None
     if args.private_key is not None:
         private_key = _read_key_file(args.private_key, "private key")
-    with _open_unlocked(args) as vault:
+    with open_unlocked(args) as vault:
         passphrase = None
         if manifest["protection"]["type"] == "passphrase":
             passphrase = _archive_passphrase(new=False)
@@ -201,7 +206,6 @@ def _import(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _erase(args: argparse.Namespace, out: TextIO) -> int:
-    from iro_desktop.cli import EXIT_OK, EXIT_USAGE, CliError, _open_unlocked, found
     from iro_desktop.services.councils import CouncilService
 
     code = args.code.strip().upper()
@@ -209,7 +213,7 @@ def _erase(args: argparse.Namespace, out: TextIO) -> int:
         raise CliError(f"erasing {code} destroys its key and records for good and cannot be "
                        f"undone; make a hand-over archive first, then run "
                        f"'iro-desktop council erase {code} --yes'", EXIT_USAGE)
-    with _open_unlocked(args, tolerate_damaged=True) as vault:
+    with open_unlocked(args, tolerate_damaged=True) as vault:
         service = CouncilService(vault)
         # a damaged council can be erased too; an unknown code is refused by by_code
         council = vault.council_by_code(code) or found(service.by_code, code)
@@ -234,11 +238,5 @@ ACTIONS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
 
 def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Run ``iro-desktop council ACTION``; returns the exit code."""
-    from iro_desktop.cli import report_error
-
     out = out or sys.stdout
-    err = err or sys.stderr
-    try:
-        return ACTIONS[args.council_action](args, out)
-    except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - each gets its exit code
-        return report_error(exc, err)
+    return guarded(lambda: ACTIONS[args.council_action](args, out), err or sys.stderr)

@@ -9,7 +9,7 @@ a document as a new review of its child (all or nothing). Without ``--json``, ``
 prints a short summary that names no child data beyond the reference.
 
 Kept apart from ``cli.py``; it is wired in with one line in ``build_parser``
-(``cli_review.register(sub)``) and one in ``COMMANDS`` (``**cli_review.handlers(...)``).
+(``cli_review.register(sub)``) and one in ``COMMANDS`` (``**cli_review.handlers()``).
 """
 
 from __future__ import annotations
@@ -17,14 +17,10 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
-if TYPE_CHECKING:
-    from iro_desktop.storage.vault import Vault
-
-Opener = Callable[[argparse.Namespace], AbstractContextManager["Vault"]]
+from iro_desktop.cli_common import EXIT_PROBLEM, EXIT_USAGE, CliError, open_unlocked
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -49,30 +45,29 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     imp.add_argument("file", type=Path, metavar="FILE.json", help="the review file")
 
 
-def handlers(open_unlocked: Opener, error: type[Exception]
-             ) -> dict[str, Callable[[argparse.Namespace, TextIO], int]]:
+def handlers() -> dict[str, Callable[[argparse.Namespace, TextIO], int]]:
     def handler(args: argparse.Namespace, out: TextIO) -> int:
         from iro_desktop.services.review_transfer import TransferError
 
         try:
             if args.review_command == "show":
-                return _show(args, open_unlocked, error, out)
-            return _import(args, open_unlocked, error, out)
+                return _show(args, out)
+            return _import(args, out)
         except TransferError as exc:  # bad input, not a vault fault: exit 1, nothing written
-            raise error(str(exc), 1) from None
+            raise CliError(str(exc), EXIT_PROBLEM) from None
 
     return {"review": handler}
 
 
-def _show(args: argparse.Namespace, open_unlocked: Opener, error: type[Exception],
-          out: TextIO) -> int:
+def _show(args: argparse.Namespace, out: TextIO) -> int:
     from iro_desktop.services.export import ExportService
     from iro_desktop.services.review_transfer import review_document
 
     review: str | int = args.review.strip().lower()
     if review != "latest":
         if not str(review).isdigit() or int(review) < 1:
-            raise error(f"--review takes a review number or 'latest', not {args.review!r}", 2)
+            raise CliError(f"--review takes a review number or 'latest', not {args.review!r}",
+                           EXIT_USAGE)
         review = int(review)
     from iro_desktop.services.export import ExportError
 
@@ -83,7 +78,7 @@ def _show(args: argparse.Namespace, open_unlocked: Opener, error: type[Exception
             child_id = exports.child_id(council, args.child)
             review_id = exports.review_id(council, child_id, args.child.strip(), review)
         except ExportError as exc:
-            raise error(str(exc), 2) from None
+            raise CliError(str(exc), EXIT_USAGE) from None
         document = review_document(vault, exports.reviews, council.id, review_id)
     if args.json:
         json.dump(document, out, indent=2, ensure_ascii=False)
@@ -98,8 +93,7 @@ def _show(args: argparse.Namespace, open_unlocked: Opener, error: type[Exception
     return 0
 
 
-def _import(args: argparse.Namespace, open_unlocked: Opener, error: type[Exception],
-            out: TextIO) -> int:
+def _import(args: argparse.Namespace, out: TextIO) -> int:
     from iro_desktop.services.review_transfer import (
         MAX_DOCUMENT,
         import_review,
@@ -110,14 +104,15 @@ def _import(args: argparse.Namespace, open_unlocked: Opener, error: type[Excepti
     path: Path = args.file.expanduser()
     try:
         if path.stat().st_size > MAX_DOCUMENT:
-            raise error(f"{path} is larger than {MAX_DOCUMENT:,} bytes; not a review file", 1)
+            raise CliError(f"{path} is larger than {MAX_DOCUMENT:,} bytes; not a review file",
+                           EXIT_PROBLEM)
         data = path.read_bytes()
     except FileNotFoundError:
-        raise error(f"{path} does not exist", 2) from None
+        raise CliError(f"{path} does not exist", EXIT_USAGE) from None
     except IsADirectoryError:
-        raise error(f"{path} is a folder; give a .json file", 2) from None
+        raise CliError(f"{path} is a folder; give a .json file", EXIT_USAGE) from None
     except PermissionError:
-        raise error(f"{path} cannot be read (permission denied)", 1) from None
+        raise CliError(f"{path} cannot be read (permission denied)", EXIT_PROBLEM) from None
     document = parse_document(data)
     with open_unlocked(args) as vault:
         reviews = ReviewService(vault)

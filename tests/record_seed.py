@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from sqlalchemy import update
 
 from iro_desktop.core.reviews import AttendanceStatus, ReviewStatus, for_child_key
-from iro_desktop.export.chair import Chair
+from iro_desktop.core.chair import Chair
 from iro_desktop.services.caseload import CaseloadService
 from iro_desktop.services.council_profile import CouncilProfileService
 from iro_desktop.core.redaction import MarkedText

@@ -21,14 +21,13 @@ from __future__ import annotations
 
 import io
 import re
-import unicodedata
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from lxml import etree
 
-from iro_desktop.export.sanitize import BULLET_PREFIXES, docx_safe
+from iro_desktop.export.sanitize import BULLET_PREFIXES, docx_safe, fold
 from iro_desktop.export.variants import Forbidden
 
 MIN_CHECKED = 4
@@ -54,13 +53,6 @@ class LeakError(ValueError):
 class CheckResult:
     found: list[Forbidden]  # forbidden material present in the copy
     unchecked: int  # forbidden items too short to search for
-
-
-def fold(text: str) -> str:
-    """Text as compared: NFKC, no format characters, case-folded, white space as one space."""
-    text = unicodedata.normalize("NFKC", text)
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
-    return " ".join(text.casefold().split())
 
 
 def _pattern(text: str) -> re.Pattern[str] | None:

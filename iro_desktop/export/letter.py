@@ -21,7 +21,7 @@ keep with their memory box and life-story work and read when they are older.
 There is no letter before the review is held: :class:`LetterError` says so.
 
 :func:`letter_blocks` is the letter as a list of blocks; :func:`letter_text` is its plain
-text (what the window measures with :mod:`iro_desktop.export.readability` while the IRO
+text (what the window measures with :mod:`iro_desktop.core.readability` while the IRO
 writes); :func:`build_letter` lays it out in Word, in a larger font, with the council's
 template, marking and logo.
 """
@@ -36,14 +36,14 @@ from typing import Literal
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 
+from iro_desktop.core.chair import Chair
 from iro_desktop.core.models import Council
+from iro_desktop.core.records import Decision, Person, ReviewRecord
 from iro_desktop.core.redaction import LETTER_MARK
 from iro_desktop.core.reviews import ReviewStatus, age_on, for_child_key
-from iro_desktop.export.chair import Chair
 from iro_desktop.export.layout import Page, open_document
 from iro_desktop.export.variants import View
 from iro_desktop.export.writer import Writer
-from iro_desktop.services.reviews import Decision, Person, ReviewRecord
 
 LETTER_TITLE = "A letter about your review"
 LATER_LIFE_TITLE = "A record of your review, for when you are older"

@@ -39,7 +39,9 @@ from docx.shared import Pt
 from docx.table import Table
 
 from iro_desktop.core import codes
+from iro_desktop.core.chair import Chair
 from iro_desktop.core.models import Council
+from iro_desktop.core.records import Decision, Person, ReviewRecord
 from iro_desktop.core.redaction import ROLE_GROUPS
 from iro_desktop.core.reviews import (
     CHAIRED_CHOICES,
@@ -50,12 +52,10 @@ from iro_desktop.core.reviews import (
     age_on,
     review_type,
 )
-from iro_desktop.export.chair import Chair
 from iro_desktop.export.layout import AUTHOR, Page, open_document
 from iro_desktop.export.letter import build_letter, is_under_four
 from iro_desktop.export.variants import VARIANTS, View, own_copy_people, parse_variant
 from iro_desktop.export.writer import Cell, Writer
-from iro_desktop.services.reviews import Decision, Person, ReviewRecord
 
 __all__ = ["AUTHOR", "VARIANTS", "build_record"]
 

@@ -22,10 +22,10 @@ from docx.shared import Pt
 from docx.text.paragraph import Paragraph
 
 from iro_desktop.core import codes
+from iro_desktop.core.annual_report import DEFINITIONS, AnnualReport
+from iro_desktop.core.escalation import Outcome, Stage
+from iro_desktop.core.monitoring import ChangeType, EntryKind
 from iro_desktop.export.sanitize import docx_safe
-from iro_desktop.services.escalation import Outcome, Stage
-from iro_desktop.services.monitoring import ChangeType, EntryKind
-from iro_desktop.services.report import DEFINITIONS, AnnualReport
 
 TITLE = "IRO annual report figures"
 AUTHOR = "iro-desktop"

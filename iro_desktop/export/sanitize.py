@@ -15,6 +15,7 @@ Qt-free and python-docx-free: plain strings in, plain strings out.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Literal
 
 REPLACEMENT = "\u2370"  # the visible mark for a character Word cannot hold
@@ -64,3 +65,10 @@ def paragraphs(text: str) -> list[tuple[Kind, str]]:
         current.append(line.rstrip())
     flush()
     return out
+
+
+def fold(text: str) -> str:
+    """Text as compared: NFKC, no format characters, case-folded, white space as one space."""
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return " ".join(text.casefold().split())

@@ -42,8 +42,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
 from iro_desktop import paths
+from iro_desktop.core.errors import VaultError
 from iro_desktop.export.styles import ensure_styles
-from iro_desktop.security.errors import VaultError
 
 MAX_TEMPLATE_BYTES = 10 * 1024 * 1024  # the council asset limit
 MAX_UNPACKED_BYTES = 80 * 1024 * 1024  # all parts together, unzipped (a zip bomb stops here)

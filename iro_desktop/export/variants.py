@@ -47,8 +47,9 @@ from iro_desktop.core.redaction import (
     recipient_key,
     tag_like_lines,
 )
-from iro_desktop.export.sanitize import Kind, docx_safe, paragraphs
-from iro_desktop.services.reviews import Decision, Person, ReviewRecord
+from iro_desktop.core.errors import VaultError
+from iro_desktop.core.records import Decision, Person, ReviewRecord
+from iro_desktop.export.sanitize import Kind, docx_safe, fold, paragraphs
 
 VARIANTS = ("full", "decisions", "letter", "redacted")
 COUNCIL = "council"
@@ -58,8 +59,10 @@ _COPY_LABELS = {COUNCIL: "The council (case record)", "parents": "Parents",
                 "child": "The child", "carers": "Carers", "professionals": "Professionals"}
 
 
-class VariantError(ValueError):
-    pass
+class VariantError(VaultError, ValueError):
+    """A variant as typed that is not one: the message lists the choices."""
+
+    code = "export.variant"
 
 
 def variant_choices() -> list[str]:
@@ -334,8 +337,9 @@ class View:
         people = dict(self.people)
         for person in network:
             people.setdefault(person.id, person)
-        # addresses the copy prints (a carer's may be the placement's): not forbidden
-        shown = " ".join(fold_plain(a) for a in [
+        # addresses the copy prints (a carer's may be the placement's): not forbidden; compared
+        # as the check reads the finished copy (export/check.py)
+        shown = " ".join(fold(a) for a in [
             *(p.address for p in people.values() if self.address_shown(p)),
             *([self.record.placement_address] if self.placement_address() else [])])
         for person in people.values():
@@ -345,7 +349,7 @@ class View:
             if person.address.strip() and not self.address_shown(person):
                 out.extend(Forbidden(line, f"the address of the {role}")
                            for line in address_lines(person.address)
-                           if fold_plain(line) not in shown)
+                           if fold(line) not in shown)
         placement = self.record.placement_address
         if placement.strip() and self.placement_address() is None:
             out.extend(Forbidden(line, "the placement address")
@@ -366,10 +370,6 @@ def _agenda_title(record: ReviewRecord, key: str) -> str:
         return TEXT_FIELDS[key]
     item = next((i for i in record.agenda if i.text_key == key), None)
     return item.title if item else ""
-
-
-def fold_plain(text: str) -> str:
-    return " ".join(text.casefold().split())
 
 
 def one_line(text: str) -> str:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-
-class VaultError(Exception):
-    """Base of every error the vault reports to the user."""
-
-    code = "vault.error"
+# The base class is in the core (the export raises it too); every module imports it from here
+# with the rest of the vault's errors.
+from iro_desktop.core.errors import VaultError as VaultError
 
 
 class SlotAuthenticationError(Exception):

@@ -29,8 +29,10 @@ from iro_desktop.core.caseload_csv import (
     parse_caseload,
 )
 from iro_desktop.core.models import Child, ChildRecord, Council, Nation
+from iro_desktop.core.monitoring import brought_forward
 from iro_desktop.core.review_clock import DueDate, DueStatus, RuleSet, due_status, next_review_due
 from iro_desktop.security.errors import DatabaseTamperedError, VaultError
+from iro_desktop.services.monitoring import review_overrides
 from iro_desktop.storage.models import AuditEvent, ChildRow
 from iro_desktop.storage.repositories import (
     ChildRepository,
@@ -194,8 +196,6 @@ class CaseloadService:
         brought forward after a significant change is due on that earlier date. Without
         ``decision_flags`` the counts of late and drifting decisions are left at 0 (the
         dashboard lists those decisions itself)."""
-        from iro_desktop.services.monitoring import brought_forward, review_overrides
-
         today = self.today()
         out: list[CaseloadEntry] = []
         for council in self.vault.councils():

@@ -20,6 +20,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from iro_desktop import paths
 from iro_desktop.core.agenda import AgendaTemplate, AgendaTemplateError, parse_agenda
 from iro_desktop.core.caseload_csv import reference_problem
 from iro_desktop.core.models import Council, Nation
@@ -27,6 +28,7 @@ from iro_desktop.core.review_clock import RuleSet, default_rules
 from iro_desktop.security.errors import VaultError
 from iro_desktop.services.caseload import ACTIVE, ENDED
 from iro_desktop.services.council_profile import Asset, CouncilProfileService
+from iro_desktop.services.retention import RetentionService
 from iro_desktop.storage.models import AuditEvent, ChildRow, OutboxItemRow, ReviewRow
 from iro_desktop.storage.vault import Vault
 
@@ -117,6 +119,11 @@ def check_rules(rules: RuleSet | dict[str, object]) -> RuleSet:
         raise CouncilError(f"The review-clock rules were not changed: {exc}.") from None
 
 
+def default_agenda(nation: Nation) -> AgendaTemplate:
+    name = "england.toml" if nation is Nation.ENGLAND else "wales.toml"
+    return parse_agenda(paths.resource_path("agendas", name).read_bytes())
+
+
 class CouncilService:
     def __init__(self, vault: Vault, today: Callable[[], date] = date.today) -> None:
         self.vault = vault
@@ -127,8 +134,6 @@ class CouncilService:
 
     def list(self) -> list[CouncilSummary]:
         """Every usable council with its counts (damaged ones are in ``vault.damaged``)."""
-        from iro_desktop.services.retention import RetentionService
-
         flagged: dict[str, int] = {}
         for entry in RetentionService(self.vault, self.today).flagged():
             flagged[entry.council.id] = flagged.get(entry.council.id, 0) + 1
@@ -200,8 +205,6 @@ class CouncilService:
     def agenda(self, council_id: str) -> AgendaTemplate:
         """The council's own agenda, or its nation's built-in one. Pass this method as
         ``ReviewService(agenda_for=...)`` so new reviews follow the council's agenda."""
-        from iro_desktop.services.reviews import default_agenda
-
         asset = self.profiles.asset(council_id, "agenda")
         if asset is not None:
             try:

@@ -10,44 +10,42 @@ writes the bytes only where the IRO asks.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from sqlalchemy import select
 
 from iro_desktop.core.models import Council
+from iro_desktop.core.records import Person, ReviewRecord
 from iro_desktop.export import letter as letter_module
 from iro_desktop.core.redaction import RedactionError
+from iro_desktop.core.text import slug
 from iro_desktop.export.check import LeakError, refuse_if_leaking
-from iro_desktop.export.chair import Chair
+from iro_desktop.core.chair import Chair
 from iro_desktop.export.letter import LetterError
 from iro_desktop.export.minutes import build_record
 from iro_desktop.export.template import TemplateError
 from iro_desktop.export.variants import (
     VARIANTS,
     Copy,
-    VariantError,
     View,
     copies_for,
     variant_choices,
+    who_gets,
 )
-from iro_desktop.export.variants import parse_variant as _parse_variant
+from iro_desktop.export.variants import parse_variant
 from iro_desktop.security.errors import VaultError
 from iro_desktop.services.council_profile import CouncilProfile, CouncilProfileService
 from iro_desktop.services.reviews import ReviewService
 from iro_desktop.storage.models import ChildRow, ReviewRow
 from iro_desktop.storage.vault import Vault
 
-__all__ = ["VARIANTS", "ExportError", "ExportService", "UnknownVariantError", "parse_variant",
+# The window and the command line read the variants through this module, not export/.
+__all__ = ["VARIANTS", "ExportError", "ExportService", "parse_variant",
            "variant_choices"]
 
 
 class ExportError(VaultError):
     code = "export.error"
-
-
-class UnknownVariantError(ExportError, ValueError):
-    code = "export.variant"
 
 
 class WithholdingError(ExportError):
@@ -71,19 +69,18 @@ def copy_name(kind: str, group: str | None, network: list | None = None) -> str:
     return f"{group}' copy" if group and group.endswith("s") else f"{group}'s copy"
 
 
-def parse_variant(text: str) -> tuple[str, str | None]:
-    """``"redacted:Parents"`` -> ``("redacted", "parents")``; a clear error listing the
-    choices for anything else."""
-    try:
-        return _parse_variant(text)
-    except VariantError as exc:
-        raise UnknownVariantError(str(exc)) from None
+def copies_with_recipients(record: ReviewRecord, network: list[Person]
+                           ) -> list[tuple[Copy, str]]:
+    """Each copy of the review as it stands in the window (not yet saved), with whom it is
+    for in words: the copies list of the review's Copies page and the outbox dialog."""
+    copies = copies_for(record, network)
+    return [(copy, who_gets(copy, copies)) for copy in copies]
 
 
-def _ascii(text: str, limit: int = 40) -> str:
-    """Letters, digits and hyphens only (for file names)."""
-    clean = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-")
-    return clean[:limit].strip("-") or "x"
+def tag_problems(record: ReviewRecord, network: list[Person]) -> list[str]:
+    """Where the record holds text that looks like a typed withholding tag (no copy can be
+    made until it is gone)."""
+    return View(record, None, network).tag_problems()
 
 
 class ExportService:
@@ -93,6 +90,12 @@ class ExportService:
         self.reviews = reviews or ReviewService(vault)
         self.profiles = CouncilProfileService(vault)
         self.chair = Chair.of(chair)
+
+    @classmethod
+    def of_reviews(cls, reviews: ReviewService, chair: str | Chair = "") -> ExportService:
+        """The export service of the vault ``reviews`` works on, sharing it (the window's
+        review pages, which hold the review service and not the vault)."""
+        return cls(reviews.vault, reviews, chair=chair)
 
     def reviews_overview(self) -> list[dict[str, object]]:
         """Every review of every council, by council code, child reference and number."""
@@ -220,7 +223,7 @@ class ExportService:
         council = self.vault.council(council_id)
         record = self.reviews.record(council_id, review_id)
         when = record.review_date
-        parts = [_ascii(council.code, 12), _ascii(record.child.record.child_ref),
+        parts = [slug(council.code, 12), slug(record.child.record.child_ref),
                  f"review{record.number}", f"{kind}-{group}" if group else kind,
                  when.isoformat() if when else "undated"]
         if not record.finalised:

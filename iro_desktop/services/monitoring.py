@@ -8,101 +8,38 @@ A significant change may bring the next review forward. The rule is kept simple 
 docs/between-reviews.md): the IRO picks the date, which must be on or after the day the
 change was reported and earlier than the date the review clock already gives. Until a
 review is held on or after the day the change was reported, that earlier date is the
-child's due date on the caseload and the dashboard (:func:`brought_forward`); finalising
-such a review ends it. Timeliness in the annual report is still measured against the
+child's due date on the caseload and the dashboard (``core.monitoring.brought_forward``);
+finalising such a review ends it. Timeliness in the annual report is still measured against the
 statutory clock, not against a brought-forward date.
 """
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from iro_desktop.core.monitoring import (
+    ChangeType,
+    EntryKind,
+    MonitoringEntry,
+    ReviewOverride,
+    brought_forward,
+)
 from iro_desktop.core.review_clock import DueDate, RuleSet, next_review_due
+from iro_desktop.core.text import clean_text, trim
 from iro_desktop.security.errors import VaultError
 from iro_desktop.storage.models import ChildRow, MonitoringEntryRow
 from iro_desktop.storage.repositories import audit
 from iro_desktop.storage.vault import Vault
 
-
-def clean_text(value: str, limit: int | None = None, what: str = "That text") -> str:
-    """As the review service stores text, refusing what does not fit (imported when first
-    needed: the caseload and ``iro-desktop due`` read this module but never write one)."""
-    from iro_desktop.services.reviews import MAX_TEXT
-    from iro_desktop.services.reviews import clean_text as clean
-
-    return clean(value, MAX_TEXT if limit is None else limit, what)
-
-
-def trim(value: str) -> str:
-    from iro_desktop.services.reviews import trim as trim_text
-
-    return trim_text(value)
-
-
 MAX_WITH_WHOM = 2000
-
-
-class EntryKind(enum.StrEnum):
-    MIDWAY_REVIEW = "midway_review"
-    CONTACT = "contact"
-    VISIT = "visit"
-    SIGNIFICANT_CHANGE = "significant_change"
-
-    @property
-    def label(self) -> str:
-        return {"midway_review": "Midway review", "contact": "Contact", "visit": "Visit",
-                "significant_change": "Significant change"}[self.value]
-
-
-class ChangeType(enum.StrEnum):
-    PLACEMENT_MOVE = "placement_move"
-    SOCIAL_WORKER_CHANGE = "social_worker_change"
-    MISSING_EPISODE = "missing_episode"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return {"placement_move": "Placement move",
-                "social_worker_change": "Change of social worker",
-                "missing_episode": "Missing episode", "other": "Other change"}[self.value]
 
 
 class MonitoringError(VaultError):
     code = "monitoring.error"
-
-
-@dataclass(frozen=True, slots=True)
-class MonitoringEntry:
-    id: int
-    child_id: int
-    kind: EntryKind
-    entry_date: date
-    with_whom: str
-    checked: str
-    next_step: str
-    change_type: ChangeType | None
-    bring_forward_to: date | None
-
-    @property
-    def title(self) -> str:
-        kind = self.change_type.label if self.change_type else self.kind.label
-        return f"{kind}, {self.entry_date:%d/%m/%Y}"
-
-
-@dataclass(frozen=True, slots=True)
-class ReviewOverride:
-    """The next review brought forward after a significant change."""
-
-    due: date
-    reported_on: date
-    entry_id: int
-    change_type: ChangeType | None
 
 
 def review_overrides(session: Session) -> dict[int, ReviewOverride]:
@@ -122,17 +59,6 @@ def review_overrides(session: Session) -> dict[int, ReviewOverride]:
         out.setdefault(child_id, ReviewOverride(due, reported, entry_id,
                                                 ChangeType(change) if change else None))
     return out
-
-
-def brought_forward(due: DueDate, override: ReviewOverride | None) -> DueDate:
-    """``due`` replaced by the brought-forward date when that is earlier."""
-    if override is None or override.due >= due.due:
-        return due
-    what = override.change_type.label.lower() if override.change_type else "a significant change"
-    return DueDate(override.due, due.review_number,
-                   f"Brought forward after {what} reported on {override.reported_on:%d/%m/%Y} "
-                   f"(latest lawful date {due.due:%d/%m/%Y})",
-                   override.reported_on, "brought_forward")
 
 
 def _entry(row: MonitoringEntryRow) -> MonitoringEntry:

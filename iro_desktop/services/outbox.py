@@ -20,7 +20,6 @@ import errno
 import hashlib
 import json
 import os
-import re
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -30,7 +29,9 @@ from pathlib import Path
 from sqlalchemy import select
 
 from iro_desktop import __version__
+from iro_desktop.core.records import ReviewRecord
 from iro_desktop.core.redaction import GROUPS, ROLE_GROUPS
+from iro_desktop.core.text import slug
 from iro_desktop.export import parse_variant
 from iro_desktop.export.variants import copies_for, variant_name
 from iro_desktop.fsutil import PRIVATE_FILE, fsync_dir
@@ -38,7 +39,7 @@ from iro_desktop.security.errors import VaultError
 from iro_desktop.services.council_profile import CouncilProfileService
 from iro_desktop.services.export import ExportService
 from iro_desktop.services.returns import review_json
-from iro_desktop.services.reviews import ReviewRecord, ReviewService
+from iro_desktop.services.reviews import ReviewService
 from iro_desktop.storage.models import ChildRow, OutboxItemRow, ReviewRow
 from iro_desktop.storage.repositories import audit
 from iro_desktop.storage.vault import Vault
@@ -161,16 +162,11 @@ def check_variant(text: str) -> str:
     return variant_name(*parse_variant(text))
 
 
-def _safe(text: str, limit: int = 40) -> str:
-    """Letters, digits and hyphens only (as the Word export names its files)."""
-    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-")[:limit].strip("-") or "x"
-
-
 def _file_name(code: str, child_ref: str, number: int, variant: str, day: date | None,
                ext: str) -> str:
     """Council code, child reference, review number, variant and review date; never a
     name. The Word copies use ``ExportService.filename`` where it exists."""
-    return (f"{_safe(code, 12)}_{_safe(child_ref)}_review{number}_{_safe(variant)}_"
+    return (f"{slug(code, 12)}_{slug(child_ref)}_review{number}_{slug(variant)}_"
             f"{day.isoformat() if day else 'undated'}.{ext}")
 
 
@@ -418,7 +414,7 @@ class OutboxService:
             batch.place_all()
             manifest = self._manifest(council_id, items, contents, batch.final_names, now)
             manifest_name = batch.add_manifest(
-                f"manifest-{_safe(council.code)}-{now:%Y%m%d-%H%M%S}.json", manifest)
+                f"manifest-{slug(council.code)}-{now:%Y%m%d-%H%M%S}.json", manifest)
         except BaseException as exc:  # also Ctrl+C: no partial file is left behind
             leftover = batch.remove()
             if isinstance(exc, OSError):

@@ -17,19 +17,19 @@ from sqlalchemy import select
 
 from iro_desktop.core import codes
 from iro_desktop.core.models import Council
+from iro_desktop.core.records import Decision, ReviewRecord, ReviewSummary
 from iro_desktop.core.review_clock import RuleSet, next_review_due
+from iro_desktop.core.spreadsheet import escape_cell
 from iro_desktop.security.errors import VaultError
-from iro_desktop.services.reviews import Decision, ReviewRecord, ReviewService, ReviewSummary
-from iro_desktop.storage.models import ChildRow
+from iro_desktop.services.report import previous_held
+from iro_desktop.services.reviews import ReviewService
+from iro_desktop.storage.models import ChildRow, ReviewRow
 from iro_desktop.storage.vault import Vault
 
 SCHEMA_VERSION = "1.0"
 
 CSV_COLUMNS = ("council_code", "child_ref", "review_number", "review_date", "status",
                "participation_code", "held_on_time", "decisions_made")
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
 
 class ReturnsError(VaultError):
     code = "returns.error"
@@ -46,15 +46,6 @@ def parse_day(text: str) -> date:
     if re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}", value):
         return datetime.strptime(value, "%d/%m/%Y").date()
     raise ValueError(f"{text!r} is not a date: use YYYY-MM-DD or dd/mm/yyyy")
-
-
-def escape_cell(value: object) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula: text starting with
-    = + - @ (or a tab or carriage return) gets a leading single quote."""
-    text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
 
 
 def _iso(value: date | datetime | None) -> str | None:
@@ -216,9 +207,6 @@ def _held_on_time(service: ReviewService, ref: ReviewRef, record: ReviewRecord) 
 def _csv_previous_held(service: ReviewService, council_id: str, review_id: int) -> date | None:
     """The review before ``review_id`` as the caseload CSV gave it (the annual report's
     rule, ``services/report.previous_held``)."""
-    from iro_desktop.services.report import previous_held
-    from iro_desktop.storage.models import ChildRow, ReviewRow
-
     with service.vault.session(council_id) as s:
         review = s.get(ReviewRow, review_id)
         if review is None:

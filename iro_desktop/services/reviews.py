@@ -7,19 +7,26 @@ people and its decisions can only ever be written into that council's file.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from iro_desktop import paths
-from iro_desktop.core import codes
-from iro_desktop.core.agenda import AgendaTemplate, parse_agenda
-from iro_desktop.core.models import Child, Nation
+from iro_desktop.core import codes, text
+from iro_desktop.core.agenda import AgendaTemplate
+from iro_desktop.core.models import Child, Council
+from iro_desktop.core.records import (
+    AgendaItem,
+    Amendment,
+    Attendance,
+    Decision,
+    NextReviewCheck,
+    Person,
+    ReviewRecord,
+    ReviewSummary,
+)
 from iro_desktop.core.redaction import (
     LETTER_MARK,
     WITHHOLD_PREFIX,
@@ -46,9 +53,10 @@ from iro_desktop.core.reviews import (
     held_date_problem,
     is_drifting,
     is_text_key,
-    proposed_participation_code,
 )
+from iro_desktop.core.text import one_line, trim
 from iro_desktop.security.errors import VaultError
+from iro_desktop.services.councils import CouncilService
 from iro_desktop.storage.models import (
     AgendaItemRow,
     AmendmentRow,
@@ -88,179 +96,13 @@ RECORD_FIELDS: dict[str, str] = {
 }
 
 
-# ---- plain objects handed to the window and the CLI -----------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Person:
-    id: int
-    name: str
-    role: str
-    organisation: str
-    address: str = ""
-    share_address: bool = False  # printed in copies other than the council's record
-
-
-@dataclass(frozen=True, slots=True)
-class AgendaItem:
-    id: int
-    key: str
-    title: str
-    guidance: str
-    state: ItemState
-    ad_hoc: bool
-
-    @property
-    def text_key(self) -> str:
-        return f"agenda:{self.key}"
-
-
-@dataclass(frozen=True, slots=True)
-class Attendance:
-    person: Person
-    status: AttendanceStatus
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    id: int
-    review_id: int
-    review_number: int
-    text: str
-    responsible: str
-    person_id: int | None
-    due_date: date | None
-    agenda_key: str
-    status: DecisionStatus
-    drifting: bool = False
-    update_status: DecisionStatus | None = None  # its status as updated at the review shown
-    update_comment: str = ""
-
-    def is_overdue(self, today: date) -> bool:
-        return (not self.status.closed and self.due_date is not None and today > self.due_date)
-
-
-@dataclass(frozen=True, slots=True)
-class ReviewSummary:
-    id: int
-    number: int
-    status: ReviewStatus
-    planned_date: date | None
-    held_date: date | None
-    participation_code: str | None
-
-    @property
-    def date(self) -> date | None:
-        return self.held_date or self.planned_date
-
-
-@dataclass(frozen=True, slots=True)
-class Amendment:
-    key: str
-    old_value: str
-    new_value: str
-    reason: str
-    at: datetime
-
-
-@dataclass
-class ReviewRecord:
-    council_id: str
-    id: int
-    child: Child
-    number: int
-    status: ReviewStatus
-    planned_date: date | None
-    held_date: date | None
-    venue: str
-    participation_code: str | None
-    advocate_offered: bool
-    advocate_used: bool
-    child_chaired: str
-    next_review_date: date | None
-    finalised_at: datetime | None
-    texts: dict[str, str] = field(default_factory=dict)
-    agenda: list[AgendaItem] = field(default_factory=list)
-    attendance: list[Attendance] = field(default_factory=list)
-    decisions: list[Decision] = field(default_factory=list)
-    earlier_decisions: list[Decision] = field(default_factory=list)
-    amendments: list[Amendment] = field(default_factory=list)
-    # field key -> marks ("letter", "withhold:parents", ...); "decision:<id>" and
-    # "person:<id>" -> their withholding marks, kept per child (see core.redaction)
-    marks: dict[str, set[str]] = field(default_factory=dict)
-    # text key -> line index -> recipients the line is withheld from
-    line_marks: dict[str, LineMarks] = field(default_factory=dict)
-    placement_confidential: bool = False
-    placement_address: str = ""
-    # front sheet, social work activity and sign-off (migration 0006)
-    brought_forward: bool = False
-    care_plan_endorsed: str = ""  # "", or a key of core.reviews.ENDORSED_CHOICES
-    child_seen_on: date | None = None
-    child_seen_alone_on: date | None = None
-    midway_on: date | None = None
-    placement_start: date | None = None
-    team_manager: str = ""
-    manager_name: str = ""
-    manager_comments: str = ""
-    manager_signed_on: date | None = None
-    last_review_date: date | None = None  # the previous review's, or the caseload's
-
-    @property
-    def finalised(self) -> bool:
-        return self.status is ReviewStatus.FINALISED
-
-    @property
-    def review_date(self) -> date | None:
-        return self.held_date or self.planned_date
-
-    def proposed_code(self) -> str | None:
-        day = self.review_date
-        return proposed_participation_code(self.child.record.date_of_birth, day) if day else None
-
-
-@dataclass(frozen=True, slots=True)
-class NextReviewCheck:
-    latest_lawful: DueDate
-    later_than_lawful: bool
-
-    @property
-    def warning(self) -> str:
-        if not self.later_than_lawful:
-            return ""
-        return (f"This is later than the latest lawful date, "
-                f"{self.latest_lawful.due:%d/%m/%Y}: {self.latest_lawful.rule}.")
-
-
-def default_agenda(nation: Nation) -> AgendaTemplate:
-    name = "england.toml" if nation is Nation.ENGLAND else "wales.toml"
-    return parse_agenda(paths.resource_path("agendas", name).read_bytes())
-
-
-# Only these are trimmed from the ends of a field or collapsed inside a one-line field.
-# Python's str.strip() and str.split() would also drop VT, FF and U+001C-U+001F, which
-# are kept as typed (exports show them as a visible mark: export/sanitize.py).
-TRIM = " \t\r\n"
-_RUNS = re.compile("[ \t\r\n]+")
-
-
-def trim(value: str) -> str:
-    return value.strip(TRIM)
-
-
-def one_line(value: str) -> str:
-    """Runs of spaces, tabs and line breaks become one space; nothing else is removed."""
-    return _RUNS.sub(" ", value).strip(" ")
-
-
 def clean_text(value: str, limit: int = MAX_TEXT, what: str = "That text") -> str:
-    """Text as stored: any characters, no NUL (SQLite would cut the string there), and
-    never longer than ``limit``: longer text is refused with a message, never cut short."""
-    if len(value) > limit:
-        raise ReviewError(f"{what} is {len(value):,} characters long; one field holds at most "
-                          f"{limit:,}. Nothing was saved; shorten it and save again. "
-                          "Nothing you typed before was lost.")
-    return value.replace("\x00", "\ufffd")
+    """``core.text.clean_text``, its refusal raised as this service's :class:`ReviewError`
+    (which the window and the command line catch from every review call)."""
+    try:
+        return text.clean_text(value, limit, what)
+    except text.TextTooLongError as exc:
+        raise ReviewError(str(exc)) from None
 
 
 # ---- the service ----------------------------------------------------------------------
@@ -275,8 +117,6 @@ class ReviewService:
 
     def _council_agenda(self, council_id: str) -> AgendaTemplate:
         """The council's own agenda file if it has one, else its nation's built-in agenda."""
-        from iro_desktop.services.councils import CouncilService
-
         return CouncilService(self.vault).agenda(council_id)
 
     # ---- children and their network ------------------------------------------------
@@ -291,6 +131,10 @@ class ReviewService:
         if row is None:
             raise ReviewError("That child is not in this council's records.")
         return row
+
+    def council(self, council_id: str) -> Council:
+        """The council whose file holds the review (its code, name and colour)."""
+        return self.vault.council(council_id)
 
     def network(self, council_id: str, child_id: int) -> list[Person]:
         with self.vault.session(council_id) as s:

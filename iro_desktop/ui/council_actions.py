@@ -24,6 +24,7 @@ from typing import Any
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from iro_desktop.ui.dialogs.dispose import dispose_dialog, run_until_done
 from iro_desktop.ui.workers import user_message
 
 log = logging.getLogger(__name__)
@@ -59,12 +60,6 @@ def council_actions(window: Any) -> list[QAction]:
     return actions
 
 
-def _dispose(dialog: Any) -> None:
-    from iro_desktop.ui.main_window import dispose_dialog
-
-    dispose_dialog(dialog)
-
-
 def _today(window: Any):  # type: ignore[no-untyped-def]
     return window.caseload_service.today
 
@@ -75,7 +70,6 @@ def _today(window: Any):  # type: ignore[no-untyped-def]
 def add_council(window: Any) -> None:
     from iro_desktop.services.councils import CouncilService
     from iro_desktop.ui.dialogs.council_manage_dialogs import AddCouncilDialog
-    from iro_desktop.ui.main_window import run_until_done
 
     service = CouncilService(window.vault, _today(window))
     dialog = AddCouncilDialog(window)
@@ -105,7 +99,7 @@ def hand_over(window: Any, council_id: str = "", *, kdf: Any = None) -> None:
         erase_next = dialog.erase_requested and dialog.written is not None
         chosen = dialog.written.council.id if erase_next else ""
     finally:
-        _dispose(dialog)
+        dispose_dialog(dialog)
     if erase_next and window.vault.is_unlocked:
         erase_council(window, chosen)
 
@@ -118,7 +112,7 @@ def import_archive(window: Any) -> None:
         dialog.exec()
         imported = dialog.imported
     finally:
-        _dispose(dialog)
+        dispose_dialog(dialog)
     if imported is not None and window.vault.is_unlocked:
         refresh_window(window)
         window.statusBar().showMessage(f"Imported {imported.summary()}", 10_000)
@@ -139,7 +133,7 @@ def erase_council(window: Any, council_id: str = "") -> None:
         dialog.exec()
         report, dialog_erased = dialog.report, dialog.erased_id
     finally:
-        _dispose(dialog)
+        dispose_dialog(dialog)
     if report is not None and window.vault.is_unlocked:
         refresh_window(window, erased=dialog_erased)
         window.statusBar().showMessage(f"Erased {report.code} ({report.name})", 15_000)
@@ -158,7 +152,7 @@ def review_retention(window: Any) -> None:
         dialog.exec()
         purged = list(dialog.purged)
     finally:
-        _dispose(dialog)
+        dispose_dialog(dialog)
     if purged and window.vault.is_unlocked:
         refresh_window(window)
 

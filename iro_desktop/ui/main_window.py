@@ -31,6 +31,7 @@ from iro_desktop.settings import Settings
 if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent
 from iro_desktop.ui.auto_lock import AutoLock
+from iro_desktop.ui.dialogs.dispose import dispose_dialog, run_until_done
 from iro_desktop.ui.views.unlock_view import UnlockView
 from iro_desktop.ui.workers import run_in_background, user_message
 
@@ -72,50 +73,6 @@ SHORTCUTS_HELP = """
 <tr><td><b>Ctrl+Q</b></td><td>Quit (locks first)</td></tr>
 </table>
 """
-
-
-def dispose_dialog(dialog: QDialog) -> None:
-    """Close a dialog, empty every field that could hold a secret or child data, delete it."""
-    from PySide6.QtWidgets import (
-        QLabel,
-        QLineEdit,
-        QMessageBox,
-        QPlainTextEdit,
-        QTableWidget,
-        QTreeWidget,
-    )
-
-    dialog.hide()
-    for edit in dialog.findChildren(QLineEdit):
-        edit.clear()
-    for text in dialog.findChildren(QPlainTextEdit):
-        text.clear()
-    for label in dialog.findChildren(QLabel):
-        label.clear()
-    for table in dialog.findChildren(QTableWidget):
-        table.setRowCount(0)
-    for tree in dialog.findChildren(QTreeWidget):  # search results
-        tree.clear()
-    if isinstance(dialog, QMessageBox):
-        dialog.setText("")
-        dialog.setInformativeText("")
-    dialog.deleteLater()
-
-
-def run_until_done(dialog: QDialog, action) -> bool:  # type: ignore[no-untyped-def]
-    """Show ``dialog`` until ``action`` succeeds (True) or the user cancels (False). A failure
-    is shown in the dialog (``show_error``), which stays open; it is disposed either way."""
-    try:
-        while dialog.exec():
-            try:
-                action()
-            except Exception as exc:  # noqa: BLE001 - shown in the dialog, which stays open
-                dialog.show_error(user_message(exc))  # type: ignore[attr-defined]
-                continue
-            return True
-        return False
-    finally:
-        dispose_dialog(dialog)
 
 
 class MainWindow(QMainWindow):
@@ -208,7 +165,7 @@ class MainWindow(QMainWindow):
 
         today = self.caseload_service.today
         child_view = ChildView(MonitoringService(self.vault, today),
-                               EscalationService(self.vault, today), today)
+                               EscalationService(self.vault, today), self.review_service, today)
         child_view.back_requested.connect(self._on_child_back)
         child_view.due_changed.connect(self._refresh_child)
         child_view.plan_requested.connect(self._on_plan_requested)
@@ -251,26 +208,9 @@ class MainWindow(QMainWindow):
 
         def work() -> None:
             try:
-                import iro_desktop.services.caseload  # noqa: F401 - SQLAlchemy, SQLCipher
-                import iro_desktop.services.dashboard  # noqa: F401 - the first page
-                import iro_desktop.services.reviews  # noqa: F401
-                import iro_desktop.storage._db  # noqa: F401
-                from iro_desktop.core.review_clock import bank_holidays
-                from iro_desktop.security.kdf import KdfParams  # noqa: F401
+                from iro_desktop.services.warm_up import preload
 
-                import cryptography.hazmat.primitives.kdf.argon2  # noqa: F401
-                from sqlalchemy.orm import configure_mappers
-
-                configure_mappers()  # ~25 ms the first query after unlock would pay
-                year = date.today().year
-                for y in range(year - 1, year + 3):
-                    bank_holidays(y)
-                from iro_desktop.core.review_clock import add_working_days
-
-                # the working days of every year a child on the caseload may have come
-                # into care in (the first review is counted in working days from then)
-                for y in range(year - 19, year + 3):
-                    add_working_days(date(y, 1, 1), 1)
+                preload()
                 import gc
 
                 # Everything imported so far lives as long as the app: keep it out of the
@@ -919,7 +859,7 @@ class MainWindow(QMainWindow):
         reached (back on the council network); says in the status bar what went where."""
         if not self.vault.is_unlocked or self._busy:
             return
-        from iro_desktop.export.chair import Chair
+        from iro_desktop.core.chair import Chair
         from iro_desktop.services.export import ExportService
         from iro_desktop.services.outbox import OutboxService
 
@@ -940,7 +880,7 @@ class MainWindow(QMainWindow):
             self._refresh_open_review()
 
     def _on_outbox(self) -> None:
-        from iro_desktop.export.chair import Chair
+        from iro_desktop.core.chair import Chair
         from iro_desktop.services.export import ExportService
         from iro_desktop.services.outbox import OutboxService
         from iro_desktop.ui.dialogs.outbox_dialogs import OutboxDialog

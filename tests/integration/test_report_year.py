@@ -18,11 +18,13 @@ from datetime import date, timedelta
 
 import pytest
 
+from iro_desktop.core.escalation import Outcome, Stage
 from iro_desktop.core.models import Nation
+from iro_desktop.core.monitoring import ChangeType, EntryKind
 from iro_desktop.core.reviews import DecisionStatus, ReviewStatus
 from iro_desktop.services.caseload import CaseloadService
-from iro_desktop.services.escalation import EscalationService, Outcome, Stage
-from iro_desktop.services.monitoring import ChangeType, EntryKind, MonitoringService
+from iro_desktop.services.escalation import EscalationService
+from iro_desktop.services.monitoring import MonitoringService
 from iro_desktop.services.report import ReportService
 from iro_desktop.services.reviews import ReviewService
 

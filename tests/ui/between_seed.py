@@ -11,10 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from iro_desktop.core.escalation import Outcome, Stage
+from iro_desktop.core.monitoring import ChangeType, EntryKind
 from iro_desktop.core.reviews import DecisionStatus, ReviewStatus
 from iro_desktop.services.caseload import CaseloadEntry, CaseloadService
-from iro_desktop.services.escalation import EscalationService, Outcome, Stage
-from iro_desktop.services.monitoring import ChangeType, EntryKind, MonitoringService
+from iro_desktop.services.escalation import EscalationService
+from iro_desktop.services.monitoring import MonitoringService
 from iro_desktop.services.reviews import ReviewService
 
 COUNCIL = "NBK"

@@ -256,7 +256,7 @@ def test_the_chairs_role_and_contact_are_saved_for_every_council(qtbot, demo_vau
     assert (settings.get("chair_role"), settings.get("chair_phone"),
             settings.get("chair_email")) == ("Independent Reviewing Officer (Wales)",
                                              "01632 960 123", "alex@example.gov.uk")
-    from iro_desktop.export.chair import Chair
+    from iro_desktop.core.chair import Chair
 
     assert Chair.from_settings(settings).contact == ("phone 01632 960 123, "
                                                      "email alex@example.gov.uk")

@@ -114,7 +114,8 @@ def test_ctrl_0_and_ctrl_1_switch_between_dashboard_and_caseload(qtbot, window) 
 
 
 def test_f5_reads_the_dashboard_again_and_keeps_the_place(qtbot, window) -> None:  # type: ignore[no-untyped-def]
-    from iro_desktop.services.monitoring import ChangeType, EntryKind, MonitoringService
+    from iro_desktop.core.monitoring import ChangeType, EntryKind
+    from iro_desktop.services.monitoring import MonitoringService
 
     view = window.dashboard_view
     window.activateWindow()

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QTreeWidgetItem, QWidget
 from tests.ui.ui_helpers import child_data_in
 
-from iro_desktop.services.monitoring import EntryKind
+from iro_desktop.core.monitoring import EntryKind
 
 pytestmark = pytest.mark.filterwarnings(r"ignore:.*invalidateFilter.*:DeprecationWarning")
 CTRL = Qt.KeyboardModifier.ControlModifier

@@ -13,7 +13,7 @@ from iro_desktop.core.agenda import (
     parse_agenda,
 )
 from iro_desktop.core.models import Nation
-from iro_desktop.services.reviews import default_agenda
+from iro_desktop.services.councils import default_agenda
 from tests.conftest import RESOURCES
 
 AGENDAS = RESOURCES / "agendas"

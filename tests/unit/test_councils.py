@@ -26,8 +26,8 @@ from iro_desktop.core.review_clock import (
 )
 from iro_desktop.security.secret_store import MemorySecretStore
 from iro_desktop.services.caseload import CaseloadImportError, CaseloadService
-from iro_desktop.services.councils import CouncilError, CouncilService
-from iro_desktop.services.reviews import ReviewService, default_agenda
+from iro_desktop.services.councils import CouncilError, CouncilService, default_agenda
+from iro_desktop.services.reviews import ReviewService
 from iro_desktop.storage.vault import Vault
 from tests.conftest import PASSPHRASE
 

@@ -7,16 +7,12 @@ from datetime import date
 
 import pytest
 
+from iro_desktop.core.escalation import Outcome, Stage
 from iro_desktop.core.models import Nation
 from iro_desktop.core.review_clock import add_working_days
 from iro_desktop.services.caseload import CaseloadService
 from iro_desktop.services.dashboard import DashboardService
-from iro_desktop.services.escalation import (
-    EscalationError,
-    EscalationService,
-    Outcome,
-    Stage,
-)
+from iro_desktop.services.escalation import EscalationError, EscalationService
 
 HEADER = ("council_code,council_name,child_ref,first_name,last_name,preferred_name,"
           "date_of_birth,gender,legal_status,placement_type,date_became_looked_after,"

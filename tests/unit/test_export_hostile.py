@@ -19,7 +19,8 @@ from iro_desktop.export.minutes import build_record
 from iro_desktop.export.sanitize import REPLACEMENT, paragraphs
 from iro_desktop.export.variants import variant_choices
 from iro_desktop.services.export import ExportService
-from iro_desktop.services.reviews import Attendance, ReviewService
+from iro_desktop.core.records import Attendance
+from iro_desktop.services.reviews import ReviewService
 
 STRINGS = json.loads((SHARED_DATA / "hostile-text.json").read_text(encoding="utf-8"))
 ILLEGAL = {chr(c) for c in range(0x20) if chr(c) not in "\t\n\r"} | {"\ufffe", "\uffff"}

@@ -14,7 +14,7 @@ import pytest
 
 from iro_desktop.export.letter import LetterError, letter_blocks, letter_text, plain_decision
 from iro_desktop.export.minutes import build_record
-from iro_desktop.export.readability import readability
+from iro_desktop.core.readability import readability
 from iro_desktop.export.variants import View
 from iro_desktop.services.export import ExportError, ExportService
 from iro_desktop.services.reviews import ReviewService

@@ -166,3 +166,270 @@ def test_no_sqlalchemy_url_with_creator_and_pysqlcipher() -> None:
         text = path.read_text("utf-8")
         if "creator=" in text:
             assert "pysqlcipher" not in text, path
+
+
+# ---- the layer rules (README "Layout", docs/architecture.md) --------------------------------
+#
+# Each part of the package, and the parts of ours it may import. A part is a subpackage
+# (``core``) or a top-level module (``cli_common``); a rule may also name one module of a
+# part (``security.errors``). Every import counts: at the top of a module, inside a function
+# (a lazy import still ties the layers together), and under ``if TYPE_CHECKING``. Every part
+# may import the package itself (``from iro_desktop import __version__``) and itself.
+
+ALLOWED: dict[str, frozenset[str]] = {k: frozenset(v) for k, v in {
+    # the domain: records, enums, rules; imports nothing of ours
+    "core": set(),
+    # the bottom utilities: data folders, and owner-only, atomic files
+    "paths": set(),
+    "fsutil": {"core", "security.errors"},
+    "settings": {"paths", "fsutil"},
+    "diagnostics": {"paths", "fsutil"},
+    # keys, KDF, keystore; then the encrypted databases
+    "security": {"core", "fsutil"},
+    "storage": {"core", "security", "fsutil", "paths"},
+    # the Word export reads domain objects (never the database) and writes bytes
+    "export": {"core", "paths"},
+    # the one layer under both the window and the command line
+    "services": {"core", "security", "storage", "export", "fsutil", "paths"},
+    # the window: services and the domain; the vault reaches it from the composition root.
+    # Of the security layer, only the error types it shows and the passphrase policy its
+    # strength meter applies (both pure, no keys, no files).
+    "ui": {"core", "services", "settings", "paths", "fsutil", "security.errors",
+           "security.passphrase_policy"},
+    # the composition root of the window: builds the vault and hands it to the window
+    "app": {"core", "security", "storage", "services", "ui", "settings", "paths", "fsutil",
+            "diagnostics"},
+    # the command line: its own composition root (it opens the vault for each command)
+    "cli": {"cli_common", "cli_council", "cli_between", "cli_review", "app", "core",
+            "security", "storage", "services", "settings", "paths", "fsutil", "diagnostics"},
+    "cli_common": {"core", "security", "storage", "services", "paths", "fsutil",
+                   "diagnostics"},
+    "cli_council": {"cli_common", "core", "security", "storage", "services", "paths",
+                    "fsutil"},
+    "cli_between": {"cli_common", "core", "security", "storage", "services", "paths",
+                    "fsutil"},
+    "cli_review": {"cli_common", "core", "security", "storage", "services", "paths",
+                   "fsutil"},
+    "__main__": {"app", "cli", "diagnostics", "fsutil"},
+}.items()}
+
+# What still crosses a rule, each with its reason. This list may only shrink: a new entry
+# needs a reason as good as these.
+ALLOWED_EXCEPTIONS: dict[tuple[str, str], str] = {}
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE_DIR.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _our_imports(path: Path) -> list[tuple[str, int]]:
+    """Every module of ours that ``path`` imports, wherever the import statement stands,
+    with its line: ``from iro_desktop.x import y`` counts as ``iro_desktop.x.y`` when y is a
+    module, relative imports are resolved."""
+    tree = ast.parse(path.read_text("utf-8"), filename=str(path))
+    name = _module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    out: list[tuple[str, int]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out += [(a.name, node.lineno) for a in node.names if a.name.split(".")[0] ==
+                    "iro_desktop"]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[:len(package.split(".")) - (node.level - 1)]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            if target.split(".")[0] != "iro_desktop":
+                continue
+            for alias in node.names:
+                sub = f"{target}.{alias.name}"
+                where = PACKAGE_DIR.parent / sub.replace(".", "/")
+                is_module = where.with_suffix(".py").exists() or where.is_dir()
+                out.append((sub if is_module else target, node.lineno))
+    return out
+
+
+def _part(module: str) -> str:
+    """``iro_desktop.services.reviews`` -> ``services``; ``iro_desktop`` -> ``""``."""
+    return module.split(".")[1] if "." in module else ""
+
+
+def _allowed(importer: str, imported: str) -> bool:
+    part, target = _part(importer), _part(imported)
+    if target in ("", part):
+        return True
+    rules = ALLOWED[part]
+    inner = ".".join(imported.split(".")[1:])
+    return target in rules or any(inner == r or inner.startswith(r + ".") for r in rules)
+
+
+def layer_violations(files: list[Path]) -> list[str]:
+    found = []
+    for path in files:
+        importer = _module_name(path)
+        if importer.startswith("iro_desktop.storage.migrations"):
+            continue  # Alembic's scripts: they import the ORM models, at migration time only
+        for imported, line in _our_imports(path):
+            message = f"{importer}:{line} imports {imported}"
+            if not _allowed(importer, imported) and message not in found and \
+                    (importer, imported) not in ALLOWED_EXCEPTIONS:
+                found.append(message)
+    return found
+
+
+def test_every_part_of_the_package_has_a_rule() -> None:
+    parts = {_part(_module_name(p)) for p in _python_files()} - {""}
+    parts -= {"resources"}  # data, no code of its own beyond the package marker
+    assert parts == set(ALLOWED)
+
+
+def test_every_import_follows_the_layer_rules() -> None:
+    assert layer_violations(_python_files()) == []
+
+
+def test_the_exceptions_still_exist() -> None:
+    """An exception that is no longer needed is taken off the list (so it cannot return)."""
+    seen = {(_module_name(p), m) for p in _python_files() for m, _ in _our_imports(p)}
+    assert [e for e in ALLOWED_EXCEPTIONS if e not in seen] == []
+
+
+def _fake_package(tmp_path: Path, files: dict[str, str]) -> list[Path]:
+    out = []
+    for rel, text in files.items():
+        path = tmp_path / "iro_desktop" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, "utf-8")
+        out.append(path)
+    return out
+
+
+def test_the_rules_catch_a_violation(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Guard: the same check reports a core module that imports a service (inside a
+    function), an export module that reads the storage, and a view that imports the vault
+    through a relative import; it lets a lawful import pass."""
+    monkeypatch.setattr(sys.modules[__name__], "PACKAGE_DIR", tmp_path / "iro_desktop")
+    files = _fake_package(tmp_path, {
+        "__init__.py": "",
+        "core/__init__.py": "",
+        "core/rules.py": "def f():\n    from iro_desktop.services.reviews import ReviewService\n",
+        "services/__init__.py": "",
+        "services/reviews.py": "from iro_desktop.core import rules\n",
+        "storage/__init__.py": "",
+        "storage/vault.py": "",
+        "export/__init__.py": "",
+        "export/letter.py": "from iro_desktop.storage import vault\n",
+        "ui/__init__.py": "",
+        "ui/views/__init__.py": "",
+        "ui/views/page.py": "from ...storage.vault import Vault\nfrom ...services import reviews\n",
+    })
+    found = layer_violations(files)
+    assert found == [
+        "iro_desktop.core.rules:2 imports iro_desktop.services.reviews",
+        "iro_desktop.export.letter:1 imports iro_desktop.storage.vault",
+        "iro_desktop.ui.views.page:1 imports iro_desktop.storage.vault",
+    ]
+
+
+def import_circles(files: list[Path]) -> list[list[str]]:
+    """Groups of modules that import each other, directly or through others (lazy imports
+    included). A module importing its own package's ``__init__`` is not counted."""
+    modules = {_module_name(p): p for p in files}
+    graph = {name: {m for m, _ in _our_imports(path)
+                    if m in modules and m != name and not name.startswith(m + ".")}
+             for name, path in modules.items()}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    circles: list[list[str]] = []
+
+    def visit(node: str) -> None:  # Tarjan's strongly connected components
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in sorted(graph[node]):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                top = stack.pop()
+                group.append(top)
+                if top == node:
+                    break
+            if len(group) > 1:
+                circles.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return circles
+
+
+def test_no_import_circle_between_modules() -> None:
+    """Shared pieces live one floor down, where both sides import them at the top; no
+    function-level import hides a circle."""
+    assert import_circles(_python_files()) == []
+
+
+def test_the_circle_check_sees_a_circle_hidden_in_a_function(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(sys.modules[__name__], "PACKAGE_DIR", tmp_path / "iro_desktop")
+    files = _fake_package(tmp_path, {
+        "__init__.py": "",
+        "services/__init__.py": "from iro_desktop.services.a import A\n",
+        "services/a.py": "from iro_desktop.services.b import B\nA = 1\n",
+        "services/b.py": "B = 2\ndef later():\n    from iro_desktop.services import c\n",
+        "services/c.py": "def f():\n    from iro_desktop.services.a import A\n",
+    })
+    assert import_circles(files) == [
+        ["iro_desktop.services.a", "iro_desktop.services.b", "iro_desktop.services.c"]]
+
+
+# ---- the window does not take the vault out of a service ------------------------------------
+#
+# The window gets its services from the composition root (app.py, MainWindow's workspace)
+# and asks them; it does not reach through one to the vault (``self.c.service.vault``) to
+# build another service or read a council. What still does is listed here with a count per
+# module; the counts may only go down.
+
+VAULT_THROUGH_A_SERVICE: dict[str, int] = {
+    # council lists and names for the dialogs' council pickers
+    "ui/dialogs/council_manage_dialogs.py": 4,
+    "ui/dialogs/council_settings_dialog.py": 6,
+    "ui/dialogs/report_dialog.py": 2,
+    # the outbox dialog lists the councils, and builds the outbox service of the open review
+    "ui/dialogs/outbox_dialogs.py": 2,
+    "ui/dialogs/search_dialog.py": 1,  # stops a late answer once the vault is locked
+    # the Copies page asks the outbox how far each copy of the open review has gone
+    "ui/views/copies_pages.py": 1,
+}
+
+
+def vault_through_a_service(path: Path) -> int:
+    """How often ``path`` reads ``<something>.vault`` other than the window's own
+    ``self.vault`` / ``window.vault`` (which the composition root handed it)."""
+    tree = ast.parse(path.read_text("utf-8"), filename=str(path))
+    return sum(1 for node in ast.walk(tree)
+               if isinstance(node, ast.Attribute) and node.attr == "vault"
+               and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "window")))
+
+
+def test_the_window_does_not_reach_the_vault_through_a_service() -> None:
+    counts = {p.relative_to(PACKAGE_DIR).as_posix(): vault_through_a_service(p)
+              for p in _python_files() if p.relative_to(PACKAGE_DIR).parts[0] == "ui"}
+    grown = {m: n for m, n in counts.items() if n > VAULT_THROUGH_A_SERVICE.get(m, 0)}
+    assert grown == {}
+    # a module that no longer needs its entry loses it (so the count cannot creep back)
+    assert {m: n for m, n in VAULT_THROUGH_A_SERVICE.items() if counts.get(m, 0) < n} == {}
+
+
+def test_the_vault_count_sees_a_service_vault(tmp_path: Path) -> None:
+    probe = tmp_path / "probe.py"
+    probe.write_text("def f(self, window):\n    self.vault.lock()\n    window.vault.lock()\n"
+                     "    return Outbox(self.c.service.vault), profiles.vault\n", "utf-8")
+    assert vault_through_a_service(probe) == 2

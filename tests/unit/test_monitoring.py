@@ -8,15 +8,11 @@ from datetime import date
 import pytest
 
 from iro_desktop.core.models import Nation
+from iro_desktop.core.monitoring import ChangeType, EntryKind
 from iro_desktop.core.review_clock import DueStatus, add_months
 from iro_desktop.core.reviews import ReviewStatus
 from iro_desktop.services.caseload import CaseloadService
-from iro_desktop.services.monitoring import (
-    ChangeType,
-    EntryKind,
-    MonitoringError,
-    MonitoringService,
-)
+from iro_desktop.services.monitoring import MonitoringError, MonitoringService
 from iro_desktop.services.reviews import ReviewService
 
 TODAY = date(2026, 6, 30)

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from iro_desktop.export.readability import BANDS, readability, syllables
+from iro_desktop.core.readability import BANDS, readability, syllables
 
 
 @pytest.mark.parametrize("word, count", [
@@ -66,7 +66,7 @@ def test_every_score_has_a_band() -> None:
 
 def test_readability_uses_no_network_package() -> None:
     """textstat would call nltk.download at run time; the export never imports either."""
-    code = ("import sys, iro_desktop.export.readability as r; r.readability('A test. Two.');"
+    code = ("import sys, iro_desktop.core.readability as r; r.readability('A test. Two.');"
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'textstat', 'nltk'}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=60, check=True).stdout.strip()

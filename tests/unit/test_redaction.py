@@ -10,6 +10,7 @@ from dataclasses import replace
 import docx
 import pytest
 
+from iro_desktop.core.records import Attendance, Decision
 from iro_desktop.core.redaction import (
     RedactionError,
     clean_line_marks,
@@ -28,7 +29,7 @@ from iro_desktop.export.check import check_copy
 from iro_desktop.export.minutes import build_record
 from iro_desktop.export.variants import View, copies_for, withheld_note
 from iro_desktop.services.export import ExportService
-from iro_desktop.services.reviews import Attendance, Decision, ReviewService
+from iro_desktop.services.reviews import ReviewService
 
 # ---- recipients, line marks, tag-like text ------------------------------------------
 

@@ -29,23 +29,20 @@ from pathlib import Path
 
 import pytest
 
-from iro_desktop import cli, cli_between
+from iro_desktop import cli, cli_between, cli_common
+from iro_desktop.core.annual_report import DEFINITIONS, AnnualReport
+from iro_desktop.core.escalation import Outcome, Stage
 from iro_desktop.core.models import Nation
+from iro_desktop.core.monitoring import ChangeType, EntryKind
 from iro_desktop.core.reviews import DecisionStatus, ReviewStatus
 from iro_desktop.security.errors import VaultError
 from iro_desktop.security.kdf import fast_test_params
 from iro_desktop.security.secret_store import MemorySecretStore
 from iro_desktop.services import returns
 from iro_desktop.services.caseload import CaseloadService
-from iro_desktop.services.escalation import EscalationService, Outcome, Stage
-from iro_desktop.services.monitoring import ChangeType, EntryKind, MonitoringService
-from iro_desktop.services.report import (
-    DEFINITIONS,
-    AnnualReport,
-    ReportError,
-    ReportService,
-    month_ends,
-)
+from iro_desktop.services.escalation import EscalationService
+from iro_desktop.services.monitoring import MonitoringService
+from iro_desktop.services.report import ReportError, ReportService, month_ends
 from iro_desktop.services.reviews import ReviewService
 from iro_desktop.storage.models import AuditEvent, ChildRow
 from iro_desktop.storage.vault import Vault
@@ -302,7 +299,7 @@ def _cli(vault_dir: Path, *argv: str) -> tuple[int, str, str]:
     args = parser.parse_args(["--vault", str(vault_dir), *argv])
     out, err = io.StringIO(), io.StringIO()
     try:
-        code = cli_between.run(args, lambda: cli._open_unlocked(args), out)
+        code = cli_between.run(args, lambda: cli_common.open_unlocked(args), out)
     except cli.CliError as exc:
         print(f"iro-desktop: {exc}", file=err)
         code = exc.exit_code

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from iro_desktop.ui.dialogs.dispose import dispose_dialog
 from iro_desktop.ui.widgets.controls import buddy, message_label  # noqa: F401 - archive_dialogs
 from iro_desktop.core.models import Council, Nation
 from iro_desktop.ui.views.caseload_view import council_icon
@@ -273,8 +274,6 @@ class EraseCouncilDialog(QDialog):
 
 def confirm_purge(parent: QWidget, question: str, names: str) -> bool:
     """Yes or no to a purge that names every child in it; No is the default."""
-    from iro_desktop.ui.main_window import dispose_dialog
-
     box = QMessageBox(QMessageBox.Icon.Warning, "Purge records for good", question,
                       QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, parent)
     box.setInformativeText(names)

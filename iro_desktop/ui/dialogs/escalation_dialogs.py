@@ -12,14 +12,14 @@ from datetime import date
 
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QWidget
 
-from iro_desktop.core.review_clock import add_working_days
-from iro_desktop.services.escalation import (
+from iro_desktop.core.escalation import (
     RESPONSE_WORKING_DAYS,
     Escalation,
     Outcome,
     Stage,
     StageRecord,
 )
+from iro_desktop.core.review_clock import add_working_days
 from iro_desktop.ui.dialogs.form_dialog import FormDialog, date_field, plain_text_edit
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -22,30 +22,18 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QTableWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from iro_desktop.ui.dialogs.dispose import run_until_done
 from iro_desktop.ui.widgets.date_edit import DateEdit
-from iro_desktop.ui.workers import user_message
+
+if TYPE_CHECKING:
+    from iro_desktop.services.reviews import ReviewService
 
 T = TypeVar("T")
 ERROR_STYLE = "color: #b00020;"  # 6.9:1 on white; the text says what is wrong too
-
-
-def wipe_dialog(dialog: QDialog) -> None:
-    """Hide ``dialog``, empty every field that could hold child data, delete it."""
-    dialog.hide()
-    for edit in dialog.findChildren(QLineEdit):
-        edit.clear()
-    for text in dialog.findChildren(QPlainTextEdit):
-        text.clear()
-    for label in dialog.findChildren(QLabel):
-        label.clear()
-    for table in dialog.findChildren(QTableWidget):
-        table.setRowCount(0)
-    dialog.deleteLater()
 
 
 def plain_text_edit(accessible_name: str, object_name: str, lines: int = 4) -> QPlainTextEdit:
@@ -84,13 +72,11 @@ def offer_names(edit: QLineEdit, names: list[str]) -> None:
     edit.setCompleter(completer)
 
 
-def network_names(vault, council_id: str, child_id: int) -> list[str]:  # type: ignore[no-untyped-def]
-    """'Name (role)' of everyone in the child's network; [] if it cannot be read."""
-    from iro_desktop.services.reviews import ReviewService
-
+def network_names(reviews: ReviewService, council_id: str, child_id: int) -> list[str]:
+    """'Name (role)' of everyone in the child's network (``reviews``: the window's
+    ReviewService); [] if it cannot be read."""
     try:
-        return [f"{p.name} ({p.role})" for p in ReviewService(vault).network(council_id,
-                                                                               child_id)]
+        return [f"{p.name} ({p.role})" for p in reviews.network(council_id, child_id)]
     except Exception:  # noqa: BLE001 - only a convenience; typing still works
         return []
 
@@ -150,12 +136,5 @@ class FormDialog(QDialog):
 
     def run(self, action: Callable[[], T]) -> T | None:
         """Show the dialog until ``action`` succeeds (its result) or the IRO cancels (None)."""
-        try:
-            while self.exec():
-                try:
-                    return action()
-                except Exception as exc:  # noqa: BLE001 - shown in the dialog, which stays open
-                    self.show_error(user_message(exc))
-            return None
-        finally:
-            wipe_dialog(self)
+        results: list[T] = []
+        return results[0] if run_until_done(self, lambda: results.append(action())) else None

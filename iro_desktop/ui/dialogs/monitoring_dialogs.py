@@ -11,7 +11,7 @@ from datetime import date
 
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QWidget
 
-from iro_desktop.services.monitoring import ChangeType, EntryKind, MonitoringEntry
+from iro_desktop.core.monitoring import ChangeType, EntryKind, MonitoringEntry
 from iro_desktop.ui.dialogs.form_dialog import FormDialog, date_field, plain_text_edit
 
 

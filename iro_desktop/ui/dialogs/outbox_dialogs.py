@@ -173,18 +173,15 @@ class QueueDialog(QDialog):
 
     def __init__(self, controller, chair, parent: QWidget | None = None) -> None:  # type: ignore[no-untyped-def]
         super().__init__(parent)
-        from iro_desktop.export.variants import copies_for, who_gets
-        from iro_desktop.services.council_profile import CouncilProfileService
-        from iro_desktop.services.export import ExportService
+        from iro_desktop.services.export import ExportService, copies_with_recipients
 
         self.setObjectName("queue_dialog")
         self.setWindowTitle("Put copies in the outbox")
         self.c = controller
         record = controller.record
-        self.service = OutboxService(controller.service.vault,
-                                     ExportService(controller.service.vault, controller.service,
-                                                   chair=chair))
-        defaults = set(CouncilProfileService(controller.service.vault).values(
+        exports = ExportService.of_reviews(controller.service, chair)
+        self.service = OutboxService(exports.vault, exports)
+        defaults = set(exports.profiles.values(
             record.council_id)["distribution_groups"].split(","))
         intro = QLabel(
             f"Review {record.number}"
@@ -198,11 +195,9 @@ class QueueDialog(QDialog):
         layout.addWidget(intro)
         lines = [("full", "Full record, for the council's case record", True),
                  ("decisions", "Decisions only, for the council's case record", True)]
-        copies = copies_for(record, controller.network)
-        for copy in copies:
+        for copy, who in copies_with_recipients(record, controller.network):
             if copy.variant == "full":
                 continue
-            who = who_gets(copy, copies)
             what = variant_label(copy.variant)
             if copy.variant.startswith("redacted:") and not copy.withheld:
                 what += " (nothing withheld)"

@@ -34,9 +34,10 @@ from PySide6.QtWidgets import (
 )
 
 from iro_desktop.core import codes
-from iro_desktop.services.escalation import Outcome, Stage
-from iro_desktop.services.monitoring import ChangeType, EntryKind
-from iro_desktop.services.report import AnnualReport, ReportService
+from iro_desktop.core.annual_report import AnnualReport
+from iro_desktop.core.escalation import Outcome, Stage
+from iro_desktop.core.monitoring import ChangeType, EntryKind
+from iro_desktop.services.report import ReportService
 from iro_desktop.ui.dialogs.form_dialog import date_field
 from iro_desktop.ui.widgets.charts import BarChart
 from iro_desktop.ui.widgets.tables import read_only_table
@@ -310,8 +311,6 @@ class ReportDialog(QDialog):
         return Path(path if path.lower().endswith(f".{suffix}") else f"{path}.{suffix}")
 
     def save_word(self) -> None:
-        from iro_desktop.export.report_docx import build_report
-
         if self.report is None:
             return
         target = self._target("docx", "Save the report as Word (NOT encrypted)",
@@ -321,7 +320,7 @@ class ReportDialog(QDialog):
         council = self.service.vault.council_by_code(self.report.council_code)
         try:
             marking = self.marking_for(council.id) if council is not None else ""
-            data = build_report(self.report, marking=marking or "OFFICIAL-SENSITIVE")
+            data = self.service.word(self.report, marking or "OFFICIAL-SENSITIVE")
         except Exception as exc:  # noqa: BLE001
             self._show(f"The report was not saved: {user_message(exc)}", error=True)
             return

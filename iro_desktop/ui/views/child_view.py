@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
@@ -29,11 +30,14 @@ from iro_desktop.core.reviews import ReviewStatus
 from iro_desktop.services.caseload import CaseloadEntry
 from iro_desktop.services.escalation import EscalationService
 from iro_desktop.services.monitoring import MonitoringService
-from iro_desktop.services.reviews import Decision, ReviewSummary
+from iro_desktop.core.records import Decision, ReviewSummary
 from iro_desktop.ui.views.escalation_panel import EscalationPanel
 from iro_desktop.ui.views.monitoring_panel import MonitoringPanel
 from iro_desktop.ui.widgets.date_edit import DateEdit
 from iro_desktop.ui.widgets.tables import read_only_table
+
+if TYPE_CHECKING:
+    from iro_desktop.services.reviews import ReviewService
 
 REVIEW_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 TABS = ("reviews", "monitoring", "escalations")
@@ -77,7 +81,8 @@ class ChildView(QWidget):
     due_changed = Signal()  # the next review was brought forward (or no longer is)
 
     def __init__(self, monitoring: MonitoringService, escalations: EscalationService,
-                 today: Callable[[], date], parent: QWidget | None = None) -> None:
+                 reviews: ReviewService, today: Callable[[], date],
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("child_view")
         self.chip = QLabel("")
@@ -114,10 +119,10 @@ class ChildView(QWidget):
         self.decisions = read_only_table(["Decision", "Who", "By when", "Flag"],
                                          "open_decisions_table", "Open decisions")
 
-        self.monitoring = MonitoringPanel(monitoring, today)
+        self.monitoring = MonitoringPanel(monitoring, reviews, today)
         self.monitoring.due_changed.connect(self.due_changed)
         self.monitoring.entries_changed.connect(self._on_monitoring_count)
-        self.escalations = EscalationPanel(escalations, today)
+        self.escalations = EscalationPanel(escalations, reviews, today)
         self.escalations.escalations_changed.connect(self._on_escalation_count)
 
         top = QHBoxLayout()

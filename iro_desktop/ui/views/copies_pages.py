@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from iro_desktop.core import redaction
 from iro_desktop.core.reviews import TEXT_FIELDS
-from iro_desktop.services.reviews import Person, ReviewRecord
+from iro_desktop.core.records import Person, ReviewRecord
 from iro_desktop.ui.views.review_controller import ReviewController
 from iro_desktop.ui.views.review_pages import Page, _buddy, _heading
 from iro_desktop.ui.widgets.autosave_text import AutoSaveTextEdit
@@ -220,14 +220,13 @@ class LetterPage(Page):
             self.readability.clear()
             return
         try:
-            from iro_desktop.export.readability import readability
+            from iro_desktop.core.chair import Chair
+            from iro_desktop.core.readability import readability
             from iro_desktop.services.export import ExportError, ExportService
-
-            from iro_desktop.export.chair import Chair
 
             settings = getattr(self.window(), "settings", None)
             chair = Chair.from_settings(settings) if settings is not None else Chair()
-            text = ExportService(self.c.service.vault, self.c.service, chair=chair).letter_text(
+            text = ExportService.of_reviews(self.c.service, chair).letter_text(
                 record.council_id, record.id)
         except ExportError as exc:  # e.g. no letter before the review is held
             self.preview.clear()
@@ -335,9 +334,9 @@ class CopiesPage(Page):
                     found.setdefault(recipient, []).append(title)
         hint = ("To withhold one line, put the cursor on it and press Ctrl+Shift+W: it is "
                 "highlighted, and the margin names whom it is withheld from.")
-        from iro_desktop.export.variants import View
+        from iro_desktop.services.export import tag_problems
 
-        problems = View(record, None, self.c.network).tag_problems()
+        problems = tag_problems(record, self.c.network)
         if problems:
             hint = ("No copy can be made yet: text that looks like a typed withholding tag "
                     "is in " + "; ".join(problems[:5]) + (" and more" if len(problems) > 5
@@ -357,15 +356,13 @@ class CopiesPage(Page):
     def _fill_copies(self, record: ReviewRecord) -> None:
         rows: list[tuple[str, str, str]] = []
         try:
-            from iro_desktop.export.variants import copies_for, who_gets
+            from iro_desktop.services.export import copies_with_recipients
             from iro_desktop.ui.dialogs.outbox_dialogs import variant_label
 
             states = self._outbox_states(record)
-            copies = copies_for(record, self.c.network)
-            for copy in copies:
-                who = who_gets(copy, copies)
+            for copy, who in copies_with_recipients(record, self.c.network):
                 if copy.variant == "full":
-                    who = self.c.service.vault.council(record.council_id).name
+                    who = self.c.service.council(record.council_id).name
                 label = variant_label(copy.variant) + (
                     " (nothing withheld)" if copy.variant.startswith("redacted:")
                     and not copy.withheld else "")

@@ -27,11 +27,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from iro_desktop.core.records import ReviewRecord
 from iro_desktop.core.reviews import resolve_within_weeks
-from iro_desktop.services.reviews import ReviewRecord
 from iro_desktop.ui.views.review_controller import ReviewController
 from iro_desktop.ui.views.review_pages import Page, _date_edit, _heading, _pydate, _qdate
 from iro_desktop.ui.widgets.controls import buddy as _buddy
+from iro_desktop.ui.widgets.controls import editable_combo, line_edit
 from iro_desktop.ui.widgets.tables import read_only_table
 
 DEFAULT_WEEKS = 4
@@ -51,15 +52,8 @@ class DecisionsPage(Page):
                                      "decisions_table", "Decisions of this review",
                                      select_rows=True)
         self.table.installEventFilter(self)
-        self.text = QLineEdit()
-        self.text.setObjectName("decision_text_edit")
-        self.text.setAccessibleName("Decision")
-        self.text.setMaxLength(4000)
-        self.who = QComboBox()
-        self.who.setObjectName("decision_who_combo")
-        self.who.setAccessibleName("Who is responsible")
-        self.who.setEditable(True)
-        self.who.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)  # completes from the network
+        self.text = line_edit("decision_text_edit", "Decision", 4000)
+        self.who = editable_combo("decision_who_combo", "Who is responsible")  # the network
         self.by_date = QRadioButton("By &date")
         self.by_date.setAccessibleName("Due by a date")
         self.within = QRadioButton("Wi&thin")

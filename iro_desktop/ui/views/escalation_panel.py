@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -26,9 +27,13 @@ from PySide6.QtWidgets import (
 
 from iro_desktop.ui.widgets.controls import message_label
 from iro_desktop.ui.widgets.controls import button as _button
-from iro_desktop.services.escalation import Escalation, EscalationService, Stage
+from iro_desktop.core.escalation import Escalation, Stage
+from iro_desktop.services.escalation import EscalationService
 from iro_desktop.ui.widgets.tables import read_only_table
 from iro_desktop.ui.workers import user_message
+
+if TYPE_CHECKING:
+    from iro_desktop.services.reviews import ReviewService
 
 ESCALATION_ROLE = Qt.ItemDataRole.UserRole + 1
 LATE = Qt.GlobalColor.darkRed
@@ -53,11 +58,14 @@ def _next_due(escalation: Escalation) -> str:
 class EscalationPanel(QWidget):
     escalations_changed = Signal(int)  # how many are open
 
-    def __init__(self, service: EscalationService, today: Callable[[], date],
+    def __init__(self, service: EscalationService, reviews: ReviewService,
+                 today: Callable[[], date],
                  parent: QWidget | None = None) -> None:
+        """``reviews`` (the window's ReviewService) names the child's network in the forms."""
         super().__init__(parent)
         self.setObjectName("escalation_panel")
         self.service = service
+        self.reviews = reviews
         self.today = today
         self.council_id = ""
         self.child_id = 0
@@ -231,7 +239,7 @@ class EscalationPanel(QWidget):
             return
         dialog = RaiseConcernDialog(self.today(), self)
         fields = dialog.stage_fields
-        offer_names(fields.who, network_names(self.service.vault, self.council_id,
+        offer_names(fields.who, network_names(self.reviews, self.council_id,
                                               self.child_id))
         saved = dialog.run(lambda: self.service.raise_concern(
             self.council_id, self.child_id, dialog.concern.toPlainText(),
@@ -252,7 +260,7 @@ class EscalationPanel(QWidget):
             return
         dialog = StageDialog(e, self.today(), self)
         fields = dialog.stage_fields
-        offer_names(fields.who, network_names(self.service.vault, self.council_id,
+        offer_names(fields.who, network_names(self.reviews, self.council_id,
                                               self.child_id))
         chosen: list[Stage] = []
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -26,9 +27,13 @@ from PySide6.QtWidgets import (
 
 from iro_desktop.ui.widgets.controls import message_label
 from iro_desktop.ui.widgets.controls import button as _button
-from iro_desktop.services.monitoring import EntryKind, MonitoringEntry, MonitoringService
+from iro_desktop.core.monitoring import EntryKind, MonitoringEntry
+from iro_desktop.services.monitoring import MonitoringService
 from iro_desktop.ui.widgets.tables import read_only_table
 from iro_desktop.ui.workers import user_message
+
+if TYPE_CHECKING:
+    from iro_desktop.services.reviews import ReviewService
 
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
 ERROR_STYLE, DONE_STYLE = "color: #b00020;", "color: #1b5e20;"
@@ -38,11 +43,14 @@ class MonitoringPanel(QWidget):
     due_changed = Signal()  # the next review was brought forward, or no longer is
     entries_changed = Signal(int)  # how many entries the log now has
 
-    def __init__(self, service: MonitoringService, today: Callable[[], date],
+    def __init__(self, service: MonitoringService, reviews: ReviewService,
+                 today: Callable[[], date],
                  parent: QWidget | None = None) -> None:
+        """``reviews`` (the window's ReviewService) names the child's network in the forms."""
         super().__init__(parent)
         self.setObjectName("monitoring_panel")
         self.service = service
+        self.reviews = reviews
         self.today = today
         self.council_id = ""
         self.child_id = 0
@@ -168,7 +176,7 @@ class MonitoringPanel(QWidget):
         if not self.council_id:
             return
         dialog = MonitoringEntryDialog(self.today(), self._statutory_due(), self)
-        offer_names(dialog.with_whom, network_names(self.service.vault, self.council_id,
+        offer_names(dialog.with_whom, network_names(self.reviews, self.council_id,
                                                     self.child_id))
         saved = dialog.run(lambda: self.service.add_entry(
             self.council_id, self.child_id, dialog.entry_kind, dialog.when.py_date(),
@@ -194,7 +202,7 @@ class MonitoringPanel(QWidget):
         if entry is None:
             return
         dialog = MonitoringEntryDialog(self.today(), None, self, entry=entry)
-        offer_names(dialog.with_whom, network_names(self.service.vault, self.council_id,
+        offer_names(dialog.with_whom, network_names(self.reviews, self.council_id,
                                                     self.child_id))
         saved = dialog.run(lambda: self.service.update_entry(
             self.council_id, entry.id, entry_date=dialog.when.py_date(),

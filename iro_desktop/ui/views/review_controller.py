@@ -14,9 +14,10 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from iro_desktop.core.records import Person, ReviewRecord
 from iro_desktop.core.redaction import MarkedText
 from iro_desktop.core.reviews import AttendanceStatus, DecisionStatus, ItemState, ReviewStatus
-from iro_desktop.services.reviews import Person, ReviewRecord, ReviewService
+from iro_desktop.services.reviews import ReviewService
 from iro_desktop.ui.autosave_bridge import AutosaveBridge
 from iro_desktop.ui.workers import user_message
 

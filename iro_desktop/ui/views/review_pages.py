@@ -3,6 +3,7 @@ agenda item, earlier decisions, new decisions and the next review."""
 
 from __future__ import annotations
 
+import enum
 from datetime import date
 
 from PySide6.QtCore import QDate, QEvent, QObject, Qt, Signal
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from iro_desktop.ui.widgets.controls import buddy as _buddy
+from iro_desktop.ui.widgets.controls import editable_combo, line_edit
 from iro_desktop.core import codes
 from iro_desktop.core.reviews import (
     CHAIRED_CHOICES,
@@ -33,7 +35,7 @@ from iro_desktop.core.reviews import (
     ItemState,
     for_child_key,
 )
-from iro_desktop.services.reviews import ReviewRecord
+from iro_desktop.core.records import ReviewRecord
 from iro_desktop.ui.views.review_controller import ReviewController
 from iro_desktop.ui.widgets.autosave_text import AutoSaveTextEdit
 from iro_desktop.ui.widgets.date_edit import DateEdit
@@ -130,6 +132,41 @@ class Page(QWidget):
         edit.bind(self.c.bridge, (record.council_id, record.id, key), record.texts.get(key, ""),
                   read_only=record.finalised, marks=record.line_marks.get(key))
 
+    # ---- one key on a status table's row (attendance, earlier decisions) ----------------
+
+    ROW_KEYS: dict[str, enum.Enum] = {}  # key typed on the table -> the row's new status
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        """On the page's status table itself (not a field in it): one key of ``ROW_KEYS``
+        sets the row's status and moves down."""
+        table = getattr(self, "table", None)
+        if self.ROW_KEYS and watched is table:
+            if event.type() == QEvent.Type.FocusIn and table.currentRow() < 0 \
+                    and table.rowCount():
+                table.setCurrentCell(0, 0)
+            elif event.type() == QEvent.Type.KeyPress and self._on_row_key(event):
+                return True
+        return super().eventFilter(watched, event)
+
+    def _on_row_key(self, event: QKeyEvent) -> bool:
+        chord = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier \
+            | Qt.KeyboardModifier.MetaModifier
+        status = None if event.modifiers() & chord else self.ROW_KEYS.get(event.text().lower())
+        row = max(self.table.currentRow(), 0)
+        if status is None or row >= self._status_rows() or self.c.record is None \
+                or self.c.record.finalised:
+            return False
+        if self._set_row_status(row, status) and row + 1 < self.table.rowCount():
+            self.table.setCurrentCell(row + 1, self.table.currentColumn())
+        return True
+
+    def _status_rows(self) -> int:
+        return 0
+
+    def _set_row_status(self, row: int, status: enum.Enum) -> bool:
+        """Apply ``status`` to ``row``; True to move on to the next row."""
+        raise NotImplementedError
+
 
 class PreparationPage(Page):
     def __init__(self, controller: ReviewController, parent: QWidget | None = None) -> None:
@@ -220,19 +257,9 @@ class AttendancePage(Page):
         self.table = read_only_table(
             ["Name", "Role", "Organisation", "Attendance", "Reason (if excluded)", "Address"],
             "attendance_table", "Attendance", fit_others=False, tab_between_cells=True)
-        self.name = QLineEdit()
-        self.name.setObjectName("person_name_edit")
-        self.name.setAccessibleName("New person's name")
-        self.name.setMaxLength(200)
-        self.role = QComboBox()
-        self.role.setObjectName("person_role_combo")
-        self.role.setAccessibleName("New person's role")
-        self.role.setEditable(True)
-        self.role.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)  # Enter adds the person
-        self.role.addItems(PERSON_ROLES)
-        self.org = QLineEdit()
-        self.org.setAccessibleName("New person's organisation")
-        self.org.setMaxLength(200)
+        self.name = line_edit("person_name_edit", "New person's name", 200)
+        self.role = editable_combo("person_role_combo", "New person's role", PERSON_ROLES)
+        self.org = line_edit("", "New person's organisation", 200)
         add = QPushButton("Add to ne&twork")
         add.setObjectName("add_person_button")
         add.setAccessibleName("Add this person to the child's network")
@@ -321,32 +348,16 @@ class AttendancePage(Page):
                 "w": AttendanceStatus.WRITTEN, "i": AttendanceStatus.INVITED,
                 "x": AttendanceStatus.EXCLUDED}
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        """On the table itself (not a field in it): one key sets the row's attendance."""
-        if watched is self.table:
-            if event.type() == QEvent.Type.FocusIn and self.table.currentRow() < 0 \
-                    and self.table.rowCount():
-                self.table.setCurrentCell(0, 0)
-            elif event.type() == QEvent.Type.KeyPress and self._on_row_key(event):
-                return True
-        return super().eventFilter(watched, event)
+    def _status_rows(self) -> int:
+        return len(self._people)
 
-    def _on_row_key(self, event: QKeyEvent) -> bool:
-        chord = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier \
-            | Qt.KeyboardModifier.MetaModifier
-        status = None if event.modifiers() & chord else self.ROW_KEYS.get(event.text().lower())
-        row = max(self.table.currentRow(), 0)
-        if status is None or row >= len(self._people) or self.c.record is None \
-                or self.c.record.finalised:
-            return False
+    def _set_row_status(self, row: int, status: enum.Enum) -> bool:
         combo, reason = self.table.cellWidget(row, 3), self.table.cellWidget(row, 4)
         combo.setCurrentIndex(combo.findData(status))
         if status is AttendanceStatus.EXCLUDED:
             reason.setFocus()  # saved when the reason is typed (Enter or Tab)
-            return True
+            return False
         self._on_status_chosen(self._people[row], combo, reason)
-        if row + 1 < self.table.rowCount():
-            self.table.setCurrentCell(row + 1, self.table.currentColumn())
         return True
 
     def _on_address_edited(self, person_id: int, edit: QLineEdit) -> None:
@@ -537,7 +548,7 @@ class AgendaItemPage(Page):
 
     def _flag_jargon(self) -> None:
         """Words a child may not know, flagged as the IRO types, with plainer ones."""
-        from iro_desktop.export.readability import jargon
+        from iro_desktop.core.readability import jargon
 
         found = jargon(self.for_child.toPlainText())
         self.jargon.setText("" if not found else "A child may not know: " + "; ".join(
@@ -617,29 +628,13 @@ class EarlierDecisionsPage(Page):
     ROW_KEYS = {"d": DecisionStatus.DONE, "p": DecisionStatus.IN_PROGRESS,
                 "n": DecisionStatus.NOT_DONE, "x": DecisionStatus.NO_LONGER_NEEDED}
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        """On the table itself (not a field in it): one key sets the row's update."""
-        if watched is self.table:
-            if event.type() == QEvent.Type.FocusIn and self.table.currentRow() < 0 \
-                    and self.table.rowCount():
-                self.table.setCurrentCell(0, 0)
-            elif event.type() == QEvent.Type.KeyPress and self._on_row_key(event):
-                return True
-        return super().eventFilter(watched, event)
+    def _status_rows(self) -> int:
+        return len(self._ids)
 
-    def _on_row_key(self, event: QKeyEvent) -> bool:
-        chord = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier \
-            | Qt.KeyboardModifier.MetaModifier
-        status = None if event.modifiers() & chord else self.ROW_KEYS.get(event.text().lower())
-        row = max(self.table.currentRow(), 0)
-        if status is None or row >= len(self._ids) or self.c.record is None \
-                or self.c.record.finalised:
-            return False
+    def _set_row_status(self, row: int, status: enum.Enum) -> bool:
         combo, comment = self.table.cellWidget(row, 4), self.table.cellWidget(row, 5)
         combo.setCurrentIndex(combo.findData(status))
         self._save(self._ids[row], combo, comment)
-        if row + 1 < self.table.rowCount():
-            self.table.setCurrentCell(row + 1, self.table.currentColumn())
         return True
 
     @staticmethod

@@ -29,10 +29,11 @@ from PySide6.QtWidgets import (
 )
 
 from iro_desktop.core import codes
+from iro_desktop.core.chair import Chair
+from iro_desktop.core.records import ReviewRecord
 from iro_desktop.core.reviews import ItemState, ReviewStatus
-from iro_desktop.export.chair import Chair
-from iro_desktop.services.reviews import ReviewRecord
 from iro_desktop.ui.autosave_bridge import SavedBatch
+from iro_desktop.ui.dialogs.dispose import dispose_dialog
 from iro_desktop.ui.views.copies_pages import CopiesPage, LetterPage
 from iro_desktop.ui.views.decisions_page import DecisionsPage
 from iro_desktop.ui.views.review_controller import ReviewController
@@ -254,7 +255,7 @@ class ReviewView(QWidget):
                 current.load_notes(record, self.current_item_key)
 
     def _council_code(self) -> str:
-        council = self.c.service.vault.council(self.c.council_id)
+        council = self.c.service.council(self.c.council_id)
         self.chip.setStyleSheet(f"background: {council.colour}; color: white; padding: 4px; "
                                 "font-weight: bold;")
         self.chip.setAccessibleName(f"Council {council.code}, {council.name}")
@@ -377,8 +378,6 @@ class ReviewView(QWidget):
             return
         from iro_desktop.core.reviews import TEXT_FIELDS
         from iro_desktop.ui.dialogs.amend_dialog import AmendDialog
-        from iro_desktop.ui.main_window import dispose_dialog
-
         fields = [(f"agenda:{i.key}", i.title) for i in record.agenda]
         fields += [(k, t) for k, t in TEXT_FIELDS.items() if not k.startswith("prep.")]
         dialog = AmendDialog(fields, record.texts, self, line_marks=record.line_marks,
@@ -421,7 +420,7 @@ class ReviewView(QWidget):
             return
         variant = choices[choice]
         self.c.bridge.flush()
-        exports = ExportService(self.c.service.vault, self.c.service, chair=self._chair())
+        exports = ExportService.of_reviews(self.c.service, self._chair())
         try:
             suggested = exports.filename(record.council_id, record.id, variant)
         except Exception:  # noqa: BLE001 - only the suggested name
@@ -524,8 +523,6 @@ class ReviewView(QWidget):
         if record is None:
             return
         from iro_desktop.ui.dialogs.outbox_dialogs import QueueDialog
-        from iro_desktop.ui.main_window import dispose_dialog
-
         self.c.bridge.flush()
         dialog = QueueDialog(self.c, self._chair(), self)
         try:

@@ -8,7 +8,7 @@ import re
 
 from PySide6.QtWidgets import QFormLayout, QLineEdit, QWidget
 
-from iro_desktop.export.chair import DEFAULT_ROLE, Chair
+from iro_desktop.core.chair import DEFAULT_ROLE, Chair
 from iro_desktop.ui.widgets.controls import buddy
 
 FIELDS = (  # settings key, label with mnemonic, accessible name, placeholder

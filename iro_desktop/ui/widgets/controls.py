@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPushButton, QWidget
 
 
 def buddy(text: str, widget: QWidget) -> QLabel:
@@ -33,3 +33,26 @@ def button(text: str, name: str, accessible: str, slot: Callable[[], object]) ->
     widget.setAccessibleName(accessible)
     widget.clicked.connect(slot)
     return widget
+
+
+def line_edit(name: str, accessible: str, max_length: int) -> QLineEdit:
+    """A one-line field with its object and accessible names and a length limit."""
+    edit = QLineEdit()
+    if name:
+        edit.setObjectName(name)
+    edit.setAccessibleName(accessible)
+    edit.setMaxLength(max_length)
+    return edit
+
+
+def editable_combo(name: str, accessible: str, items: list[str] | tuple[str, ...] = ()
+                   ) -> QComboBox:
+    """A combo box the IRO may type into, which completes from ``items`` but never adds
+    what was typed to them (Enter is left to the form: add the person, the decision)."""
+    combo = QComboBox()
+    combo.setObjectName(name)
+    combo.setAccessibleName(accessible)
+    combo.setEditable(True)
+    combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+    combo.addItems(list(items))
+    return combo
