@@ -9,6 +9,8 @@ into its ``w:t``, which keeps a long record quick to build.
 
 from __future__ import annotations
 
+from typing import Any
+
 import io
 from collections.abc import Sequence
 
@@ -29,13 +31,17 @@ _CELL_SPACING = f'<w:spacing {nsdecls("w")} w:before="20" w:after="20"/>'  # tig
 
 Cell = str | tuple[str, str]  # text, or (text, italic note under it)
 
+# An lxml element of the document tree (python-docx's oxml). lxml carries no type
+# information, so the elements are typed as what they are to the checker: Any.
+Element = Any
+
 
 def safe_text(text: str) -> str:
     """Text for a run: Word-safe, and Windows or old Mac line endings as one line break."""
     return docx_safe(text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
-def text_element(text: str) -> object:
+def text_element(text: str) -> Element:
     """A ``w:t`` holding ``text`` as it is (spaces kept)."""
     t = OxmlElement("w:t")
     t.set(qn("xml:space"), "preserve")
@@ -58,7 +64,7 @@ def _add_run(paragraph: Paragraph, text: str) -> Run:
     r = OxmlElement("w:r")
     r.append(text_element(text))
     paragraph._p.append(r)
-    return Run(r, paragraph)  # type: ignore[arg-type]
+    return Run(r, paragraph)
 
 
 class Writer:
@@ -132,10 +138,10 @@ class Writer:
         return table
 
     @staticmethod
-    def _cell(table: Table, tc: object, value: Cell, *, bold: bool = False,
+    def _cell(table: Table, tc: Element, value: Cell, *, bold: bool = False,
               fill: str | None = None) -> None:
         text, note = (value, "") if isinstance(value, str) else value
-        cell = _Cell(tc, table)  # type: ignore[arg-type]
+        cell = _Cell(tc, table)
         paragraph = cell.paragraphs[0]
         paragraph._p.get_or_add_pPr().append(parse_xml(_CELL_SPACING))
         if text:
@@ -147,15 +153,16 @@ class Writer:
             extra._p.get_or_add_pPr().append(parse_xml(_CELL_SPACING))
             Writer._note_run(extra, note)
         if fill:
-            tc.get_or_add_tcPr().append(parse_xml(  # type: ignore[attr-defined]
+            tc.get_or_add_tcPr().append(parse_xml(
                 f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" w:fill="{fill}"/>'))
 
-    def _row(self, table: Table, values: Sequence[Cell], **style: object) -> object:
+    def _row(self, table: Table, values: Sequence[Cell], **style: object) -> Element:
         tr = table._tbl.add_tr()
         tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))  # a row never breaks in two
         for grid_col, value in zip(table._tbl.tblGrid.gridCol_lst, values):
             tc = tr.add_tc()
-            tc.width = grid_col.w
+            if grid_col.w is not None:  # _table gives every column a width
+                tc.width = grid_col.w
             self._cell(table, tc, value, **style)  # type: ignore[arg-type]
         return tr
 
@@ -167,7 +174,8 @@ class Writer:
             cols = table._tbl.tblGrid.gridCol_lst
             for grid_col, cell_value, bold in ((cols[0], label, True), (cols[1], value, False)):
                 tc = tr.add_tc()
-                tc.width = grid_col.w
+                if grid_col.w is not None:
+                    tc.width = grid_col.w
                 self._cell(table, tc, cell_value, bold=bold, fill=LABEL_FILL if bold else None)
         return table
 
@@ -178,7 +186,7 @@ class Writer:
         tr = self._row(table, header, bold=True, fill=HEADER_FILL)
         tbl_header = OxmlElement("w:tblHeader")
         tbl_header.set(qn("w:val"), "true")
-        tr.get_or_add_trPr().append(tbl_header)  # type: ignore[attr-defined]
+        tr.get_or_add_trPr().append(tbl_header)
         for values in rows:
             self._row(table, values)
         return table
