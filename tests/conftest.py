@@ -42,11 +42,63 @@ def vault_dir(tmp_path: Path) -> Path:
     return tmp_path / "vault"
 
 
-@pytest.fixture
-def vault(vault_dir: Path, secret_store: MemorySecretStore):  # type: ignore[no-untyped-def]
-    """A new, unlocked, empty vault with fast KDF parameters and an in-memory keyring."""
+@pytest.fixture(scope="session")
+def _seeded_templates(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The demo vaults, seeded once per test session (per worker) and closed; tests get a
+    copy of the folder. Seeding (three council databases, 72 children, the sample reviews)
+    takes seconds; copying and unlocking a copy a fraction of one."""
+    from iro_desktop.services.demo import seed_demo
     from iro_desktop.storage.vault import Vault
 
+    built: dict[bool, tuple[Path, str]] = {}
+
+    def template(with_reviews: bool) -> tuple[Path, str]:
+        if with_reviews not in built:
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setenv("IRO_DESKTOP_DATA_DIR", str(tmp_path_factory.mktemp("template-data")))
+                root = tmp_path_factory.mktemp("demo-template") / "vault"
+                v, recovery = Vault.create(root, PASSPHRASE, kdf=fast_test_params(),
+                                           secret_store=MemorySecretStore())
+                try:
+                    seed_demo(v, with_reviews=with_reviews)
+                finally:
+                    v.close()
+            built[with_reviews] = (root, recovery)
+        return built[with_reviews]
+
+    return template
+
+
+def _open_copy(template: tuple[Path, str], vault_dir: Path,  # type: ignore[no-untyped-def]
+               secret_store: MemorySecretStore):
+    """An unlocked private copy of a closed template vault at ``vault_dir``."""
+    import shutil
+
+    from iro_desktop.storage.vault import Vault
+
+    root, recovery = template
+    shutil.copytree(root, vault_dir)
+    (vault_dir / "vault.lock").unlink(missing_ok=True)
+    v = Vault(vault_dir, secret_store=secret_store).open()
+    v.unlock(PASSPHRASE)
+    v.recovery_key_for_tests = recovery  # type: ignore[attr-defined]
+    return v
+
+
+_SEEDED = ("demo_vault_with_reviews", "demo_vault")
+
+
+@pytest.fixture
+def vault(request: pytest.FixtureRequest, vault_dir: Path,  # type: ignore[no-untyped-def]
+          secret_store: MemorySecretStore):
+    """A new, unlocked, empty vault with fast KDF parameters and an in-memory keyring. In a
+    test that also asks for a demo vault, this is that same (seeded) vault."""
+    from iro_desktop.storage.vault import Vault
+
+    seeded = next((name for name in _SEEDED if name in request.fixturenames), None)
+    if seeded is not None:
+        yield request.getfixturevalue(seeded)
+        return
     v, _recovery = Vault.create(vault_dir, PASSPHRASE, kdf=fast_test_params(),
                                 secret_store=secret_store)
     v.recovery_key_for_tests = _recovery  # type: ignore[attr-defined]
@@ -55,18 +107,19 @@ def vault(vault_dir: Path, secret_store: MemorySecretStore):  # type: ignore[no-
 
 
 @pytest.fixture
-def demo_vault(vault):  # type: ignore[no-untyped-def]
-    """The vault seeded with the 72-child demo caseload (no reviews)."""
-    from iro_desktop.services.demo import seed_demo
-
-    seed_demo(vault, with_reviews=False)
-    return vault
+def demo_vault(_seeded_templates, vault_dir: Path,  # type: ignore[no-untyped-def]
+               secret_store: MemorySecretStore):
+    """The vault seeded with the 72-child demo caseload (no reviews): a private copy."""
+    v = _open_copy(_seeded_templates(False), vault_dir, secret_store)
+    yield v
+    v.close()
 
 
 @pytest.fixture
-def demo_vault_with_reviews(vault):  # type: ignore[no-untyped-def]
-    """The demo caseload plus its three sample reviews (finalised, in progress, planned)."""
-    from iro_desktop.services.demo import seed_demo
-
-    seed_demo(vault)
-    return vault
+def demo_vault_with_reviews(_seeded_templates, vault_dir: Path,  # type: ignore[no-untyped-def]
+                            secret_store: MemorySecretStore):
+    """The demo caseload plus its three sample reviews (finalised, in progress, planned):
+    a private copy."""
+    v = _open_copy(_seeded_templates(True), vault_dir, secret_store)
+    yield v
+    v.close()

@@ -30,10 +30,10 @@ from datetime import date, datetime
 from docx import Document
 from docx.document import Document as DocumentObject
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
-from docx.opc.part import Part
+from docx.opc.part import XmlPart
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Emu
+from docx.shared import Cm, Emu, Length
 
 from iro_desktop.export.sanitize import docx_safe
 from iro_desktop.export.template import (
@@ -45,7 +45,7 @@ from iro_desktop.export.template import (
     cleaned_template,
     validate_logo,
 )
-from iro_desktop.export.writer import style_id, text_element
+from iro_desktop.export.writer import Element, style_id, text_element
 
 AUTHOR = "iro-desktop"
 LOGO_HEIGHT = Cm(1.8)
@@ -77,7 +77,7 @@ class Page:
 # ---- header and footer parts ----------------------------------------------------------
 
 
-def _copy_story(src: Part, dst: Part) -> None:
+def _copy_story(src: XmlPart, dst: XmlPart) -> None:
     """Make ``dst`` (a header or footer part) a copy of ``src``, pictures included."""
     root = dst.element
     for child in list(root):
@@ -95,14 +95,14 @@ def _copy_story(src: Part, dst: Part) -> None:
                 el.set(attr, dst.relate_to(rel.target_part, rel.reltype))
 
 
-def _parts(doc: DocumentObject, *, first_for_logo: bool) -> tuple[list[Part], list[Part], Part]:
+def _parts(doc: DocumentObject, *, first_for_logo: bool) -> tuple[list[XmlPart], list[XmlPart], XmlPart]:
     """(header parts, footer parts, the header page 1 shows) of the document's sections,
     every header a page can show defined; with ``first_for_logo`` page 1 gets a header of
     its own (a copy of the others) when it has none."""
     even = doc.settings.odd_and_even_pages_header_footer
-    headers: list[Part] = []
-    footers: list[Part] = []
-    first_header: Part | None = None
+    headers: list[XmlPart] = []
+    footers: list[XmlPart] = []
+    first_header: XmlPart | None = None
     for index, section in enumerate(doc.sections):
         defaults = (section.header, section.footer)
         for story in defaults:
@@ -135,7 +135,7 @@ def _parts(doc: DocumentObject, *, first_for_logo: bool) -> tuple[list[Part], li
 # ---- placeholders ---------------------------------------------------------------------
 
 
-def _run(r_pr: object | None, *children: object) -> object:
+def _run(r_pr: Element | None, *children: Element) -> Element:
     run = OxmlElement("w:r")
     if r_pr is not None:
         run.append(deepcopy(r_pr))
@@ -144,9 +144,9 @@ def _run(r_pr: object | None, *children: object) -> object:
     return run
 
 
-def _field_runs(instruction: str, r_pr: object | None) -> list[object]:
+def _field_runs(instruction: str, r_pr: Element | None) -> list[Element]:
     """A complex field (begin / instruction / separate / result / end) as runs."""
-    def fld(kind: str) -> object:
+    def fld(kind: str) -> Element:
         el = OxmlElement("w:fldChar")
         el.set(qn("w:fldCharType"), kind)
         return el
@@ -158,13 +158,13 @@ def _field_runs(instruction: str, r_pr: object | None) -> list[object]:
             _run(r_pr, text_element("1")), _run(r_pr, fld("end"))]
 
 
-def _logo_run(part: Part, logo: bytes, r_pr: object | None) -> object:
+def _logo_run(part: XmlPart, logo: bytes, r_pr: Element | None) -> Element:
     from docx.image.image import Image
 
     image = Image.from_blob(logo)
     ratio = image.px_width / max(image.px_height, 1)
-    height = LOGO_HEIGHT
-    width = Emu(int(height * ratio))
+    height: Length = LOGO_HEIGHT
+    width: Length = Emu(int(height * ratio))
     if width > LOGO_MAX_WIDTH:
         width, height = LOGO_MAX_WIDTH, Emu(int(LOGO_MAX_WIDTH / ratio))
     inline = part.new_pic_inline(io.BytesIO(logo), width, height)  # type: ignore[attr-defined]
@@ -173,10 +173,10 @@ def _logo_run(part: Part, logo: bytes, r_pr: object | None) -> object:
     return _run(r_pr, drawing)
 
 
-def _own_runs(p: object) -> list[object]:
+def _own_runs(p: Element) -> list[Element]:
     """The runs of paragraph ``p`` itself (not those of text boxes inside it)."""
     out = []
-    for r in p.iter(W_R):  # type: ignore[attr-defined]
+    for r in p.iter(W_R):
         anc = r.getparent()
         while anc is not None and anc.tag != W_P:
             anc = anc.getparent()
@@ -185,14 +185,14 @@ def _own_runs(p: object) -> list[object]:
     return out
 
 
-Special = Callable[[str, object | None], list[object]]
+Special = Callable[[str, Element | None], list[Element]]
 
 
-def _fill_paragraph(p: object, values: dict[str, str], special: Special) -> bool:
+def _fill_paragraph(p: Element, values: dict[str, str], special: Special) -> bool:
     """Replace the placeholders of one paragraph, even when Word split one over several
     runs; text placeholders keep the formatting of the run they start in."""
     runs = _own_runs(p)
-    texts = ["".join(t.text or "" for t in r.findall(W_T)) for r in runs]  # type: ignore
+    texts = ["".join(t.text or "" for t in r.findall(W_T)) for r in runs]
     full = "".join(texts)
     if "{{" not in full:
         return False
@@ -220,46 +220,46 @@ def _fill_paragraph(p: object, values: dict[str, str], special: Special) -> bool
         pos += len(text)
         if not text:
             continue
-        ts = run.findall(W_T)  # type: ignore[attr-defined]
+        ts = run.findall(W_T)
         if all(kind == "text" for kind, _ in segments):
             ts[0].text = "".join(value for _kind, value in segments)
             ts[0].set(qn("xml:space"), "preserve")
             for t in ts[1:]:
-                run.remove(t)  # type: ignore[attr-defined]
+                run.remove(t)
             continue
-        r_pr = run.find(qn("w:rPr"))  # type: ignore[attr-defined]
+        r_pr = run.find(qn("w:rPr"))
         anchor = run
         for kind, value in segments:
             new = ([_run(r_pr, text_element(value))] if value else []) if kind == "text" \
                 else special(value, r_pr)
             for el in new:
-                anchor.addnext(el)  # type: ignore[attr-defined]
+                anchor.addnext(el)
                 anchor = el
         for t in ts:
-            run.remove(t)  # type: ignore[attr-defined]
-        if all(child.tag == qn("w:rPr") for child in run):  # type: ignore[attr-defined]
-            run.getparent().remove(run)  # type: ignore[attr-defined]
+            run.remove(t)
+        if all(child.tag == qn("w:rPr") for child in run):
+            run.getparent().remove(run)
     return True
 
 
-def _is_blank(p: object) -> bool:
-    if "".join(p.itertext()).strip():  # type: ignore[attr-defined]
+def _is_blank(p: Element) -> bool:
+    if "".join(p.itertext()).strip():
         return False
     return not any(True for tag in ("w:drawing", "w:pict", "w:fldChar", "w:fldSimple",
-                                    "w:object") for _ in p.iter(qn(tag)))  # type: ignore
+                                    "w:object") for _ in p.iter(qn(tag)))
 
 
-def _text(part: Part) -> str:
+def _text(part: XmlPart) -> str:
     return "".join(t.text or "" for t in part.element.iter(W_T))
 
 
-def _has_page_field(part: Part) -> bool:
+def _has_page_field(part: XmlPart) -> bool:
     instructions = [el.text or "" for el in part.element.iter(qn("w:instrText"))]
     instructions += [el.get(qn("w:instr")) or "" for el in part.element.iter(qn("w:fldSimple"))]
     return any(i.split()[:1] == ["PAGE"] for i in instructions)
 
 
-def _new_paragraph(style_id: str | None, *, bold: bool = False) -> tuple[object, object | None]:
+def _new_paragraph(style_id: str | None, *, bold: bool = False) -> tuple[Element, Element | None]:
     p = OxmlElement("w:p")
     p_pr = OxmlElement("w:pPr")
     if style_id:
@@ -291,7 +291,7 @@ def _fill_headers(doc: DocumentObject, page: Page) -> None:
     header_style, footer_style = style_id(doc, "Header"), style_id(doc, "Footer")
 
     for part in headers + footers:
-        def special(name: str, r_pr: object | None, part: Part = part) -> list[object]:
+        def special(name: str, r_pr: Element | None, part: XmlPart = part) -> list[Element]:
             if name in ("page", "pages"):
                 return _field_runs("PAGE" if name == "page" else "NUMPAGES", r_pr)
             if name == "logo" and page.logo is not None:

@@ -37,13 +37,14 @@ from functools import lru_cache
 from docx import Document
 from docx.document import Document as DocumentObject
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
-from docx.opc.part import Part
+from docx.opc.part import Part, XmlPart
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
 from iro_desktop import paths
 from iro_desktop.core.errors import VaultError
 from iro_desktop.export.styles import ensure_styles
+from iro_desktop.export.writer import Element
 
 MAX_TEMPLATE_BYTES = 10 * 1024 * 1024  # the council asset limit
 MAX_UNPACKED_BYTES = 80 * 1024 * 1024  # all parts together, unzipped (a zip bomb stops here)
@@ -249,42 +250,42 @@ def _package(data: bytes) -> tuple[bytes, str]:
 # ---- cleaning -------------------------------------------------------------------------
 
 
-def _r_refs(element: object) -> list[tuple[object, str, str]]:
+def _r_refs(element: Element) -> list[tuple[Element, str, str]]:
     """(element, attribute, rId) of every relationship reference under ``element``."""
     out = []
-    for el in element.iter():  # type: ignore[attr-defined]
+    for el in element.iter():
         for attr, value in el.attrib.items():
             if attr.startswith("{" + R_NS + "}") or attr == O_RELID:
                 out.append((el, attr, value))
     return out
 
 
-def _unwrap(el: object) -> None:
-    parent = el.getparent()  # type: ignore[attr-defined]
+def _unwrap(el: Element) -> None:
+    parent = el.getparent()
     index = parent.index(el)
-    for child in list(el):  # type: ignore[call-overload]
+    for child in list(el):
         parent.insert(index, child)
         index += 1
     parent.remove(el)
 
 
-def _remove_reference(el: object, attr: str) -> None:
+def _remove_reference(el: Element, attr: str) -> None:
     """Take out what points at a dropped relationship without breaking the XML: a hyperlink
     keeps its text, a picture keeps its embedded copy, anything else goes with its run."""
-    tag = el.tag  # type: ignore[attr-defined]
+    tag = el.tag
     if tag == qn("w:hyperlink"):
         _unwrap(el)
         return
     if tag.endswith("}blip") and attr == f"{{{R_NS}}}link" and el.get(f"{{{R_NS}}}embed"):
-        del el.attrib[attr]  # type: ignore[attr-defined]
+        del el.attrib[attr]
         return
     run = el
-    while run is not None and run.tag != qn("w:r"):  # type: ignore[attr-defined]
-        run = run.getparent()  # type: ignore[attr-defined]
+    while run is not None and run.tag != qn("w:r"):
+        run = run.getparent()
     target = run if run is not None else el
-    parent = target.getparent()  # type: ignore[attr-defined]
+    parent = target.getparent()
     if parent is None:
-        del el.attrib[attr]  # type: ignore[attr-defined]
+        del el.attrib[attr]
     else:
         parent.remove(target)
 
@@ -311,30 +312,30 @@ def _drop_rels(part: Part, keep: set[str], removed: set[str]) -> None:
                 del part.rels[rId]
 
 
-def _strip_marks(element: object, removed: set[str]) -> None:
+def _strip_marks(element: Element, removed: set[str]) -> None:
     """Comments anchors and tracked changes out of a part's XML (insertions accepted)."""
     for name in _COMMENT_ANCHORS:
-        for el in list(element.iter(qn(f"w:{name}"))):  # type: ignore[attr-defined]
+        for el in list(element.iter(qn(f"w:{name}"))):
             el.getparent().remove(el)
             removed.add("comments")
-    for el in list(element.iter(qn("w:commentReference"))):  # type: ignore[attr-defined]
+    for el in list(element.iter(qn("w:commentReference"))):
         run = el.getparent()
         (run.getparent() if run.tag == qn("w:r") else run).remove(
             run if run.tag == qn("w:r") else el)
         removed.add("comments")
     for name in ("del", "moveFrom"):
-        for el in list(element.iter(qn(f"w:{name}"))):  # type: ignore[attr-defined]
+        for el in list(element.iter(qn(f"w:{name}"))):
             if el.getparent() is not None:
                 el.getparent().remove(el)
                 removed.add("tracked changes")
     for name in ("ins", "moveTo"):
-        for el in list(element.iter(qn(f"w:{name}"))):  # type: ignore[attr-defined]
+        for el in list(element.iter(qn(f"w:{name}"))):
             if el.getparent() is not None and len(el):
                 _unwrap(el)
                 removed.add("tracked changes")
     for name in _CHANGE_MARKS + ("moveFromRangeStart", "moveFromRangeEnd", "moveToRangeStart",
                                  "moveToRangeEnd"):
-        for el in list(element.iter(qn(f"w:{name}"))):  # type: ignore[attr-defined]
+        for el in list(element.iter(qn(f"w:{name}"))):
             el.getparent().remove(el)
 
 
@@ -391,9 +392,11 @@ def _clean_settings(part: Part, removed: set[str]) -> None:
 # ---- the public checks ----------------------------------------------------------------
 
 
-def _header_footer_parts(doc: DocumentObject) -> list[Part]:
-    return [rel.target_part for rel in doc.part.rels.values()
-            if not rel.is_external and rel.reltype in (RT.HEADER, RT.FOOTER)]
+def _header_footer_parts(doc: DocumentObject) -> list[XmlPart]:
+    """The header and footer parts (each an XML part: python-docx loads them as such)."""
+    return [part for rel in doc.part.rels.values()
+            if not rel.is_external and rel.reltype in (RT.HEADER, RT.FOOTER)
+            and isinstance(part := rel.target_part, XmlPart)]
 
 
 def _page(doc: DocumentObject) -> str:

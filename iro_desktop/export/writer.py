@@ -9,6 +9,8 @@ into its ``w:t``, which keeps a long record quick to build.
 
 from __future__ import annotations
 
+from typing import Any
+
 import io
 from collections.abc import Sequence
 
@@ -29,13 +31,17 @@ _CELL_SPACING = f'<w:spacing {nsdecls("w")} w:before="20" w:after="20"/>'  # tig
 
 Cell = str | tuple[str, str]  # text, or (text, italic note under it)
 
+# An lxml element of the document tree (python-docx's oxml). lxml carries no type
+# information, so the elements are typed as what they are to the checker: Any.
+Element = Any
+
 
 def safe_text(text: str) -> str:
     """Text for a run: Word-safe, and Windows or old Mac line endings as one line break."""
     return docx_safe(text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
-def text_element(text: str) -> object:
+def text_element(text: str) -> Element:
     """A ``w:t`` holding ``text`` as it is (spaces kept)."""
     t = OxmlElement("w:t")
     t.set(qn("xml:space"), "preserve")
@@ -65,7 +71,7 @@ def _add_run(paragraph: Paragraph, text: str, *, bold: bool = False) -> Run:
         r.append(r_pr)
     r.append(text_element(text))
     paragraph._p.append(r)
-    return Run(r, paragraph)  # type: ignore[arg-type]
+    return Run(r, paragraph)
 
 
 class Writer:
@@ -137,7 +143,7 @@ class Writer:
         return table
 
     @staticmethod
-    def _cell(table: Table, tr: object, width: int, value: Cell, *, bold: bool = False,
+    def _cell(table: Table, tr: object, width: int | None, value: Cell, *, bold: bool = False,
               fill: str | None = None) -> None:
         """A cell of ``width`` EMU at the end of row ``tr``. Its ``w:tc``, width, shading
         and paragraph are made as elements in schema order (python-docx's ``add_tc`` and
@@ -147,7 +153,7 @@ class Writer:
         tc = OxmlElement("w:tc")
         tc_pr = OxmlElement("w:tcPr")
         tc_w = OxmlElement("w:tcW")
-        tc_w.set(qn("w:w"), str(Emu(width).twips))
+        tc_w.set(qn("w:w"), str(Emu(width or 0).twips))
         tc_w.set(qn("w:type"), "dxa")
         tc_pr.append(tc_w)
         if fill:  # w:shd comes after w:tcW in w:tcPr
@@ -155,7 +161,7 @@ class Writer:
                 f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" w:fill="{fill}"/>'))
         tc.append(tc_pr)
         tr.append(tc)  # type: ignore[attr-defined]
-        cell = _Cell(tc, table)  # type: ignore[arg-type]
+        cell = _Cell(tc, table)
         paragraph = Writer._cell_paragraph(tc, cell)
         if text:
             _add_run(paragraph, text, bold=bold)
@@ -170,9 +176,9 @@ class Writer:
         p_pr.append(parse_xml(_CELL_SPACING))
         p.append(p_pr)
         tc.append(p)  # type: ignore[attr-defined]
-        return Paragraph(p, cell)  # type: ignore[arg-type]
+        return Paragraph(p, cell)
 
-    def _row(self, table: Table, values: Sequence[Cell], **style: object) -> object:
+    def _row(self, table: Table, values: Sequence[Cell], **style: object) -> Element:
         tr = table._tbl.add_tr()
         tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))  # a row never breaks in two
         for grid_col, value in zip(table._tbl.tblGrid.gridCol_lst, values):
@@ -197,7 +203,7 @@ class Writer:
         tr = self._row(table, header, bold=True, fill=HEADER_FILL)
         tbl_header = OxmlElement("w:tblHeader")
         tbl_header.set(qn("w:val"), "true")
-        tr.get_or_add_trPr().append(tbl_header)  # type: ignore[attr-defined]
+        tr.get_or_add_trPr().append(tbl_header)
         for values in rows:
             self._row(table, values)
         return table

@@ -265,6 +265,7 @@ def export_archive(vault: Vault, council_id: str, out: Path, *, passphrase: str 
         key_part = {"type": "passphrase", "check": _seal(kek, _CHECK, _CHECK_AAD),
                     "wrapped_key": _seal(kek, archive_key, manifest)}
     else:
+        assert public_key is not None  # one of the two is required (checked above)
         key_part = {"type": "x25519",
                     "sealed_key": recovery.seal(public_key, archive_key, manifest)}
     buffer = io.BytesIO()
@@ -473,8 +474,11 @@ def _open_archive(path: Path, passphrase: str | None, private_key: bytes | None)
         if own != manifest["protection"].get("recipient_public_key"):
             raise ArchiveSecretError("That private key is not the one this archive was sealed "
                                      "to. Nothing was imported.")
+        sealed = key_part.get("sealed_key")
+        if not isinstance(sealed, dict):
+            raise _damaged(path, "the manifest or the key does not verify")
         try:
-            archive_key = recovery.unseal(key, key_part.get("sealed_key"), raw_manifest)
+            archive_key = recovery.unseal(key, sealed, raw_manifest)
         except (SlotAuthenticationError, KeyError, TypeError, ValueError, AttributeError):
             raise _damaged(path, "the manifest or the key does not verify") from None
     if len(archive_key) != 32:

@@ -56,6 +56,8 @@ def review_overrides(session: Session) -> dict[int, ReviewOverride]:
         .order_by(MonitoringEntryRow.bring_forward_to, MonitoringEntryRow.id)).all()
     out: dict[int, ReviewOverride] = {}
     for child_id, due, reported, entry_id, change in rows:
+        if due is None:  # not asked for by the query; narrows the type
+            continue
         out.setdefault(child_id, ReviewOverride(due, reported, entry_id,
                                                 ChangeType(change) if change else None))
     return out

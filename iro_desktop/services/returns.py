@@ -221,7 +221,10 @@ def _csv_previous_held(service: ReviewService, council_id: str, review_id: int) 
         review = s.get(ReviewRow, review_id)
         if review is None:
             return None
-        return previous_held(review, s.get(ChildRow, review.child_id), {})
+        child = s.get(ChildRow, review.child_id)
+        if child is None:
+            return None
+        return previous_held(review, child, {})
 
 
 def reviews_csv(vault: Vault, date_from: date, date_to: date,

@@ -465,10 +465,10 @@ def _write(vault: Vault, reviews: ReviewService, council_id: str, child_ref: str
                                 ad_hoc=item["ad_hoc"]))
         if template is not None:  # no agenda given: the council's, for the child's age
             day = fields["planned_date"] or fields["held_date"] or date.today()
-            for position, item in enumerate(template.items_for_age(
+            for position, standard in enumerate(template.items_for_age(
                     age_on(child.date_of_birth, day))):
-                s.add(AgendaItemRow(review_id=row.id, key=item.key, title=item.title,
-                                    guidance="\n".join(item.guidance), position=position,
+                s.add(AgendaItemRow(review_id=row.id, key=standard.key, title=standard.title,
+                                    guidance="\n".join(standard.guidance), position=position,
                                     state=ItemState.NOT_STARTED.value, ad_hoc=False))
         for key, entry in texts.items():
             lines = {i: frozenset(mapped(sorted(r))) for i, r in entry["lines"].items()}

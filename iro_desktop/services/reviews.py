@@ -261,7 +261,8 @@ class ReviewService:
         kind, _, number = key.partition(":")
         if not number.isascii() or not number.isdigit():
             raise ReviewError(f"{key!r} is not a decision or person of this child")
-        row = s.get(DecisionRow if kind == "decision" else PersonRow, int(number))
+        row: DecisionRow | PersonRow | None = (
+            s.get(DecisionRow, int(number)) if kind == "decision" else s.get(PersonRow, int(number)))
         if row is None or row.child_id != child_id:
             raise ReviewError(f"That {kind} is not in this child's records.")
 
@@ -934,7 +935,7 @@ def _carry_marks(old: str, marks: LineMarks, new: str) -> LineMarks:
     if not marks:
         return {}
     old_lines, new_lines = lines_of(old), lines_of(new)
-    free = {}
+    free: dict[str, list[int]] = {}
     for index, line in enumerate(new_lines):
         free.setdefault(line, []).append(index)
     out: dict[int, frozenset[str]] = {}

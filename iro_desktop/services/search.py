@@ -38,9 +38,10 @@ import time
 import unicodedata
 import weakref
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
@@ -373,7 +374,7 @@ def _note_changed_text(conn: Connection) -> None:
     amended since (a finalised record changes only by amendment). A field is listed when
     its updated_at differs from the one it was indexed at and it is not listed already. No
     clock is involved."""
-    marks = dict(conn.exec_driver_sql(
+    marks: dict[str, str] = dict(conn.exec_driver_sql(
         "SELECT key, value FROM vault_meta WHERE key IN (?, ?)", (AUDIT_SEEN, AMENDED)).all())
     audited = int(marks.get(AUDIT_SEEN) or -1)  # -1: never looked, every review counts
     amended = int(marks.get(AMENDED) or 0)
@@ -481,7 +482,7 @@ def catch_up_small(session: Session, most: int = INLINE_BATCH) -> bool:
     conn = session.connection()
     _note_changed_text(conn)
     waiting = conn.exec_driver_sql("SELECT count(*) FROM (SELECT 1 FROM search_pending "
-                                   "LIMIT ?)", (most + 1,)).scalar()
+                                   "LIMIT ?)", (most + 1,)).scalar_one()
     if waiting > most:
         return False
     if waiting:
@@ -496,10 +497,10 @@ def merge_step(session: Session, pages: int = MERGE_PAGES) -> bool:
     conn = session.connection()
     worked = False
     for table in (NAMES, TEXTS):
-        before = conn.exec_driver_sql("SELECT total_changes()").scalar()
+        before = conn.exec_driver_sql("SELECT total_changes()").scalar_one()
         conn.exec_driver_sql(f"INSERT INTO {table} ({table}, rank) VALUES ('merge', ?)",
                              (pages,))
-        worked |= (conn.exec_driver_sql("SELECT total_changes()").scalar() - before) >= 2
+        worked |= (conn.exec_driver_sql("SELECT total_changes()").scalar_one() - before) >= 2
     return worked
 
 
@@ -729,10 +730,11 @@ class SearchService:
         return out
 
 
-def _texts(conn: Connection, docs: list) -> dict[tuple[int, int, str], str]:  # type: ignore[type-arg]
+def _texts(conn: Connection, docs: Sequence[Sequence[Any]]
+           ) -> dict[tuple[int, int, str], str]:
     """The current text of each (kind, source id, field) in ``docs``, from the records."""
     out: dict[tuple[int, int, str], str] = {}
-    by_kind: dict[int, list] = {}  # type: ignore[type-arg]
+    by_kind: dict[int, list[Sequence[Any]]] = {}
     for doc in docs:
         by_kind.setdefault(doc[1], []).append(doc)
     for kind, rows in by_kind.items():

@@ -7,6 +7,7 @@ so a stale lock never blocks the IRO.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from iro_desktop.security.errors import VaultInUseError
@@ -55,7 +56,7 @@ class InstanceLock:
     def _lock_file(self) -> None:
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            if os.name == "nt":
+            if sys.platform == "win32":  # os.name == "nt", in the form type checkers follow
                 import msvcrt
 
                 msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
@@ -79,7 +80,7 @@ class InstanceLock:
         if self._fd is None:
             self._unlock_folder()
             return
-        if os.name == "nt":
+        if sys.platform == "win32":
             import msvcrt
 
             try:

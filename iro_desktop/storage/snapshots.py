@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from iro_desktop.fsutil import atomic_write, ensure_private_dir, fsync_dir
-from iro_desktop.security.errors import VaultError
+from iro_desktop.security.errors import VaultError, VaultLockedError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from iro_desktop.core.models import Council
+    from iro_desktop.security.keystore import Keystore
 
 log = logging.getLogger("iro_desktop.storage.vault")
 
@@ -52,6 +53,13 @@ class SnapshotsMixin:
     _written: set[str]
     _kek: bytes | None
 
+    if TYPE_CHECKING:  # the vault's own, named here for the type checker
+        def database_path(self, council_id: str) -> Path: ...
+        def _open_marker(self, council_id: str) -> Path: ...
+        def _open_council(self, council_id: str, dek: bytes) -> Council: ...
+        def _require_unlocked(self) -> None: ...
+        def _require_keystore(self) -> Keystore: ...
+
     def backups_dir(self, council_id: str) -> Path:
         return self.root / BACKUPS_DIR / council_id
 
@@ -76,7 +84,9 @@ class SnapshotsMixin:
         try:
             raw = engine.raw_connection()
             try:
-                raw.driver_connection.execute("VACUUM INTO ?", (str(tmp),))
+                conn = raw.driver_connection
+                assert conn is not None  # a pooled connection that is open
+                conn.execute("VACUUM INTO ?", (str(tmp),))
             finally:
                 raw.close()
             fd = os.open(tmp, os.O_RDONLY)
@@ -144,17 +154,20 @@ class SnapshotsMixin:
         return int(row[0]) if row else 0
 
     def _accept_as_is(self, council_id: str, dek: bytes, generation: int) -> Council:
-        store = self._require_keystore()  # type: ignore[attr-defined]
+        store = self._require_keystore()
+        kek = self._kek
+        if kek is None:  # locked meanwhile: nothing is changed
+            raise VaultLockedError("The vault is locked.")
         engine = self._engines.pop(council_id, None)
         if engine is not None:
             engine.dispose()
         self._councils.pop(council_id, None)
         store.councils[council_id]["generation"] = generation
-        store.reseal(self._kek)
+        store.reseal(kek)
         store.save()
         self.damaged.pop(council_id, None)
         self._written.discard(council_id)
-        council = self._open_council(council_id, dek)  # type: ignore[attr-defined]
+        council = self._open_council(council_id, dek)
         log.info("vault.council_accepted council=%s generation=%d", council_id, generation)
         return council
 
@@ -170,7 +183,8 @@ class SnapshotsMixin:
         VaultError (nothing changed) when nothing is usable."""
         self._require_unlocked()
         store = self._require_keystore()
-        assert self._kek is not None
+        kek = self._kek
+        assert kek is not None  # _require_unlocked
         dek = self._deks.get(council_id)
         if dek is None:
             raise VaultError("That council is not in this vault; nothing was restored.")
@@ -210,7 +224,7 @@ class SnapshotsMixin:
         fsync_dir(path.parent)
         self._open_marker(council_id).unlink(missing_ok=True)
         store.councils[council_id]["generation"] = generation
-        store.reseal(self._kek)
+        store.reseal(kek)
         store.save()
         self.damaged.pop(council_id, None)
         self._written.discard(council_id)

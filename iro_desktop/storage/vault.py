@@ -427,7 +427,9 @@ class Vault(SnapshotsMixin):
                 if council_id in self._written and council_id not in self.damaged:
                     raw = engine.raw_connection()
                     try:
-                        raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                        conn = raw.driver_connection
+                        assert conn is not None  # a pooled connection that is open
+                        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
                     finally:
                         raw.close()
                     self._snapshot(council_id, engine)

@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 
 from iro_desktop.export.variants import variant_choices
-from iro_desktop.services.demo import seed_demo
 from iro_desktop.services.export import ExportService
 from tests import record_seed as rs
 
@@ -36,8 +35,8 @@ def _pages(pdf: Path) -> list[str]:
     return [page for page in text.split("\f") if page.strip()]
 
 
-def test_every_variant_reads_right_on_paper(vault, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    seed_demo(vault, with_reviews=False)
+def test_every_variant_reads_right_on_paper(demo_vault, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    vault = demo_vault  # the demo caseload, no reviews
     service = ExportService(vault, chair=rs.CHAIR)
     sources: list[Path] = []
     for name, seed in REVIEWS.items():

@@ -1,7 +1,7 @@
 """Screenshots of the between-reviews pages for the docs, drawn offscreen from the demo vault
 with monitoring, escalations and held reviews seeded (``between_seed``).
 
-Skipped unless ``IRO_DESKTOP_SCREENSHOTS=DIR`` is set, as in test_screenshots.py::
+Checked and written as in test_screenshots.py (to DIR with ``IRO_DESKTOP_SCREENSHOTS=DIR``)::
 
     IRO_DESKTOP_SCREENSHOTS=docs/screenshots pytest tests/ui/test_between_screenshots.py
 """
@@ -14,10 +14,9 @@ import pytest
 
 from tests.ui.between_seed import seed_between
 
-from tests.ui.test_screenshots import OUT, out_dir, save  # noqa: F401 - out_dir: fixture
+from tests.ui.test_screenshots import out_dir, save  # noqa: F401 - out_dir: fixture
 
 pytestmark = [
-    pytest.mark.skipif(not OUT, reason="set IRO_DESKTOP_SCREENSHOTS=DIR to write the screenshots"),
     pytest.mark.filterwarnings(r"ignore:.*invalidateFilter.*:DeprecationWarning"),
 ]
 
@@ -45,7 +44,9 @@ def test_dashboard_screenshot(qtbot, seeded_window, out_dir) -> None:  # type: i
     assert window.stack.currentWidget() is view
     assert all(s.table.rowCount() for s in (view.overdue, view.due_soon, view.records,
                                              view.decisions, view.drifting, view.escalations))
-    save(qtbot, window, out_dir / "dashboard.png")
+    save(qtbot, window, out_dir / "dashboard.png",
+         "&Reviews overdue (1)", "Grace Jackson", "Recor&ds not yet finalised (2)",
+         "&Escalation responses overdue (1)", "NBK: 3 items ready to send")
 
 
 def test_child_escalations_screenshot(qtbot, seeded_window, out_dir) -> None:  # type: ignore[no-untyped-def]
@@ -55,9 +56,11 @@ def test_child_escalations_screenshot(qtbot, seeded_window, out_dir) -> None:  #
     entry = seeded.monitored[-2]  # formal stages, then referred to Cafcass
     window.open_target(Target(entry.council.id, entry.child.id, tab="escalations"))
     assert window.child_view.escalations.table.rowCount() == 1
-    save(qtbot, window, out_dir / "child-escalations.png")
+    save(qtbot, window, out_dir / "child-escalations.png",
+         "Concern: No allocated social worker", "Referral to Cafcass", "Formal stage 3")
     window.child_view.show_tab("monitoring")
-    save(qtbot, window, out_dir / "child-monitoring.png")
+    save(qtbot, window, out_dir / "child-monitoring.png",
+         "Significant change: Missing episode", "Midway review", "Lo&g an entry...")
 
 
 def test_report_charts_screenshot(qtbot, seeded_window, out_dir) -> None:  # type: ignore[no-untyped-def]
@@ -80,7 +83,9 @@ def test_report_charts_screenshot(qtbot, seeded_window, out_dir) -> None:  # typ
     dialog.resize(1500, 1000)
     dialog.show()
     qtbot.waitExposed(dialog)
-    save(qtbot, dialog, out_dir / "report-charts.png")
+    save(qtbot, dialog, out_dir / "report-charts.png",
+         "Reviews held: 16", "Held on time", "14 (88%)", "Participation (reviews by code)")
     dialog.scroll.verticalScrollBar().setValue(dialog.scroll.verticalScrollBar().maximum())
-    save(qtbot, dialog, out_dir / "report-charts-caseload.png")
+    save(qtbot, dialog, out_dir / "report-charts-caseload.png",
+         "Caseload size at each month end", "Save as &Word...")
     dialog.close()

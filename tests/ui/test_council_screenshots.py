@@ -1,6 +1,6 @@
 """Screenshots of the councils' side of the window, drawn offscreen from the demo vault.
 
-Skipped unless ``IRO_DESKTOP_SCREENSHOTS=DIR`` is set; then the PNGs are written to DIR::
+Checked and written as in test_screenshots.py (to DIR with ``IRO_DESKTOP_SCREENSHOTS=DIR``)::
 
     IRO_DESKTOP_SCREENSHOTS=docs/screenshots pytest tests/ui/test_council_screenshots.py
 """
@@ -13,10 +13,9 @@ from PySide6.QtGui import QImage
 
 from iro_desktop.security.kdf import fast_test_params
 
-from tests.ui.test_screenshots import OUT, out_dir, save  # noqa: F401 - out_dir: fixture
+from tests.ui.test_screenshots import out_dir, save  # noqa: F401 - out_dir: fixture
 
 pytestmark = [
-    pytest.mark.skipif(not OUT, reason="set IRO_DESKTOP_SCREENSHOTS=DIR to write the screenshots"),
     pytest.mark.filterwarnings(r"ignore:.*invalidateFilter.*:DeprecationWarning"),
 ]
 SHOWN_HOME = "/home/alex"
@@ -38,7 +37,7 @@ def test_mixed_council_caseload_screenshot(qtbot, make_window, out_dir) -> None:
     view.table.scrollToTop()
     view.table.selectRow(1)  # a selected row keeps its council's colour
     path = out_dir / "caseload-mixed-councils.png"
-    save(qtbot, window, path)
+    save(qtbot, window, path, "72 children shown", "NBK", "EMB", "VOH")
     assert QImage(str(path)).size().toTuple() == (1500, 800)
 
 
@@ -59,7 +58,8 @@ def test_council_settings_screenshot(qtbot, demo_vault, settings, out_dir) -> No
     dialog.rule_units["first"].setCurrentIndex(dialog.rule_units["first"].findData("weeks"))
     dialog.findChild(type(dialog.code), "setting_reference_pattern").setText("VH-[0-9]{6}")
     assert dialog.save(), dialog.message.text()
-    save(qtbot, dialog, out_dir / "council-settings.png")
+    save(qtbot, dialog, out_dir / "council-settings.png",
+         "VOH — Vale of Hafren Council", "weeks", "VH-[0-9]{6}", "Saved.")
 
 
 def test_hand_over_and_erase_screenshots(qtbot, demo_vault, out_dir) -> None:  # type: ignore[no-untyped-def]
@@ -76,7 +76,9 @@ def test_hand_over_and_erase_screenshots(qtbot, demo_vault, out_dir) -> None:  #
     qtbot.keyClicks(handover.fields.first, "quiet harbour lamps at dusk")
     qtbot.keyClicks(handover.fields.second, "quiet harbour lamps at dusk")
     qtbot.waitUntil(handover.make_button.isEnabled)
-    save(qtbot, handover, out_dir / "council-handover.png")
+    save(qtbot, handover, out_dir / "council-handover.png",
+         "EMB — Eastmere Borough Council", "Very strong", "&Make the archive",
+         f"{SHOWN_HOME}/EMB-handover-2026-11-30.iroarchive")
     handover.fields.clear()
 
     erase = EraseCouncilDialog(CouncilService(demo_vault), council.id)
@@ -85,4 +87,5 @@ def test_hand_over_and_erase_screenshots(qtbot, demo_vault, out_dir) -> None:  #
     qtbot.waitExposed(erase)
     qtbot.keyClicks(erase.confirm, "EMB")
     assert erase.erase_button.isEnabled()
-    save(qtbot, erase, out_dir / "council-erase.png")
+    save(qtbot, erase, out_dir / "council-erase.png",
+         "Erasing EMB (Eastmere Borough Council)", "19 child record(s)", "&Erase EMB")

@@ -1,6 +1,6 @@
 """Screenshots of the letter, copies and outbox screens for the docs (demo data).
 
-Skipped unless ``IRO_DESKTOP_SCREENSHOTS=DIR`` is set::
+Checked and written as in test_screenshots.py (to DIR with ``IRO_DESKTOP_SCREENSHOTS=DIR``)::
 
     IRO_DESKTOP_SCREENSHOTS=docs/screenshots pytest tests/ui/test_outbox_screenshots.py
 """
@@ -16,14 +16,12 @@ from iro_desktop.services.council_profile import CouncilProfileService
 from iro_desktop.services.outbox import OutboxService
 from iro_desktop.ui.dialogs.outbox_dialogs import OutboxDialog, QueueDialog
 from tests.ui.test_review_copies import _go, _open_in_progress
-from tests.ui.test_screenshots import OUT, save
-
-pytestmark = pytest.mark.skipif(not OUT, reason="set IRO_DESKTOP_SCREENSHOTS=DIR")
+from tests.ui.test_screenshots import out_dir, save  # noqa: F401 - out_dir: fixture
 
 
 def test_letter_copies_and_outbox_screenshots(qtbot, demo_vault_with_reviews, settings,  # type: ignore[no-untyped-def]
-                                              tmp_path: Path) -> None:
-    out = Path(OUT)
+                                              tmp_path: Path, out_dir: Path) -> None:
+    out = out_dir
     window, entry, review_id = _open_in_progress(qtbot, demo_vault_with_reviews, settings)
     window.resize(1400, 860)
     service = window.review_service
@@ -44,16 +42,22 @@ def test_letter_copies_and_outbox_screenshots(qtbot, demo_vault_with_reviews, se
     view = window.review_view
     window.review_controller.reload()
     _go(view, "Health")
-    save(qtbot, window, out / "review-withheld-lines.png")
+    save(qtbot, window, out / "review-withheld-lines.png",
+         "Police disclosed that mum's partner", "◐ Health")
     _go(view, "Letter to the child")
-    save(qtbot, window, out / "review-letter.png")
+    save(qtbot, window, out / "review-letter.png",
+         "The letter is written to Kai", "Reading ease", "What you told us")
     _go(view, "Copies and who gets them")
-    save(qtbot, window, out / "review-copies.png")
+    save(qtbot, window, out / "review-copies.png",
+         "4 Elm Row, Northbrook NB3 2QT", "Lines withheld from the child: 1 (Health)",
+         "Dana Price (Parent): Dana Price")
 
     dialog = QueueDialog(window.review_controller, "Alex Morgan", view)
     qtbot.addWidget(dialog)
     dialog.show()
-    save(qtbot, dialog, out / "outbox-queue.png")
+    save(qtbot, dialog, out / "outbox-queue.png",
+         "Letter to the child: Kai Clark", "Own copy (something is withheld from them by name)",
+         "Put in the &outbox")
     dialog.queue()
     qtbot.waitUntil(lambda: bool(dialog.result_text), timeout=30_000)
     folder = tmp_path / "Northbrook IRO minutes (OneDrive)"
@@ -67,5 +71,7 @@ def test_letter_copies_and_outbox_screenshots(qtbot, demo_vault_with_reviews, se
     for row in range(box.table.rowCount()):
         item = box.table.item(row, 5)
         item.setText(item.text().replace(str(tmp_path), "/home/alex"))
-    save(qtbot, box, out / "outbox.png")
+    save(qtbot, box, out / "outbox.png",
+         "Letter to the child (draft)", "Dana Price (Parent)", "Sent ",
+         "NBK: 8 files and the manifest", "/home/alex/Northbrook IRO minutes (OneDrive)")
     window.lock()

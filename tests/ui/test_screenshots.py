@@ -1,6 +1,8 @@
 """Screenshots for the docs, drawn offscreen from the demo caseload.
 
-Skipped unless ``IRO_DESKTOP_SCREENSHOTS=DIR`` is set; then the PNGs are written to DIR::
+Each picture is checked for what a reader of the docs would look for: the labels, rows and
+buttons it is meant to show are on screen (shown, not clipped away), and the picture is not
+blank. The PNGs go to a temporary folder, or with ``IRO_DESKTOP_SCREENSHOTS=DIR`` to DIR::
 
     IRO_DESKTOP_SCREENSHOTS=docs/screenshots pytest tests/ui/test_screenshots.py
 """
@@ -16,6 +18,7 @@ from PySide6.QtWidgets import QLabel, QWidget
 
 from iro_desktop.security.recovery import format_recovery_key
 from iro_desktop.ui.models.caseload_table_model import StatusFilter
+from tests.ui.ui_helpers import missing_texts, picture_problems, shown_texts
 
 OUT = os.environ.get("IRO_DESKTOP_SCREENSHOTS", "")
 # What the docs show instead of the test's temporary folder.
@@ -23,23 +26,27 @@ SHOWN_VAULT = "/home/alex/.local/share/iro-desktop/vault"
 STRONG = "marmalade tractor evening quilt"
 
 pytestmark = [
-    pytest.mark.skipif(not OUT, reason="set IRO_DESKTOP_SCREENSHOTS=DIR to write the screenshots"),
     pytest.mark.filterwarnings(r"ignore:.*invalidateFilter.*:DeprecationWarning"),
 ]
 
 
 @pytest.fixture
-def out_dir() -> Path:
-    path = Path(OUT)
+def out_dir(tmp_path: Path) -> Path:
+    path = Path(OUT) if OUT else tmp_path / "screenshots"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
-def save(qtbot, widget: QWidget, path: Path) -> None:  # type: ignore[no-untyped-def]
-    qtbot.wait(200)
+def save(qtbot, widget: QWidget, path: Path, *shows: str) -> None:  # type: ignore[no-untyped-def]
+    """Draw ``widget`` to ``path`` once it shows every text in ``shows`` on screen, and check
+    the picture is not blank."""
+    assert shows, "say what the picture is meant to show"
+    qtbot.wait(200)  # the last layout and paint before the grab
+    missing = missing_texts(widget, *shows)
+    assert not missing, f"{path.name} does not show {missing}; it shows {shown_texts(widget)}"
     assert widget.grab().save(str(path)), path
-    image = QImage(str(path))
-    assert not image.isNull() and image.width() > 100 and image.height() > 100
+    problems = picture_problems(QImage(str(path)))
+    assert not problems, f"{path.name} looks empty: {problems}"
 
 
 def test_unlock_screenshot(qtbot, make_window, out_dir) -> None:  # type: ignore[no-untyped-def]
@@ -49,7 +56,8 @@ def test_unlock_screenshot(qtbot, make_window, out_dir) -> None:  # type: ignore
     for label in window.unlock_view.findChildren(QLabel):
         if label.text().startswith("Vault: "):
             label.setText(f"Vault: {SHOWN_VAULT}")
-    save(qtbot, window, out_dir / "unlock.png")
+    save(qtbot, window, out_dir / "unlock.png",
+         "The vault is locked", f"Vault: {SHOWN_VAULT}", "&Passphrase:", "&Unlock")
     assert QImage(str(out_dir / "unlock.png")).size().toTuple() == (1280, 720)
 
 
@@ -61,13 +69,15 @@ def test_caseload_screenshots(qtbot, make_window, out_dir) -> None:  # type: ign
     assert view.council_combo.currentIndex() == 0
     assert view.proxy.rowCount() == 72
     view.table.scrollToTop()
-    save(qtbot, window, out_dir / "caseload.png")
+    save(qtbot, window, out_dir / "caseload.png",
+         "72 children shown", "Grace Jackson", "3 days overdue", "NB898588", "Due soon")
     assert QImage(str(out_dir / "caseload.png")).size().toTuple() == (1500, 800)
 
     view.status_combo.setCurrentIndex(view.status_combo.findData(StatusFilter.NEEDS_ATTENTION))
     assert view.status_combo.currentText() == "Overdue or due soon"
     view.table.scrollToTop()
-    save(qtbot, window, out_dir / "caseload-overdue-filter.png")
+    save(qtbot, window, out_dir / "caseload-overdue-filter.png",
+         "Overdue or due soon", "10 children shown", "Grace Jackson", "Aisha Moore")
 
 
 def test_create_vault_screenshots(qtbot, out_dir) -> None:  # type: ignore[no-untyped-def]
@@ -81,10 +91,12 @@ def test_create_vault_screenshots(qtbot, out_dir) -> None:  # type: ignore[no-un
     qtbot.keyClicks(dialog.fields.second, STRONG)
     qtbot.waitUntil(dialog.create_button.isEnabled, timeout=3000)
     assert dialog.fields.meter_label.text() in ("Strong", "Very strong")
-    save(qtbot, dialog, out_dir / "create-vault.png")
+    save(qtbot, dialog, out_dir / "create-vault.png",
+         "Very strong", "&Create vault", f"Vault folder: {SHOWN_VAULT}")
 
     dialog.show_recovery_key(format_recovery_key(os.urandom(32)))
-    save(qtbot, dialog, out_dir / "recovery-key.png")
+    save(qtbot, dialog, out_dir / "recovery-key.png",
+         "Your recovery key", "shown <b>only now</b>", "&Open the vault")
 
 
 def test_review_workspace_screenshots(qtbot, demo_vault_with_reviews, settings,  # type: ignore[no-untyped-def]
@@ -110,14 +122,18 @@ def test_review_workspace_screenshots(qtbot, demo_vault_with_reviews, settings, 
     window.open_child(recording)
     window.open_review(latest(recording).id)
     nav = window.review_view.nav
-    for part, name in (("Welcome", "review-attendance"), ("wishes", "review-voice"),
-                       ("Health", "review-agenda-item"), ("IRO summary", "review-decisions"),
-                       ("Next review", "review-next")):
+    for part, name, page_shows in (
+            ("Welcome", "review-attendance", "Sam Whitfield"),
+            ("wishes", "review-voice", "I like living with Sam"),
+            ("Health", "review-agenda-item", "Health assessment completed in October"),
+            ("IRO summary", "review-decisions", "Arrange fortnightly family time with brother"),
+            ("Next review", "review-next", "Latest lawful date: 03/06/2027")):
         row = next(i for i in range(nav.count()) if part in nav.item(i).text())
         nav.setCurrentRow(row)
-        save(qtbot, window, out_dir / f"{name}.png")
+        save(qtbot, window, out_dir / f"{name}.png", "Kai Clark — review 33", page_shows)
     finalised = next(e for e in entries
                      if latest(e) and latest(e).status is ReviewStatus.FINALISED)
     window.open_child(finalised)
-    save(qtbot, window, out_dir / "child.png")
+    save(qtbot, window, out_dir / "child.png",
+         "Henry Wilson", "Finalised", "Book a dental check-up", "&Open review")
     window.lock()

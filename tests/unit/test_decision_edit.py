@@ -10,7 +10,6 @@ import pytest
 from iro_desktop.services.reviews import ReviewError, ReviewLockedError, ReviewService
 from tests.unit.test_reviews_service import (  # noqa: F401 - fixtures
     TODAY,
-    demo_template,
     demo_vault,
     held_review,
     pick,

@@ -16,7 +16,6 @@ from iro_desktop.export.letter import LetterError, letter_blocks, letter_text, p
 from iro_desktop.export.minutes import build_record
 from iro_desktop.core.readability import readability
 from iro_desktop.export.variants import View
-from iro_desktop.services.demo import seed_demo
 from iro_desktop.services.export import ExportError, ExportService
 from iro_desktop.services.reviews import ReviewService
 from iro_desktop.storage.models import TextMarkRow
@@ -45,8 +44,8 @@ def _paragraphs(data: bytes) -> list[str]:
     return [p.text for p in docx.Document(io.BytesIO(data)).paragraphs]
 
 
-def test_letter_is_written_to_the_child(vault) -> None:  # type: ignore[no-untyped-def]
-    seed_demo(vault, with_reviews=False)
+def test_letter_is_written_to_the_child(demo_vault) -> None:  # type: ignore[no-untyped-def]
+    vault = demo_vault  # the demo caseload, no reviews
     seeded = rs.rich_review(vault)
     service = ExportService(vault, chair=rs.CHAIR)
     record = ReviewService(vault).record(seeded.council_id, seeded.review_id)
@@ -85,8 +84,8 @@ def test_letter_is_written_to_the_child(vault) -> None:  # type: ignore[no-untyp
     assert "DRAFT" not in "".join(p.text for p in document.sections[0].header.paragraphs)
 
 
-def test_letter_without_council_contacts_still_says_how_to_get_help(vault) -> None:  # type: ignore[no-untyped-def]
-    seed_demo(vault, with_reviews=False)
+def test_letter_without_council_contacts_still_says_how_to_get_help(demo_vault) -> None:  # type: ignore[no-untyped-def]
+    vault = demo_vault  # the demo caseload, no reviews
     seeded = rs.rich_review(vault)
     record = ReviewService(vault).record(seeded.council_id, seeded.review_id)
     text = letter_text(record, chair="Alex Morgan", today=TODAY)
@@ -95,8 +94,8 @@ def test_letter_without_council_contacts_still_says_how_to_get_help(vault) -> No
     assert "Your social worker or I can help you make a complaint." in text
 
 
-def test_a_child_under_four_gets_a_record_for_later_life(vault) -> None:  # type: ignore[no-untyped-def]
-    seed_demo(vault, with_reviews=False)
+def test_a_child_under_four_gets_a_record_for_later_life(demo_vault) -> None:  # type: ignore[no-untyped-def]
+    vault = demo_vault  # the demo caseload, no reviews
     seeded = rs.under_four_review(vault)
     service = ExportService(vault, chair=rs.CHAIR)
     data = service.export_review(seeded.council_id, seeded.review_id, "letter", today=TODAY)
@@ -114,8 +113,8 @@ def test_a_child_under_four_gets_a_record_for_later_life(vault) -> None:  # type
     assert len(body.split()) < 200
 
 
-def test_no_letter_before_the_review_is_held(vault) -> None:  # type: ignore[no-untyped-def]
-    seed_demo(vault, with_reviews=False)
+def test_no_letter_before_the_review_is_held(demo_vault) -> None:  # type: ignore[no-untyped-def]
+    vault = demo_vault  # the demo caseload, no reviews
     seeded = rs.planned_review(vault)
     service = ExportService(vault, chair=rs.CHAIR)
     record = ReviewService(vault).record(seeded.council_id, seeded.review_id)
@@ -129,8 +128,8 @@ def test_no_letter_before_the_review_is_held(vault) -> None:  # type: ignore[no-
     assert service.export_review(seeded.council_id, seeded.review_id, "full")
 
 
-def test_a_letter_for_a_review_not_finalised_is_a_draft(vault) -> None:  # type: ignore[no-untyped-def]
-    seed_demo(vault, with_reviews=False)
+def test_a_letter_for_a_review_not_finalised_is_a_draft(demo_vault) -> None:  # type: ignore[no-untyped-def]
+    vault = demo_vault  # the demo caseload, no reviews
     seeded = rs.rich_review(vault, finalise=False)
     service = ExportService(vault, chair=rs.CHAIR)
     document = docx.Document(io.BytesIO(service.export_review(

@@ -13,7 +13,6 @@ from docx.oxml.ns import qn
 
 from iro_desktop.core.reviews import ItemState
 from iro_desktop.export.minutes import DRAFT_NOTE
-from iro_desktop.services.demo import seed_demo
 from iro_desktop.services.export import ExportService
 from iro_desktop.services.reviews import ReviewError, ReviewService
 from tests import record_seed as rs
@@ -55,8 +54,8 @@ def _headers(document) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def rich(vault):  # type: ignore[no-untyped-def]
-    seed_demo(vault, with_reviews=False)
+def rich(demo_vault):  # type: ignore[no-untyped-def]
+    vault = demo_vault  # the demo caseload, no reviews
     return vault, rs.rich_review(vault)
 
 
@@ -180,8 +179,8 @@ def test_sign_off_and_manager_block(rich) -> None:  # type: ignore[no-untyped-de
     assert "Sign-off" in _texts(parents)
 
 
-def test_sign_off_rules(vault) -> None:  # type: ignore[no-untyped-def]
-    seed_demo(vault, with_reviews=False)
+def test_sign_off_rules(demo_vault) -> None:  # type: ignore[no-untyped-def]
+    vault = demo_vault  # the demo caseload, no reviews
     seeded = rs.rich_review(vault, finalise=False)
     reviews = ReviewService(vault)
     with pytest.raises(ReviewError, match="finalise it first"):
@@ -200,8 +199,8 @@ def test_sign_off_rules(vault) -> None:  # type: ignore[no-untyped-def]
                               care_plan_endorsed="maybe")
 
 
-def test_an_amended_record_prints_its_amendments(vault) -> None:  # type: ignore[no-untyped-def]
-    seed_demo(vault, with_reviews=False)
+def test_an_amended_record_prints_its_amendments(demo_vault) -> None:  # type: ignore[no-untyped-def]
+    vault = demo_vault  # the demo caseload, no reviews
     seeded = rs.amended_review(vault)
     document = _doc(vault, seeded)
     texts = _texts(document)
@@ -217,8 +216,8 @@ def test_an_amended_record_prints_its_amendments(vault) -> None:  # type: ignore
     assert "SDQ" not in str(_tables(parents)) + "\n".join(_texts(parents))
 
 
-def test_a_draft_says_so_in_every_header_and_its_file_name(vault) -> None:  # type: ignore[no-untyped-def]
-    seed_demo(vault, with_reviews=False)
+def test_a_draft_says_so_in_every_header_and_its_file_name(demo_vault) -> None:  # type: ignore[no-untyped-def]
+    vault = demo_vault  # the demo caseload, no reviews
     seeded = rs.rich_review(vault, finalise=False)
     for variant in ("full", "decisions", "redacted:parents"):
         document = _doc(vault, seeded, variant)
@@ -257,8 +256,8 @@ def test_no_empty_headings_and_headings_keep_with_their_text(rich) -> None:  # t
         assert first.find(f".//{qn('w:keepNext')}") is not None
 
 
-def test_an_item_not_applicable_is_left_out(vault) -> None:  # type: ignore[no-untyped-def]
-    seed_demo(vault, with_reviews=False)
+def test_an_item_not_applicable_is_left_out(demo_vault) -> None:  # type: ignore[no-untyped-def]
+    vault = demo_vault  # the demo caseload, no reviews
     seeded = rs.rich_review(vault, finalise=False)
     ReviewService(vault).set_item_state(seeded.council_id, seeded.review_id, "leisure",
                                         ItemState.NOT_APPLICABLE)
@@ -268,8 +267,8 @@ def test_an_item_not_applicable_is_left_out(vault) -> None:  # type: ignore[no-u
         t.startswith("Identity") for t in texts)
 
 
-def test_under_four_record_leaves_out_what_does_not_apply(vault) -> None:  # type: ignore[no-untyped-def]
-    seed_demo(vault, with_reviews=False)
+def test_under_four_record_leaves_out_what_does_not_apply(demo_vault) -> None:  # type: ignore[no-untyped-def]
+    vault = demo_vault  # the demo caseload, no reviews
     seeded = rs.under_four_review(vault)
     document = _doc(vault, seeded)
     texts = _texts(document)

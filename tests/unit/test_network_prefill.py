@@ -7,7 +7,6 @@ from iro_desktop.core.reviews import AttendanceStatus
 from iro_desktop.services.reviews import ReviewService
 from tests.unit.test_reviews_service import (  # noqa: F401 - fixtures
     TODAY,
-    demo_template,
     demo_vault,
     finalised_review,
     pick,

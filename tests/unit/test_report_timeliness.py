@@ -11,7 +11,6 @@ from iro_desktop.services.report import ReportService, lawful_due
 from iro_desktop.services.reviews import ReviewService
 from tests.unit.test_reviews_service import (  # noqa: F401 - fixtures
     TODAY,
-    demo_template,
     demo_vault,
     pick,
     svc,

@@ -8,10 +8,8 @@ with today's date and whatever sample reviews the demo seeds.
 from __future__ import annotations
 
 import json
-import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -25,10 +23,7 @@ from iro_desktop.core.reviews import (
     ReviewStatus,
     proposed_participation_code,
 )
-from iro_desktop.security.kdf import fast_test_params
-from iro_desktop.security.secret_store import MemorySecretStore
 from iro_desktop.services.caseload import CaseloadEntry, CaseloadService
-from iro_desktop.services.demo import seed_demo
 from iro_desktop.services.reviews import ReviewError, ReviewLockedError, ReviewService
 from iro_desktop.storage.models import (
     AgendaItemRow,
@@ -42,8 +37,7 @@ from iro_desktop.storage.models import (
     ReviewRow,
     ReviewTextRow,
 )
-from iro_desktop.storage.vault import Vault
-from tests.conftest import PASSPHRASE, SHARED_DATA
+from tests.conftest import SHARED_DATA
 
 TODAY = date.today()
 CSV_HEADER = ("council_code,council_name,child_ref,first_name,last_name,preferred_name,"
@@ -54,32 +48,10 @@ CSV_HEADER = ("council_code,council_name,child_ref,first_name,last_name,preferre
 # ---- fixtures and helpers ----------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo vault, seeded once per module exactly as conftest's ``demo_vault`` does, then
-    closed cleanly. Seeding costs over a second; copying and unlocking a tenth of that."""
-    base = tmp_path_factory.mktemp("demo-template")
-    root = base / "vault"
-    with pytest.MonkeyPatch.context() as mp:  # like conftest: never the real user's folder
-        mp.setenv("IRO_DESKTOP_DATA_DIR", str(base / "data"))
-        vault, _recovery = Vault.create(root, PASSPHRASE, kdf=fast_test_params(),
-                                        secret_store=MemorySecretStore())
-        try:
-            seed_demo(vault)
-        finally:
-            vault.close()
-    return root
-
-
 @pytest.fixture
-def demo_vault(demo_template: Path, tmp_path: Path) -> Iterator[Vault]:
-    """This test's own unlocked copy of the seeded demo vault (72 children, 3 councils)."""
-    root = tmp_path / "vault"
-    shutil.copytree(demo_template, root)
-    vault = Vault(root, secret_store=MemorySecretStore()).open()
-    vault.unlock(PASSPHRASE)
-    yield vault
-    vault.close()
+def demo_vault(demo_vault_with_reviews):  # type: ignore[no-untyped-def]
+    """The demo vault with its sample reviews: this test's own copy (tests/conftest.py)."""
+    return demo_vault_with_reviews
 
 
 @pytest.fixture
@@ -331,11 +303,14 @@ def test_held_date_before_looked_after_is_refused_and_caseload_still_lists(
     rid = svc.plan_review(cid, chid, TODAY)
     svc.set_status(cid, rid, ReviewStatus.HELD)
     svc.update_review(cid, rid, participation_code="PN1")
-    try:
-        svc.update_review(cid, rid, held_date=TODAY - timedelta(days=30))  # a typo in the year
-        svc.finalise(cid, rid)
-    except ReviewError:
-        pass
+    held = svc.record(cid, rid).held_date
+    typo = TODAY - timedelta(days=30)  # a typo in the year: before the child became looked after
+    with pytest.raises(ReviewError, match="before the child became looked after"):
+        svc.update_review(cid, rid, held_date=typo)
+    assert svc.record(cid, rid).held_date == held != typo  # the typo was not stored
+    svc.finalise(cid, rid)  # the record finalises on the date it had
+    after = entry_for(demo_vault, cid, chid)
+    assert after.child.record.last_review_date == held
     assert len(entries(demo_vault)) == 73  # the caseload still lists every child
 
 

@@ -66,21 +66,37 @@ def test_pragmas_hold_on_every_pooled_connection(vault, council) -> None:
 
 def test_busy_database_is_not_reported_as_tampered(vault, monkeypatch: pytest.MonkeyPatch
                                                    ) -> None:
+    """While one task holds the write lock, a second write is told 'busy, try again': not
+    'changed outside iro-desktop', the council is not marked damaged, and once the lock is
+    released the same write goes through and the caseload reads."""
     from iro_desktop.security.errors import DatabaseTamperedError
     from iro_desktop.services.caseload import CaseloadService
+    from iro_desktop.storage.models import AuditEvent
+    from iro_desktop.storage.repositories import audit
 
     monkeypatch.setattr(engine_module, "_CONNECTION_PRAGMAS", tuple(
         "PRAGMA busy_timeout = 50" if p.startswith("PRAGMA busy_timeout") else p
         for p in engine_module._CONNECTION_PRAGMAS))
     nbk = vault.add_council("NBK", "Northbrook City Council", Nation.ENGLAND)
+
+    def audit_rows() -> int:
+        with vault.session(nbk.id) as s:
+            return s.query(AuditEvent).filter(AuditEvent.code == "test.busy").count()
+
     with vault.session(nbk.id) as writer:  # e.g. a long import holding the write lock
-        writer.connection()
-        try:
-            CaseloadService(vault).entries()
-        except DatabaseTamperedError as exc:
-            pytest.fail(f"a busy database was reported as tampered: {exc}")
-        except VaultError:
-            pass  # a 'busy, try again' error is fine
+        audit(writer, "test.busy")
+        writer.flush()  # the write lock is taken here, held until the session ends
+        with pytest.raises(VaultError, match="busy with another task") as busy:
+            with vault.session(nbk.id) as second:
+                audit(second, "test.busy")
+        assert not isinstance(busy.value, DatabaseTamperedError)
+        assert nbk.id not in vault.damaged
+    assert audit_rows() == 1  # the first task's write was kept, the refused one not
+    with vault.session(nbk.id) as again:
+        audit(again, "test.busy")
+    assert audit_rows() == 2
+    assert CaseloadService(vault).entries() == []
+    assert all(r.ok for r in vault.check())
 
 
 def test_stdlib_sqlite3_in_place_of_sqlcipher_is_refused(tmp_path: Path,
