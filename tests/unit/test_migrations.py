@@ -109,6 +109,17 @@ def test_database_at_the_first_revision_is_brought_to_head(engine) -> None:  # t
         assert compare_metadata(_context(conn), Base.metadata) == []
 
 
+def _insert_child(conn: sa.Connection, *, social_worker: str = "", notes: str = "") -> None:
+    """Child 1, in the columns revision 0004 has (later columns take their defaults)."""
+    conn.execute(sa.text(
+        "INSERT INTO child (id, child_ref, first_name, last_name, preferred_name, "
+        "date_of_birth, gender, legal_status, placement_type, date_became_looked_after, "
+        "reviews_held, social_worker, notes, status, created_at, updated_at, "
+        "placement_confidential, placement_address) VALUES (1, 'R1', 'A', 'B', '', "
+        "'2015-01-01', 'F', 'C2', 'U1', '2024-01-01', 0, :worker, :notes, 'active', "
+        "'2026-01-01', '2026-01-01', 0, '')"), {"worker": social_worker, "notes": notes})
+
+
 def test_typed_withhold_tags_become_line_marks(engine) -> None:  # type: ignore[no-untyped-def]
     """Migration 0005: tags typed under the first release become marks beside the text;
     decisions and people withheld at one review are withheld for the child."""
@@ -120,13 +131,7 @@ def test_typed_withhold_tags_become_line_marks(engine) -> None:  # type: ignore[
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0004")
-        conn.execute(sa.text(
-            "INSERT INTO child (id, child_ref, first_name, last_name, preferred_name, "
-            "date_of_birth, gender, legal_status, placement_type, date_became_looked_after, "
-            "reviews_held, social_worker, notes, status, created_at, updated_at, "
-            "placement_confidential, placement_address) VALUES (1, 'R1', 'A', 'B', '', "
-            "'2015-01-01', 'F', 'C2', 'U1', '2024-01-01', 0, '', '', 'active', "
-            "'2026-01-01', '2026-01-01', 0, '')"))
+        _insert_child(conn)
         conn.execute(sa.text(
             "INSERT INTO review (id, child_id, number, status, venue, advocate_offered, "
             "advocate_used, child_chaired, created_at, updated_at) VALUES (1, 1, 1, "
@@ -162,13 +167,7 @@ def test_carers_and_relationships_start_empty_and_nothing_is_lost(engine) -> Non
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0009")
-        conn.execute(sa.text(
-            "INSERT INTO child (id, child_ref, first_name, last_name, preferred_name, "
-            "date_of_birth, gender, legal_status, placement_type, date_became_looked_after, "
-            "reviews_held, social_worker, notes, status, created_at, updated_at, "
-            "placement_confidential, placement_address) VALUES (1, 'R1', 'A', 'B', '', "
-            "'2015-01-01', 'F', 'C2', 'U1', '2024-01-01', 0, 'Jo', 'n', 'active', "
-            "'2026-01-01', '2026-01-01', 0, '')"))
+        _insert_child(conn, social_worker="Jo", notes="n")
         conn.execute(sa.text(
             "INSERT INTO person (id, child_id, name, role, organisation, address, active, "
             "share_address) VALUES (5, 1, 'Sam', 'Carer', 'Hillside', '1 Road', 1, 0)"))
