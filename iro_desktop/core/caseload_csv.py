@@ -88,6 +88,7 @@ class CaseloadFile:
     councils: dict[str, ParsedCouncil] = field(default_factory=dict)
     errors: list[ImportIssue] = field(default_factory=list)
     warnings: list[ImportIssue] = field(default_factory=list)
+    columns: frozenset[str] = frozenset()  # the known columns the file has
 
     @property
     def ok(self) -> bool:
@@ -377,6 +378,8 @@ class _Validator:
             self.line = records[0][0]
             self.error(None, "the file has no children in it")
         self.result.councils = self._councils()
+        self.result.columns = frozenset(self.columns) & (
+            set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS))
 
     def _header(self, line: int, header: list[str]) -> bool:
         self.line, self.width = line, len(header)

@@ -280,7 +280,8 @@ class CaseloadService:
                 if council is None:
                     council = self.vault.add_council(counts.code, counts.name, counts.nation)
                     created.append(council.id)
-                self._apply(council, records, counts, now, complete, report.warnings)
+                self._apply(council, records, counts, now, complete, report.warnings,
+                            keep_carers="carers" not in parsed.columns)
                 report.councils.append(counts)
         except (SADatabaseError, VaultError, OSError) as exc:
             log.error("caseload.import_failed kind=%s", type(exc).__name__)
@@ -318,7 +319,10 @@ class CaseloadService:
         return issues
 
     def _apply(self, council: Council, rows: list[ParsedRow], counts: CouncilImportCounts,
-               now: datetime, complete: bool, warnings: list[ImportIssue]) -> None:
+               now: datetime, complete: bool, warnings: list[ImportIssue], *,
+               keep_carers: bool = False) -> None:
+        """``keep_carers``: the file has no carers column, so the carers already held stay
+        (a file from a case system that does not export them empties nothing)."""
         today = self.today()
         with self.vault.session(council.id) as session:
             repo = ChildRepository(session, council.id)
@@ -341,6 +345,8 @@ class CaseloadService:
                     counts.added += 1
                     continue
                 record = keep_newer_reviews(record, record_from_row(row))
+                if keep_carers:
+                    record = replace(record, carers=row.carers)
                 if record_from_row(row) != record or row.status != ACTIVE:
                     repo.update(row, record, now)
                     counts.updated += 1

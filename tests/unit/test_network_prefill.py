@@ -98,3 +98,21 @@ def test_a_carer_already_in_the_network_under_another_role_is_not_added_again(  
     rid = svc.plan_review(cid, e.child.id, TODAY)
     names = [p.name for p in svc.invite_network(cid, rid)]
     assert names.count("Ann Jones") == 1
+
+
+def test_a_file_without_a_carers_column_keeps_the_carers_held(vault) -> None:  # type: ignore[no-untyped-def]
+    """A case system that does not export carers empties nothing; an empty cell in a file
+    that has the column does say there are none."""
+    from iro_desktop.services.caseload import CaseloadService
+
+    child = "NBK,Northbrook,N1,Rosie,Hart,08/12/2014,F,C2,U1,01/09/2026,0,Jo Fielding"
+    caseload = CaseloadService(vault)
+    caseload.import_caseload((CSV_HEADER + child + ',Jane Smith (aunt)\n').encode())
+    without = CSV_HEADER.replace(",carers\n", "\n")
+    caseload.import_caseload((without + child.replace("Jo Fielding", "Sam Lee") + "\n").encode())
+    (entry,) = caseload.entries()
+    assert (entry.child.record.social_worker, entry.child.record.carers) == (
+        "Sam Lee", "Jane Smith (aunt)")
+    caseload.import_caseload((CSV_HEADER + child + ",\n").encode())
+    (entry,) = caseload.entries()
+    assert entry.child.record.carers == ""
