@@ -49,6 +49,11 @@ ACTIVE, ENDED = "active", "ended"  # child.status
 ENDED_EVENT = "child.ended"  # audit event: {"child": id, "on": ISO date, "how": ...}
 
 
+# Optional caseload columns whose values stay as held when a file leaves the column out
+# (an empty cell in a file that has the column does empty them).
+KEPT_WHEN_ABSENT = frozenset({"preferred_name", "social_worker", "notes", "carers"})
+
+
 @dataclass(frozen=True, slots=True)
 class CaseloadEntry:
     council: Council
@@ -281,7 +286,7 @@ class CaseloadService:
                     council = self.vault.add_council(counts.code, counts.name, counts.nation)
                     created.append(council.id)
                 self._apply(council, records, counts, now, complete, report.warnings,
-                            keep_carers="carers" not in parsed.columns)
+                            keep=KEPT_WHEN_ABSENT - parsed.columns)
                 report.councils.append(counts)
         except (SADatabaseError, VaultError, OSError) as exc:
             log.error("caseload.import_failed kind=%s", type(exc).__name__)
@@ -320,8 +325,8 @@ class CaseloadService:
 
     def _apply(self, council: Council, rows: list[ParsedRow], counts: CouncilImportCounts,
                now: datetime, complete: bool, warnings: list[ImportIssue], *,
-               keep_carers: bool = False) -> None:
-        """``keep_carers``: the file has no carers column, so the carers already held stay
+               keep: frozenset[str] = frozenset()) -> None:
+        """``keep``: optional columns the file does not have, whose values already held stay
         (a file from a case system that does not export them empties nothing)."""
         today = self.today()
         with self.vault.session(council.id) as session:
@@ -345,8 +350,8 @@ class CaseloadService:
                     counts.added += 1
                     continue
                 record = keep_newer_reviews(record, record_from_row(row))
-                if keep_carers:
-                    record = replace(record, carers=row.carers)
+                if keep:
+                    record = replace(record, **{name: getattr(row, name) for name in keep})
                 if record_from_row(row) != record or row.status != ACTIVE:
                     repo.update(row, record, now)
                     counts.updated += 1

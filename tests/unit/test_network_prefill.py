@@ -100,7 +100,7 @@ def test_a_carer_already_in_the_network_under_another_role_is_not_added_again(  
     assert names.count("Ann Jones") == 1
 
 
-def test_a_file_without_a_carers_column_keeps_the_carers_held(vault) -> None:  # type: ignore[no-untyped-def]
+def test_a_file_without_an_optional_column_keeps_what_is_held(vault) -> None:  # type: ignore[no-untyped-def]
     """A case system that does not export carers empties nothing; an empty cell in a file
     that has the column does say there are none."""
     from iro_desktop.services.caseload import CaseloadService
@@ -110,6 +110,12 @@ def test_a_file_without_a_carers_column_keeps_the_carers_held(vault) -> None:  #
     caseload.import_caseload((CSV_HEADER + child + ',Jane Smith (aunt)\n').encode())
     without = CSV_HEADER.replace(",carers\n", "\n")
     caseload.import_caseload((without + child.replace("Jo Fielding", "Sam Lee") + "\n").encode())
+    (entry,) = caseload.entries()
+    assert (entry.child.record.social_worker, entry.child.record.carers) == (
+        "Sam Lee", "Jane Smith (aunt)")
+    # Nor does a file without the social worker's column forget the social worker.
+    no_worker = without.replace(",social_worker\n", "\n")
+    caseload.import_caseload((no_worker + child.rsplit(",", 1)[0] + "\n").encode())
     (entry,) = caseload.entries()
     assert (entry.child.record.social_worker, entry.child.record.carers) == (
         "Sam Lee", "Jane Smith (aunt)")
