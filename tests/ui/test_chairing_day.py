@@ -493,3 +493,19 @@ def test_relationship_to_the_child_is_typed_when_adding_and_put_right_in_the_tab
                                 window.review_service.record(controller.council_id,
                                                              controller.review_id).attendance),
                     timeout=3000)
+
+    # Finalised: the same rows stay, and the relationship can no longer be edited there.
+    from iro_desktop.core.reviews import ReviewStatus
+
+    service = window.review_service
+    service.update_review(controller.council_id, controller.review_id,
+                          participation_code="PN1")
+    service.set_status(controller.council_id, controller.review_id, ReviewStatus.HELD)
+    service.finalise(controller.council_id, controller.review_id)
+    controller.reload()
+    assert page.table.rowCount() == row + 1
+    assert not page.table.item(row, 6).flags() & Qt.ItemFlag.ItemIsEditable
+    page.table.setFocus()
+    page.table.setCurrentCell(row, 6)
+    kb.press(K.Key_F2)
+    assert QApplication.focusWidget() is page.table

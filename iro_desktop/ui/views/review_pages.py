@@ -312,8 +312,10 @@ class AttendancePage(Page):
                 combo = self.table.cellWidget(row, 3)
                 reason = self.table.cellWidget(row, 4)
                 address = self.table.cellWidget(row, 5)
-                if self.table.item(row, 6).text() != person.relationship:
-                    self._set_item(row, 6, person.relationship, editable=not record.finalised)
+                item, editable = self.table.item(row, 6), not record.finalised
+                if item.text() != person.relationship \
+                        or bool(item.flags() & Qt.ItemFlag.ItemIsEditable) != editable:
+                    self._set_item(row, 6, person.relationship, editable=editable)
                 if not address.hasFocus():
                     address.setText(person.address)
                 current = status_of.get(person.id)
@@ -389,7 +391,7 @@ class AttendancePage(Page):
             return
         person_id = self._people[item.row()]
         person = next((p for p in self.c.network if p.id == person_id), None)
-        if person is not None and " ".join(item.text().split()) != person.relationship:
+        if person is not None and item.text().strip() != person.relationship:
             self.c.set_person_relationship(person_id, item.text())
 
     def _on_address_edited(self, person_id: int, edit: QLineEdit) -> None:
