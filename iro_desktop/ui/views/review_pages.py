@@ -290,10 +290,12 @@ class AttendancePage(Page):
         row.addWidget(add)
         layout = QVBoxLayout(self)
         layout.addWidget(_heading("Welcome and attendance", self))
-        layout.addWidget(QLabel("The child's network is kept for every review; all of it is "
-                                "invited. In the table one key sets a row and moves to the "
-                                "next: A attended, P apologies, W in writing, I invited, "
-                                "X excluded (then type the reason)."))
+        hint = QLabel("The child's network is kept for every review; all of it is invited. "
+                      "In the table one key sets a row and moves to the next: A attended, "
+                      "P apologies, W in writing, I invited, X excluded (then type the "
+                      "reason). F2 on a relationship puts it right.")
+        hint.setWordWrap(True)
+        layout.addWidget(hint)
         layout.addWidget(self.table, 1)
         self.table.installEventFilter(self)
         layout.addLayout(row)
