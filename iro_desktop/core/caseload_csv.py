@@ -22,6 +22,7 @@ from pathlib import Path
 
 from iro_desktop.core.codes import GENDER, LEGAL_STATUS, PLACEMENT_TYPE, CodeTable, codes_text
 from iro_desktop.core.models import ChildRecord, Nation, carer_list
+from iro_desktop.core.records import RELATIONSHIP_MAX
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -452,9 +453,9 @@ class _Validator:
             self.error("carers", str(error))
             return ""
         for name, relationship in carers:
-            if len(name) > 200 or len(relationship) > 100:
+            if len(name) > 200 or len(relationship) > RELATIONSHIP_MAX:
                 self.error("carers", "a carer's name is at most 200 characters and the "
-                                     "relationship at most 100")
+                                     f"relationship at most {RELATIONSHIP_MAX}")
                 return ""
         return "; ".join(f"{n} ({r})" if r else n for n, r in carers)
 

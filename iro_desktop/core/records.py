@@ -21,6 +21,9 @@ from iro_desktop.core.reviews import (
 )
 
 
+RELATIONSHIP_MAX = 100  # characters of a person's relationship to the child
+
+
 @dataclass(frozen=True, slots=True)
 class Person:
     id: int

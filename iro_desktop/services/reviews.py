@@ -23,6 +23,7 @@ from iro_desktop.core.records import (
     Attendance,
     Decision,
     NextReviewCheck,
+    RELATIONSHIP_MAX,
     Person,
     ReviewRecord,
     ReviewSummary,
@@ -166,7 +167,7 @@ class ReviewService:
             row = PersonRow(child_id=child_id, name=clean_text(name, 200, "A name"),
                             role=clean_text(role, 60, "A role"),
                             organisation=clean_text(organisation, 200, "An organisation"),
-                            relationship=clean_text(trim(relationship), 100,
+                            relationship=clean_text(trim(relationship), RELATIONSHIP_MAX,
                                                     "A relationship to the child"),
                             active=True)
             s.add(row)
@@ -185,7 +186,7 @@ class ReviewService:
             if organisation is not None:
                 row.organisation = clean_text(trim(organisation), 200, "An organisation")
             if relationship is not None:
-                row.relationship = clean_text(trim(relationship), 100,
+                row.relationship = clean_text(trim(relationship), RELATIONSHIP_MAX,
                                               "A relationship to the child")
             return _person(row)
 

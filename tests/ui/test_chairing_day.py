@@ -484,6 +484,40 @@ def test_relationship_to_the_child_is_typed_when_adding_and_put_right_in_the_tab
 
     qtbot.waitUntil(lambda: saved() == ["grandmother (special guardian)"], timeout=3000)
     assert page.table.item(row, 6).text() == "grandmother (special guardian)"
+    # The in-place editor keeps what the service keeps: 100 characters.
+    kb.press(K.Key_F2)
+    editor = QApplication.focusWidget()
+    editor.selectAll()
+    kb.type("k" * 120)
+    assert editor.text() == "k" * 100
+    kb.press(K.Key_Escape)
+    assert saved() == ["grandmother (special guardian)"]
+    # A relationship the service refuses is not left showing as if it were saved.
+    errors: list[str] = []
+    controller.error.connect(errors.append)
+    real_update = window.review_service.update_person
+
+    def refuse(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        from iro_desktop.security.errors import VaultError
+        raise VaultError("The council database is busy with another task.")
+
+    window.review_service.update_person = refuse
+    try:
+        page.table.setFocus()
+        page.table.setCurrentCell(row, 6)
+        kb.press(K.Key_F2)
+        editor = QApplication.focusWidget()
+        editor.selectAll()
+        kb.type("aunt")
+        kb.press(K.Key_Return)
+        qtbot.waitUntil(lambda: bool(errors), timeout=3000)
+        qtbot.waitUntil(lambda: page.table.item(row, 6).text()
+                        == "grandmother (special guardian)", timeout=3000)
+    finally:
+        del window.review_service.update_person
+    assert window.review_service.update_person == real_update
+    assert saved() == ["grandmother (special guardian)"]
+    assert page.table.item(row, 6).flags() & Qt.ItemFlag.ItemIsEditable
     # Other columns stay read-only, and a letter still sets the row's attendance.
     page.table.setCurrentCell(0, 0)
     kb.press(K.Key_F2)

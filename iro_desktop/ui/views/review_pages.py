@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -36,7 +38,7 @@ from iro_desktop.core.reviews import (
     ItemState,
     for_child_key,
 )
-from iro_desktop.core.records import ReviewRecord
+from iro_desktop.core.records import RELATIONSHIP_MAX, ReviewRecord
 from iro_desktop.ui.views.review_controller import ReviewController
 from iro_desktop.ui.widgets.autosave_text import AutoSaveTextEdit
 from iro_desktop.ui.widgets.date_edit import DateEdit
@@ -263,12 +265,15 @@ class AttendancePage(Page):
         # read-only, and letters keep setting the row's attendance.
         self.table.setEditTriggers(QTableWidget.EditTrigger.EditKeyPressed
                                    | QTableWidget.EditTrigger.DoubleClicked)
+        self._relationship_delegate = _RelationshipDelegate(self.table)
+        self.table.setItemDelegateForColumn(6, self._relationship_delegate)
         self.table.itemChanged.connect(self._on_item_changed)
         self.name = line_edit("person_name_edit", "New person's name", 200)
         self.role = editable_combo("person_role_combo", "New person's role", PERSON_ROLES)
         self.org = line_edit("", "New person's organisation", 200)
         self.relationship = line_edit("person_relationship_edit",
-                                      "New person's relationship to the child", 100)
+                                      "New person's relationship to the child",
+                                      RELATIONSHIP_MAX)
         self.relationship.setPlaceholderText("e.g. foster carer, mother")
         add = QPushButton("Add to ne&twork")
         add.setObjectName("add_person_button")
@@ -393,8 +398,11 @@ class AttendancePage(Page):
             return
         person_id = self._people[item.row()]
         person = next((p for p in self.c.network if p.id == person_id), None)
-        if person is not None and item.text().strip() != person.relationship:
-            self.c.set_person_relationship(person_id, item.text())
+        if person is not None and item.text().strip() != person.relationship \
+                and self.c.set_person_relationship(person_id, item.text()) is None:
+            # Refused (the message is shown): the cell goes back to what is saved.
+            self._set_item(item.row(), 6, person.relationship,
+                           editable=bool(item.flags() & Qt.ItemFlag.ItemIsEditable))
 
     def _on_address_edited(self, person_id: int, edit: QLineEdit) -> None:
         person = next((p for p in self.c.network if p.id == person_id), None)
@@ -421,6 +429,18 @@ class AttendancePage(Page):
             self.org.clear()
             self.relationship.clear()
             self.name.setFocus()
+
+
+class _RelationshipDelegate(QStyledItemDelegate):
+    """The attendance table's in-place relationship editor: as long as the service keeps
+    (the field for a new person has the same limit)."""
+
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem,
+                     index: object) -> QWidget:
+        editor = QLineEdit(parent)
+        editor.setMaxLength(RELATIONSHIP_MAX)
+        editor.setAccessibleName("Relationship to the child")
+        return editor
 
 
 class VoicePage(Page):
