@@ -23,6 +23,7 @@ import io
 from collections.abc import Sequence
 
 from docx.document import Document as DocumentObject
+from docx.enum.text import WD_PARAGRAPH_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Emu, Length, Pt, RGBColor
@@ -153,7 +154,7 @@ class Writer:
 
     def paragraph(self, text: str = "", style: str | None = None, *, bold: bool = False,
                   italic: bool = False, size: float | None = None, note: str = "",
-                  align: int | None = None, keep_with_next: bool = False,
+                  align: WD_PARAGRAPH_ALIGNMENT | None = None, keep_with_next: bool = False,
                   space_before: Length | None = None) -> Paragraph:
         p = self._block(_P)
         style_id = self.style(style) if style is not None else None
@@ -173,7 +174,7 @@ class Writer:
         if note:
             _run(p, " (" + note + ")", italic=True, colour=True)
         if align is not None:
-            paragraph.alignment = align  # type: ignore[assignment]
+            paragraph.alignment = align
         return paragraph
 
     def note(self, text: str) -> Paragraph:
