@@ -11,8 +11,8 @@ views and every agenda item, in paragraphs and bullets). Then, interleaved in on
   the app's built-in template, ``add_paragraph(style=...)``, ``add_run``, ``bold``,
   ``italic``, ``font``, ``paragraph_format.keep_with_next``, ``add_table``, column and
   cell widths, the usual ``tcPr``/``trPr`` recipes for shading, rows that do not break
-  and repeated header rows, the header and footer lines, ``save`` to bytes): the floor
-  any python-docx export of that document pays. What it writes is read, before the
+  and repeated header rows, every header's and footer's lines as text, ``save`` to
+  bytes): the floor any python-docx export of that document pays. What it writes is read, before the
   timing, from the app's own full record (:func:`document_plan`: every paragraph, run
   and table cell, with its style and formatting), and the benchmark stops (exit 2)
   unless both documents have the same text block by block and the same number of each
@@ -202,9 +202,12 @@ def document_plan(data: bytes) -> dict:  # type: ignore[type-arg]
     section = doc.sections[0]
     from iro_desktop.export.template import default_template_bytes
 
+    stories = {"header": section.header, "footer": section.footer,
+               "first_page_header": section.first_page_header,
+               "first_page_footer": section.first_page_footer}
     return {"blocks": blocks, "template": default_template_bytes(),
-            "header": [p.text for p in section.header.paragraphs if p.text],
-            "footer": [p.text for p in section.footer.paragraphs if p.text]}
+            "stories": {name: [p.text for p in story.paragraphs if p.text]
+                        for name, story in stories.items() if not story.is_linked_to_previous}}
 
 
 def bare_write(plan: dict) -> bytes:  # type: ignore[type-arg]
@@ -215,7 +218,8 @@ def bare_write(plan: dict) -> bytes:  # type: ignore[type-arg]
     ``add_paragraph(style=...)``, ``add_run`` with ``bold``/``italic``/``font``,
     ``paragraph_format``, ``add_table`` with ``style``, column and cell widths, the usual
     ``tcPr``/``trPr`` recipes for shading, rows that do not break and repeated header rows,
-    the header and footer lines and the document properties; ``save`` to bytes."""
+    each header's and footer's lines (as text: python-docx has no page-number field) and
+    the document properties; ``save`` to bytes."""
     from docx import Document
     from docx.oxml import OxmlElement, parse_xml
     from docx.oxml.ns import nsdecls
@@ -243,11 +247,14 @@ def bare_write(plan: dict) -> bytes:  # type: ignore[type-arg]
 
     doc = Document(io.BytesIO(plan["template"]))
     section = doc.sections[0]
-    for lines, story in ((plan["header"], section.header), (plan["footer"], section.footer)):
+    for name, lines in plan["stories"].items():  # each header and footer's lines, as text
+        story = getattr(section, name)
         paragraphs = story.paragraphs
         for n, line in enumerate(lines):
             paragraph = paragraphs[n] if n < len(paragraphs) else story.add_paragraph()
             paragraph.text = line
+        for paragraph in paragraphs[len(lines):]:  # the template's placeholders
+            paragraph.text = ""
     props = doc.core_properties
     props.title, props.author, props.last_modified_by = "Review record", "iro-desktop", "iro-desktop"
     for kind, block in plan["blocks"]:
