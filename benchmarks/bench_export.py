@@ -7,10 +7,19 @@ views and every agenda item, in paragraphs and bullets). Then, interleaved in on
 * ``export``: ``ExportService.export_review`` for each variant the app has (full,
   decisions, letter, redacted:parents): reading the record from the encrypted database,
   building the document from the council's template and saving it to bytes in memory;
-* ``bare``: the same paragraphs, headings and tables written with bare python-docx
-  (``Document()``, ``add_heading``, ``add_paragraph``, ``add_table``, ``save`` to bytes)
-  from the record already in memory: the floor any python-docx export pays. The export's
-  own database read is inside its time and not in the bare one, so the ratio is strict.
+* ``bare``: the same document written with plain python-docx calls (``Document()`` on
+  the app's built-in template, ``add_paragraph(style=...)``, ``add_run``, ``bold``,
+  ``italic``, ``font``, ``paragraph_format.keep_with_next``, ``add_table``, column and
+  cell widths, the usual ``tcPr``/``trPr`` recipes for shading, rows that do not break
+  and repeated header rows, every header's and footer's lines as text, ``save`` to
+  bytes): the floor any python-docx export of that document pays. What it writes is read, before the
+  timing, from the app's own full record (:func:`document_plan`: every paragraph, run
+  and table cell, with its style and formatting), and the benchmark stops (exit 2)
+  unless both documents have the same text block by block and the same number of each
+  body element it counts (paragraphs, runs, tables, rows, cells, bold, italic,
+  keep-with-next, shading, ...). The export's own database read is inside its time and
+  not in the bare one, so the ratio is strict. Each figure is printed with the CPU time
+  of the thread (the machine may be shared).
 
 With ``--vault DIR`` (a vault made by ``scale_vault.py``, copied first) the review is
 instead the twentieth (finalised) review of a child in the scale vault: its
@@ -141,39 +150,162 @@ def open_scale_vault(source: Path, root: Path):  # type: ignore[no-untyped-def]
     return vault, council_id, rid
 
 
-def bare_write(record) -> bytes:  # type: ignore[no-untyped-def]
-    """The same headings, paragraphs, bullets and tables with bare python-docx."""
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def document_plan(data: bytes) -> dict:  # type: ignore[type-arg]
+    """What the app's document holds, block by block, for the bare floor to write again:
+    each body paragraph (style, keep-with-next, space before, alignment and its runs with
+    their text, bold, italic, size and colour) and each table (style, column widths, and
+    per row whether it may break and repeats as a header, per cell its width, shading and
+    paragraphs), and the header and footer lines. Read once, outside the timing."""
     from docx import Document
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
 
-    from iro_desktop.export.sanitize import paragraphs
+    doc = Document(io.BytesIO(data))
 
-    doc = Document()
-    doc.add_heading("Record of the looked after child review", level=0)
-    table = doc.add_table(rows=len(record.attendance) + 1, cols=3)
-    for row, a in zip(table.rows[1:], record.attendance):
-        row.cells[0].text, row.cells[1].text, row.cells[2].text = (a.person.name, a.person.role,
-                                                                   a.status.label)
-    for key in ("voice.views", "voice.wants"):
-        doc.add_heading(key, level=2)
-        for kind, text in paragraphs(record.texts.get(key, "")):
-            doc.add_paragraph(text, style="List Bullet" if kind == "bullet" else None)
-    for item in record.agenda:
-        doc.add_heading(item.title, level=2)
-        for kind, text in paragraphs(record.texts.get(item.text_key, "")):
-            doc.add_paragraph(text, style="List Bullet" if kind == "bullet" else None)
-    if record.earlier_decisions:  # as the record has them: how each earlier one stands
-        table = doc.add_table(rows=len(record.earlier_decisions) + 1, cols=4)
-        for row, d in zip(table.rows[1:], record.earlier_decisions):
-            row.cells[0].text, row.cells[1].text = d.text, d.responsible
-            row.cells[2].text = d.update_status.label if d.update_status else d.status.label
-            row.cells[3].text = d.update_comment
-    table = doc.add_table(rows=len(record.decisions) + 1, cols=3)
-    for row, d in zip(table.rows[1:], record.decisions):
-        row.cells[0].text, row.cells[1].text = d.text, d.responsible
-        row.cells[2].text = f"{d.due_date:%d/%m/%Y}" if d.due_date else ""
+    def runs(paragraph: Paragraph) -> list[tuple]:  # type: ignore[type-arg]
+        return [(r.text, bool(r.bold), bool(r.italic), r.font.size,
+                 r.font.color.rgb if r.font.color.type is not None else None)
+                for r in paragraph.runs]
+
+    def para(paragraph: Paragraph) -> dict:  # type: ignore[type-arg]
+        pf = paragraph.paragraph_format
+        return {"style": paragraph.style.name if paragraph._p.pPr is not None
+                and paragraph._p.pPr.pStyle is not None else None,
+                "keep": bool(pf.keep_with_next), "before": pf.space_before,
+                "after": pf.space_after, "align": paragraph.alignment,
+                "runs": runs(paragraph)}
+
+    blocks: list[tuple] = []  # type: ignore[type-arg]
+    for item in doc.iter_inner_content():
+        if isinstance(item, Paragraph):
+            blocks.append(("p", para(item)))
+            continue
+        assert isinstance(item, Table)
+        rows = []
+        for tr in item._tbl.tr_lst:
+            tr_pr = tr.trPr
+            rows.append({
+                "cant_split": tr_pr is not None and tr_pr.find(W + "cantSplit") is not None,
+                "header": tr_pr is not None and tr_pr.find(W + "tblHeader") is not None,
+                "cells": [{"width": tc.width,
+                           "fill": (tc.tcPr.find(W + "shd").get(W + "fill")
+                                    if tc.tcPr is not None and tc.tcPr.find(W + "shd") is not None
+                                    else None),
+                           "paragraphs": [para(Paragraph(p, item)) for p in tc.p_lst]}
+                          for tc in tr.tc_lst]})
+        blocks.append(("t", {"style": item.style.name if item.style else None,
+                             "widths": [c.w for c in item._tbl.tblGrid.gridCol_lst],
+                             "rows": rows}))
+    section = doc.sections[0]
+    from iro_desktop.export.template import default_template_bytes
+
+    stories = {"header": section.header, "footer": section.footer,
+               "first_page_header": section.first_page_header,
+               "first_page_footer": section.first_page_footer}
+    return {"blocks": blocks, "template": default_template_bytes(),
+            "stories": {name: [p.text for p in story.paragraphs if p.text]
+                        for name, story in stories.items() if not story.is_linked_to_previous}}
+
+
+def bare_write(plan: dict) -> bytes:  # type: ignore[type-arg]
+    """The app's document written again with plain python-docx calls: ``Document()`` on
+    the app's built-in template (its bytes read once; the same styles as the app's
+    document, and a smaller styles part than python-docx's own default, whose by-name
+    style look-ups would make the floor slower),
+    ``add_paragraph(style=...)``, ``add_run`` with ``bold``/``italic``/``font``,
+    ``paragraph_format``, ``add_table`` with ``style``, column and cell widths, the usual
+    ``tcPr``/``trPr`` recipes for shading, rows that do not break and repeated header rows,
+    each header's and footer's lines (as text: python-docx has no page-number field) and
+    the document properties; ``save`` to bytes."""
+    from docx import Document
+    from docx.oxml import OxmlElement, parse_xml
+    from docx.oxml.ns import nsdecls
+
+    def fill(paragraph, spec: dict) -> None:  # type: ignore[no-untyped-def, type-arg]
+        for text, bold, italic, size, colour in spec["runs"]:
+            run = paragraph.add_run(text)
+            if bold:
+                run.bold = True
+            if italic:
+                run.italic = True
+            if size is not None:
+                run.font.size = size
+            if colour is not None:
+                run.font.color.rgb = colour
+        pf = paragraph.paragraph_format
+        if spec["keep"]:
+            pf.keep_with_next = True
+        if spec["before"] is not None:
+            pf.space_before = spec["before"]
+        if spec["after"] is not None:
+            pf.space_after = spec["after"]
+        if spec["align"] is not None:
+            paragraph.alignment = spec["align"]
+
+    doc = Document(io.BytesIO(plan["template"]))
+    section = doc.sections[0]
+    for name, lines in plan["stories"].items():  # each header and footer's lines, as text
+        story = getattr(section, name)
+        paragraphs = story.paragraphs
+        for n, line in enumerate(lines):
+            paragraph = paragraphs[n] if n < len(paragraphs) else story.add_paragraph()
+            paragraph.text = line
+        for paragraph in paragraphs[len(lines):]:  # the template's placeholders
+            paragraph.text = ""
+    props = doc.core_properties
+    props.title, props.author, props.last_modified_by = "Review record", "iro-desktop", "iro-desktop"
+    for kind, block in plan["blocks"]:
+        if kind == "p":
+            fill(doc.add_paragraph(style=block["style"]), block)
+            continue
+        table = doc.add_table(rows=len(block["rows"]), cols=len(block["widths"]))
+        table.style = block["style"]
+        for column, width in zip(table.columns, block["widths"]):
+            column.width = width
+        for row, spec in zip(table.rows, block["rows"]):
+            if spec["cant_split"]:
+                row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+            if spec["header"]:
+                row._tr.get_or_add_trPr().append(parse_xml(
+                    f'<w:tblHeader {nsdecls("w")} w:val="true"/>'))
+            for cell, cell_spec in zip(row.cells, spec["cells"]):
+                cell.width = cell_spec["width"]
+                if cell_spec["fill"]:
+                    cell._tc.get_or_add_tcPr().append(parse_xml(
+                        f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" '
+                        f'w:fill="{cell_spec["fill"]}"/>'))
+                for n, paragraph_spec in enumerate(cell_spec["paragraphs"]):
+                    fill(cell.paragraphs[0] if n == 0 else cell.add_paragraph(), paragraph_spec)
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()
+
+
+_COUNTED = ("p", "r", "t", "br", "tab", "tbl", "tr", "tc", "b", "i", "color", "sz", "keepNext",
+            "shd", "cantSplit", "tblHeader", "pStyle", "tblStyle")
+
+
+def outline(data: bytes) -> tuple[list[object], dict[str, int]]:
+    """The body's text block by block (a paragraph's text and style; a table's cell texts)
+    and how many of each element of :data:`_COUNTED` it has: the same for the app's
+    document and the bare floor, or the floor is not the same document."""
+    from docx import Document
+    from docx.table import Table
+
+    doc = Document(io.BytesIO(data))
+    blocks: list[object] = []
+    for item in doc.iter_inner_content():
+        if isinstance(item, Table):
+            blocks.append([[cell.text for cell in row.cells] for row in item.rows])
+        else:
+            blocks.append((item.style.name if item._p.pPr is not None
+                           and item._p.pPr.pStyle is not None else None, item.text))
+    body = doc.element.body
+    counts = {tag: sum(1 for _ in body.iter(W + tag)) for tag in _COUNTED}
+    return blocks, counts
 
 
 def available_variants() -> list[str]:
@@ -195,22 +327,33 @@ def run(runs: int, json_path: Path | None, scale: Path | None = None) -> int:
         record = ReviewService(vault).record(council_id, rid)
         words = sum(len(t.split()) for t in record.texts.values())
         variants = available_variants()
+        app_full = exports.export_review(council_id, rid, "full")
+        plan = document_plan(app_full)
+        app_outline, floor_outline = outline(app_full), outline(bare_write(plan))
+        if app_outline != floor_outline:
+            raise AssertionError("the bare floor is not the app's document: "
+                                 f"app {app_outline[1]}, floor {floor_outline[1]}")
         samples: dict[str, list[float]] = {v: [] for v in variants}
         samples["bare"] = []
+        cpu: dict[str, list[float]] = {v: [] for v in samples}  # this thread's CPU time
         sizes: dict[str, int] = {}
         for v in variants + ["bare"]:  # warm-up: imports, template parse, caches
-            sizes[v] = len(bare_write(record) if v == "bare"
+            sizes[v] = len(bare_write(plan) if v == "bare"
                            else exports.export_review(council_id, rid, v))
         for _ in range(runs):
             for v in ["bare"] + variants:
-                start = time.perf_counter()
+                start, start_cpu = time.perf_counter(), time.thread_time()
                 if v == "bare":
-                    bare_write(record)  # the record already in memory: the write alone
+                    bare_write(plan)  # the document's content already in memory
                 else:
                     exports.export_review(council_id, rid, v)
                 samples[v].append(time.perf_counter() - start)
+                cpu[v].append(time.thread_time() - start_cpu)
         vault.close()
 
+    counts = app_outline[1]
+    print("Same document, app and bare floor: " + ", ".join(
+        f"{counts[tag]} {tag}" for tag in _COUNTED) + " (w: elements of the body)")
     print(f"Review: {len(record.agenda)} agenda items, {len(record.decisions)} decisions, "
           f"{len(record.earlier_decisions)} earlier decisions, "
           f"{len(record.attendance)} attending, {words:,} words typed"
@@ -219,7 +362,11 @@ def run(runs: int, json_path: Path | None, scale: Path | None = None) -> int:
     common.print_table("Export to .docx bytes (seconds per document)",
                        [(name, stats[name]) for name in ["bare"] + variants])
     for name in ["bare"] + variants:
-        print(f"  {name}: {sizes[name] / 1024:.0f} KiB")
+        print(f"  {name}: {sizes[name] / 1024:.0f} KiB, CPU time median "
+              f"{common.summarise(cpu[name])['median'] * 1000:.1f} ms")
+    cpu_ratio = (common.summarise(cpu["full"])["median"]
+                 / common.summarise(cpu["bare"])["median"])
+    print(f"  CPU time ratio (full / bare, medians): {cpu_ratio:.2f}x")
     full = stats["full"]["median"]
     ratio = full / stats["bare"]["median"]
     verdicts = [
@@ -231,7 +378,7 @@ def run(runs: int, json_path: Path | None, scale: Path | None = None) -> int:
     for ok, budget, detail in verdicts:
         print(common.verdict_line(ok, budget, detail))
     if json_path:
-        json_path.write_text(json.dumps({"samples": samples, "stats": stats,
+        json_path.write_text(json.dumps({"samples": samples, "cpu": cpu, "stats": stats,
                                          "sizes": sizes, "words": words,
                                          "verdicts": [list(v) for v in verdicts]}, indent=1))
     return 0 if all(ok for ok, _b, _d in verdicts) else 1

@@ -255,8 +255,9 @@ _BULLET = re.compile(r"^(\s*(?:[-*\u2022]\s+)?)")
 def _fold(text: str) -> str:
     """Compatibility-folded, lower case, without zero-width and other format characters,
     brackets of every kind as ASCII square brackets."""
-    text = unicodedata.normalize("NFKC", text)
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    if not text.isascii():  # ASCII is its own NFKC form and holds no format character
+        text = unicodedata.normalize("NFKC", text)
+        text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
     return text.translate(_BRACKETS).casefold()
 
 

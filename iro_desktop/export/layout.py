@@ -45,7 +45,7 @@ from iro_desktop.export.template import (
     cleaned_template,
     validate_logo,
 )
-from iro_desktop.export.writer import Element, style_id, text_element
+from iro_desktop.export.writer import Element, style_ids, text_element
 
 AUTHOR = "iro-desktop"
 LOGO_HEIGHT = Cm(1.8)
@@ -242,8 +242,16 @@ def _fill_paragraph(p: Element, values: dict[str, str], special: Special) -> boo
     return True
 
 
+_SHOWN_TEXT = (".//text()[not(parent::w:p or parent::w:r or parent::w:hyperlink)"
+               " or preceding-sibling::node()]")
+
+
 def _is_blank(p: Element) -> bool:
-    if "".join(p.itertext()).strip():
+    """Whether paragraph ``p`` shows nothing: no text (a run's non-breaking hyphen is
+    text), no picture, drawing, field or object. The text is read with one XPath query,
+    as ``itertext()`` read it (python-docx's ``text`` of a paragraph, run or hyperlink
+    stands for the text directly in it) without its query per run."""
+    if "".join(p.xpath(_SHOWN_TEXT)).strip() or p.xpath(".//w:r/w:noBreakHyphen"):
         return False
     return not any(True for tag in ("w:drawing", "w:pict", "w:fldChar", "w:fldSimple",
                                     "w:object") for _ in p.iter(qn(tag)))
@@ -288,7 +296,8 @@ def _fill_headers(doc: DocumentObject, page: Page) -> None:
     marking = _one_line(page.marking)
     values = {"marking": marking, "council": _one_line(page.council),
               "title": _one_line(page.title), "date": f"{page.today.day} {page.today:%B %Y}"}
-    header_style, footer_style = style_id(doc, "Header"), style_id(doc, "Footer")
+    ids = style_ids(doc)
+    header_style, footer_style = ids.get("Header"), ids.get("Footer")
 
     for part in headers + footers:
         def special(name: str, r_pr: Element | None, part: XmlPart = part) -> list[Element]:

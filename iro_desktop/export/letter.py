@@ -312,7 +312,7 @@ def build_letter(record: ReviewRecord, council: Council, *, marking: str,
         if block.kind == "date":
             writer.paragraph(block.text, align=WD_ALIGN_PARAGRAPH.RIGHT)
         elif block.kind == "heading":
-            writer.heading(block.text, 2).paragraph_format.keep_with_next = True
+            writer.heading(block.text, 2, keep_with_next=True)
         elif block.kind == "bullet":
             writer.bullet(block.text)
         elif block.kind == "signoff":
@@ -326,7 +326,7 @@ def build_letter(record: ReviewRecord, council: Council, *, marking: str,
               and blocks[index - 1].kind != "heading"):
             # the closing words stay on the page of the sign-off (a heading before them
             # keeps them on its own page instead)
-            writer.paragraph(block.text).paragraph_format.keep_with_next = True
+            writer.paragraph(block.text, keep_with_next=True)
         else:
             writer.paragraph(block.text)
     return writer.save()

@@ -36,7 +36,6 @@ from __future__ import annotations
 from datetime import date
 
 from docx.shared import Pt
-from docx.table import Table
 
 from iro_desktop.core import codes
 from iro_desktop.core.chair import Chair
@@ -110,17 +109,6 @@ def child_attendance(code: str | None) -> str:
     return "Not recorded"
 
 
-def _keep_together(table: Table, rows: int | None = None) -> None:
-    """Each of the first ``rows`` rows (all but the last by default) stays on the page
-    of the row after it: a heading row is never left alone at a page foot."""
-    trs = table._tbl.tr_lst
-    upto = len(trs) - 1 if rows is None else min(rows, len(trs) - 1)
-    for tr in trs[:upto]:
-        for p in tr.iter("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}p"):
-            p_pr = p.get_or_add_pPr()
-            p_pr.get_or_add_keepNext()
-
-
 class _Record:
     """Writes one copy of the record through a :class:`View`."""
 
@@ -140,7 +128,7 @@ class _Record:
     # ---- building blocks -----------------------------------------------------------
 
     def heading(self, text: str, level: int) -> None:
-        self.w.heading(text, level).paragraph_format.keep_with_next = True
+        self.w.heading(text, level, keep_with_next=True)
 
     def has_text(self, key: str) -> bool:
         return bool(self.view.pieces(key))
@@ -174,13 +162,13 @@ class _Record:
         self.heading(heading, level)
         self.text(key, empty=empty)
 
+    # Each row stays on the page of the row after it (all but the last; only the first of
+    # a long table): a heading row is never left alone at a page foot.
     def facts(self, rows: list[tuple[str, Cell]]) -> None:
-        table = self.w.facts(rows)
-        _keep_together(table, None if len(rows) <= 16 else 1)
+        self.w.facts(rows, keep=len(rows) if len(rows) <= 16 else 1)
 
     def grid(self, header: list[str], rows: list[list[Cell]], widths: tuple[float, ...]) -> None:
-        table = self.w.grid(header, rows, widths)
-        _keep_together(table, 1 if len(rows) > 6 else None)
+        self.w.grid(header, rows, widths, keep=1 if len(rows) > 6 else len(rows) + 1)
 
     # ---- front sheet ---------------------------------------------------------------
 
@@ -331,8 +319,8 @@ class _Record:
 
     def endorsement(self) -> None:
         label = ENDORSED_CHOICES.get(self.record.care_plan_endorsed)
-        self.w.paragraph(f"Care plan endorsed: {label or 'not recorded'}",
-                         bold=True).paragraph_format.space_before = Pt(6)
+        self.w.paragraph(f"Care plan endorsed: {label or 'not recorded'}", bold=True,
+                         space_before=Pt(6))
         if self.record.care_plan_endorsed in ("no", "in_part"):
             self.text("care_plan.endorsement", empty=None)
 
@@ -343,7 +331,7 @@ class _Record:
         line = f"Next review: {_d(self.record.next_review_date, 'not set')}"
         if venue:
             line += f", {venue}"
-        self.w.paragraph(line, bold=True).paragraph_format.space_before = Pt(8)
+        self.w.paragraph(line, bold=True, space_before=Pt(8))
         note = self.view.field_note("next.venue")
         if note and self.record.texts.get("next.venue", "").strip():
             self.w.note(f"The venue: {note[:1].lower()}{note[1:]}.")

@@ -3,8 +3,16 @@
 :class:`Writer` adds content at the end of a document opened by
 :func:`iro_desktop.export.layout.open_document`. Every piece of text passes through
 :func:`iro_desktop.export.sanitize.docx_safe` (Windows and old Mac line endings made one
-line break). Style ids are looked up once per document and plain text goes straight
-into its ``w:t``, which keeps a long record quick to build.
+line break). Style ids are looked up once per document.
+
+Each paragraph, run and table row is made with ``lxml``'s ``SubElement`` in the order
+the schema wants (``w:pStyle``, ``w:keepNext``, ``w:spacing`` in a paragraph's
+properties; ``w:b``, ``w:i``, ``w:color`` in a run's), straight into the document's
+tree: python-docx's ``add_paragraph``, ``add_run``, ``add_tr``, ``get_or_add_*`` and
+property setters each search a parent's children for where the new one goes and make
+every element through a namespace look-up, which was most of the time of a long record.
+The XML is the same as python-docx's setters write (the export tests and
+``tests/unit/test_export_writer.py`` read it back).
 """
 
 from __future__ import annotations
@@ -15,25 +23,39 @@ import io
 from collections.abc import Sequence
 
 from docx.document import Document as DocumentObject
-from docx.oxml import OxmlElement, parse_xml
-from docx.oxml.ns import nsdecls, qn
-from docx.shared import Cm, Emu, Pt, RGBColor
-from docx.table import Table, _Cell
+from docx.enum.text import WD_PARAGRAPH_ALIGNMENT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Emu, Length, Pt, RGBColor
+from docx.styles import BabelFish
+from docx.table import Table
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
+from lxml.etree import SubElement
 
 from iro_desktop.export.sanitize import docx_safe
 
 NOTE_GREY = RGBColor(0x59, 0x59, 0x59)
 HEADER_FILL = "DCE3EF"
 LABEL_FILL = "F2F2F2"
-_CELL_SPACING = f'<w:spacing {nsdecls("w")} w:before="20" w:after="20"/>'  # tight table rows
 
 Cell = str | tuple[str, str]  # text, or (text, italic note under it)
 
 # An lxml element of the document tree (python-docx's oxml). lxml carries no type
 # information, so the elements are typed as what they are to the checker: Any.
 Element = Any
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_P, _PPR, _PSTYLE, _KEEP_NEXT, _SPACING = (_W + "p", _W + "pPr", _W + "pStyle",
+                                          _W + "keepNext", _W + "spacing")
+_R, _RPR, _B, _I, _COLOR = _W + "r", _W + "rPr", _W + "b", _W + "i", _W + "color"
+_T, _BR, _TAB = _W + "t", _W + "br", _W + "tab"
+_TR, _TRPR, _CANT_SPLIT, _TBL_HEADER = _W + "tr", _W + "trPr", _W + "cantSplit", _W + "tblHeader"
+_TC, _TCPR, _TCW, _SHD = _W + "tc", _W + "tcPr", _W + "tcW", _W + "shd"
+_VAL, _BEFORE = _W + "val", _W + "before"
+_PRESERVE = {"{http://www.w3.org/XML/1998/namespace}space": "preserve"}
+_CELL_SPACING = {_W + "before": "20", _W + "after": "20"}  # tight table rows
+_NOTE_COLOUR = {_VAL: str(NOTE_GREY)}
 
 
 def safe_text(text: str) -> str:
@@ -49,29 +71,58 @@ def text_element(text: str) -> Element:
     return t
 
 
+def style_ids(doc: DocumentObject) -> dict[str, str | None]:
+    """Each style's id by its name as python-docx names it ("Heading 1" for the stored
+    "heading 1"); the first style of a name counts. One pass over the styles part (asking
+    ``doc.styles`` by name makes an object of every style before it, every time)."""
+    ids: dict[str, str | None] = {}
+    for el in doc.styles.element.iterchildren(_W + "style"):
+        name = el.find(_W + "name")
+        value = name.get(_VAL) if name is not None else None
+        if value is not None:
+            ids.setdefault(BabelFish.internal2ui(value), el.get(_W + "styleId"))
+    return ids
+
+
 def style_id(doc: DocumentObject, name: str) -> str | None:
-    return next((s.style_id for s in doc.styles if s.name == name), None)
+    return style_ids(doc).get(name)
 
 
-def _add_run(paragraph: Paragraph, text: str, *, bold: bool = False) -> Run:
-    """A run of safe text at the end of ``paragraph``. Plain text goes straight into one
-    ``w:t`` (python-docx's ``add_run`` looks at every character for tabs and breaks,
-    which is most of the time of a long record), bold as a ``w:b`` made in place;
-    text with tabs or breaks goes through python-docx."""
+def _run(p: Element, text: str, *, bold: bool = False, italic: bool = False,
+         colour: bool = False) -> Element:
+    """A run of safe ``text`` at the end of paragraph ``p``: bold, italic and/or the note
+    grey. Plain text is one ``w:t`` (spaces kept); a tab or a line break in it is a
+    ``w:tab`` or ``w:br`` between ``w:t``s, as python-docx's ``add_run`` writes them."""
     text = safe_text(text)
-    if "\t" in text or "\n" in text:
-        run = paragraph.add_run(text)
+    r = SubElement(p, _R)
+    if bold or italic or colour:
+        r_pr = SubElement(r, _RPR)
         if bold:
-            run.bold = True
-        return run
-    r = OxmlElement("w:r")
-    if bold:
-        r_pr = OxmlElement("w:rPr")
-        r_pr.append(OxmlElement("w:b"))
-        r.append(r_pr)
-    r.append(text_element(text))
-    paragraph._p.append(r)
-    return Run(r, paragraph)
+            SubElement(r_pr, _B)
+        if italic:
+            SubElement(r_pr, _I)
+        if colour:
+            SubElement(r_pr, _COLOR, _NOTE_COLOUR)
+    if "\t" not in text and "\n" not in text:
+        SubElement(r, _T, _PRESERVE).text = text
+        return r
+    buffer: list[str] = []
+
+    def flush() -> None:
+        chunk = "".join(buffer)
+        if chunk:  # python-docx keeps spaces only where the text has some at an end
+            t = SubElement(r, _T, _PRESERVE if chunk.strip() != chunk else None)
+            t.text = chunk
+        buffer.clear()
+
+    for char in text:
+        if char == "\t" or char == "\n":
+            flush()
+            SubElement(r, _TAB if char == "\t" else _BR)
+        else:
+            buffer.append(char)
+    flush()
+    return r
 
 
 class Writer:
@@ -80,133 +131,149 @@ class Writer:
     def __init__(self, doc: DocumentObject) -> None:
         self.doc = doc
         self._body = doc._body
-        self._ids: dict[str, str | None] = {}
+        self._element = doc._body._element
+        # python-docx adds each block before the body's section properties; so does this
+        self._sect_pr = self._element.find(_W + "sectPr")
+        self._ids: dict[str, str | None] | None = None
         section = doc.sections[-1]
         width = (section.page_width or Cm(21)) - (section.left_margin or Cm(2.5)) \
             - (section.right_margin or Cm(2.5))
         self.text_width = Emu(max(int(width), int(Cm(8))))
 
     def style(self, name: str) -> str | None:
-        if name not in self._ids:
-            self._ids[name] = style_id(self.doc, name)
-        return self._ids[name]
+        if self._ids is None:
+            self._ids = style_ids(self.doc)
+        return self._ids.get(name)
+
+    def _block(self, tag: str) -> Element:
+        """A new element at the end of the body (before its section properties)."""
+        el = SubElement(self._element, tag)
+        if self._sect_pr is not None:
+            self._sect_pr.addprevious(el)
+        return el
 
     def paragraph(self, text: str = "", style: str | None = None, *, bold: bool = False,
                   italic: bool = False, size: float | None = None, note: str = "",
-                  align: int | None = None) -> Paragraph:
-        paragraph = self._body._add_paragraph()
-        if style is not None:
-            style_id = self.style(style)
+                  align: WD_PARAGRAPH_ALIGNMENT | None = None, keep_with_next: bool = False,
+                  space_before: Length | None = None) -> Paragraph:
+        p = self._block(_P)
+        style_id = self.style(style) if style is not None else None
+        if style_id or keep_with_next or space_before is not None:
+            p_pr = SubElement(p, _PPR)
             if style_id:
-                paragraph._p.style = style_id
+                SubElement(p_pr, _PSTYLE, {_VAL: style_id})
+            if keep_with_next:
+                SubElement(p_pr, _KEEP_NEXT)
+            if space_before is not None:
+                SubElement(p_pr, _SPACING, {_BEFORE: str(Emu(space_before).twips)})
+        paragraph = Paragraph(p, self._body)
         if text:
-            run = _add_run(paragraph, text, bold=bold)
-            if italic:
-                run.italic = True
+            r = _run(p, text, bold=bold, italic=italic)
             if size:
-                run.font.size = Pt(size)
+                Run(r, paragraph).font.size = Pt(size)
         if note:
-            self._note_run(paragraph, " (" + note + ")")
+            _run(p, " (" + note + ")", italic=True, colour=True)
         if align is not None:
             paragraph.alignment = align
         return paragraph
 
-    @staticmethod
-    def _note_run(paragraph: Paragraph, text: str) -> None:
-        run = _add_run(paragraph, text)
-        run.italic = True
-        run.font.color.rgb = NOTE_GREY
-
     def note(self, text: str) -> Paragraph:
         """A short italic line, e.g. 'Withheld from the parents' copy.'"""
-        paragraph = self._body._add_paragraph()
-        self._note_run(paragraph, text)
-        return paragraph
+        p = self._block(_P)
+        _run(p, text, italic=True, colour=True)
+        return Paragraph(p, self._body)
 
-    def heading(self, text: str, level: int = 1) -> Paragraph:
-        return self.paragraph(text, "Title" if level == 0 else f"Heading {level}")
+    def heading(self, text: str, level: int = 1, *, keep_with_next: bool = False) -> Paragraph:
+        return self.paragraph(text, "Title" if level == 0 else f"Heading {level}",
+                              keep_with_next=keep_with_next)
 
     def bullet(self, text: str, note: str = "") -> Paragraph:
         return self.paragraph(text, "List Bullet", note=note)
 
     # ---- tables --------------------------------------------------------------------
 
-    def _table(self, widths: Sequence[float]) -> Table:
+    def _table(self, widths: Sequence[float]) -> tuple[Table, list[str]]:
+        """A new table of columns in the proportions ``widths``, and each column's width
+        in twips as the cells' ``w:tcW`` say it."""
         total = sum(widths)
         emus = [Emu(int(self.text_width * w / total)) for w in widths]
         table = self._body.add_table(0, len(widths), self.text_width)
         grid_style = self.style("Table Grid")
         if grid_style:
             table._tbl.tblStyle_val = grid_style
+        twips = []
         for col, width in zip(table._tbl.tblGrid.gridCol_lst, emus):
             col.w = width
+            twips.append(str(Emu(col.w or 0).twips))
+        return table, twips
+
+    def facts(self, rows: Sequence[tuple[str, Cell]], *, keep: int = 0) -> Table:
+        """A two-column table of labels (bold, shaded) and values. The paragraphs of
+        the first ``keep`` rows (never the last row) stay on the page of the row after."""
+        table, widths = self._table((3, 7))
+        tbl = table._tbl
+        keep = min(keep, len(rows) - 1)
+        for index, (label, value) in enumerate(rows):
+            Writer._cell_pair(tbl, widths, label, value, index < keep)
         return table
 
     @staticmethod
-    def _cell(table: Table, tr: object, width: int | None, value: Cell, *, bold: bool = False,
-              fill: str | None = None) -> None:
-        """A cell of ``width`` EMU at the end of row ``tr``. Its ``w:tc``, width, shading
-        and paragraph are made as elements in schema order (python-docx's ``add_tc`` and
-        ``width`` look for where each child goes, which was a third of a long record's
-        time)."""
-        text, note = (value, "") if isinstance(value, str) else value
-        tc = OxmlElement("w:tc")
-        tc_pr = OxmlElement("w:tcPr")
-        tc_w = OxmlElement("w:tcW")
-        tc_w.set(qn("w:w"), str(Emu(width or 0).twips))
-        tc_w.set(qn("w:type"), "dxa")
-        tc_pr.append(tc_w)
-        if fill:  # w:shd comes after w:tcW in w:tcPr
-            tc_pr.append(parse_xml(
-                f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" w:fill="{fill}"/>'))
-        tc.append(tc_pr)
-        tr.append(tc)  # type: ignore[attr-defined]
-        cell = _Cell(tc, table)
-        paragraph = Writer._cell_paragraph(tc, cell)
-        if text:
-            _add_run(paragraph, text, bold=bold)
-        if note:
-            Writer._note_run(Writer._cell_paragraph(tc, cell), note)
+    def _cell_pair(tbl: Element, widths: Sequence[str], label: str, value: Cell,
+                   keep: bool) -> None:
+        tr = SubElement(tbl, _TR)
+        Writer._cells_into(tr, widths[:1], [label], bold=True, fill=LABEL_FILL, keep=keep)
+        Writer._cells_into(tr, widths[1:], [value], keep=keep)
 
     @staticmethod
-    def _cell_paragraph(tc: object, cell: _Cell) -> Paragraph:
+    def _cells_into(tr: Element, widths: Sequence[str], values: Sequence[Cell], *,
+                    bold: bool = False, fill: str | None = None, keep: bool = False) -> None:
+        for width, value in zip(widths, values):
+            text, note = (value, "") if isinstance(value, str) else value
+            tc = SubElement(tr, _TC)
+            tc_pr = SubElement(tc, _TCPR)
+            SubElement(tc_pr, _TCW, {_W + "w": width, _W + "type": "dxa"})
+            if fill:  # w:shd comes after w:tcW in w:tcPr
+                SubElement(tc_pr, _SHD, {_VAL: "clear", _W + "color": "auto", _W + "fill": fill})
+            p = Writer._cell_paragraph(tc, keep)
+            if text:
+                _run(p, text, bold=bold)
+            if note:
+                _run(Writer._cell_paragraph(tc, keep), note, italic=True, colour=True)
+
+    @staticmethod
+    def _cell_paragraph(tc: Element, keep: bool) -> Element:
         """A new tightly spaced paragraph at the end of cell ``tc``."""
-        p = OxmlElement("w:p")
-        p_pr = OxmlElement("w:pPr")
-        p_pr.append(parse_xml(_CELL_SPACING))
-        p.append(p_pr)
-        tc.append(p)  # type: ignore[attr-defined]
-        return Paragraph(p, cell)
-
-    def _row(self, table: Table, values: Sequence[Cell], **style: object) -> Element:
-        tr = table._tbl.add_tr()
-        tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))  # a row never breaks in two
-        for grid_col, value in zip(table._tbl.tblGrid.gridCol_lst, values):
-            self._cell(table, tr, grid_col.w, value, **style)  # type: ignore[arg-type]
-        return tr
-
-    def facts(self, rows: Sequence[tuple[str, Cell]]) -> Table:
-        """A two-column table of labels (bold, shaded) and values."""
-        table = self._table((3, 7))
-        cols = table._tbl.tblGrid.gridCol_lst
-        widths = (cols[0].w, cols[1].w)
-        for label, value in rows:
-            tr = table._tbl.add_tr()
-            self._cell(table, tr, widths[0], label, bold=True, fill=LABEL_FILL)
-            self._cell(table, tr, widths[1], value)
-        return table
+        p = SubElement(tc, _P)
+        p_pr = SubElement(p, _PPR)
+        if keep:
+            SubElement(p_pr, _KEEP_NEXT)
+        SubElement(p_pr, _SPACING, _CELL_SPACING)
+        return p
 
     def grid(self, header: Sequence[str], rows: Sequence[Sequence[Cell]],
-             widths: Sequence[float]) -> Table:
-        """A table whose shaded first row repeats at the top of every page it spans."""
-        table = self._table(widths)
-        tr = self._row(table, header, bold=True, fill=HEADER_FILL)
-        tbl_header = OxmlElement("w:tblHeader")
-        tbl_header.set(qn("w:val"), "true")
-        tr.get_or_add_trPr().append(tbl_header)
-        for values in rows:
-            self._row(table, values)
+             widths: Sequence[float], *, keep: int = 0) -> Table:
+        """A table whose shaded first row repeats at the top of every page it spans; no
+        row breaks in two. The paragraphs of the first ``keep`` rows, the header row
+        counted (never the last row), stay on the page of the row after."""
+        table, twips = self._table(widths)
+        tbl = table._tbl
+        keep = min(keep, len(rows))
+        self._grid_row(tbl, twips, header, keep > 0, header=True)
+        for index, values in enumerate(rows, start=1):
+            self._grid_row(tbl, twips, values, index < keep)
         return table
+
+    @staticmethod
+    def _grid_row(tbl: Element, widths: Sequence[str], values: Sequence[Cell], keep: bool,
+                  *, header: bool = False) -> None:
+        tr = SubElement(tbl, _TR)
+        tr_pr = SubElement(tr, _TRPR)
+        SubElement(tr_pr, _CANT_SPLIT)  # a row never breaks in two
+        if header:
+            SubElement(tr_pr, _TBL_HEADER, {_VAL: "true"})
+            Writer._cells_into(tr, widths, values, bold=True, fill=HEADER_FILL, keep=keep)
+        else:
+            Writer._cells_into(tr, widths, values, keep=keep)
 
     def save(self) -> bytes:
         buffer = io.BytesIO()
