@@ -78,20 +78,21 @@ def _form(tab: QWidget) -> QFormLayout:
 class CouncilSettingsDialog(QDialog):
     council_changed = Signal(str)  # the council's code, name, nation or periods were saved
 
-    def __init__(self, profiles: CouncilProfileService, settings: Settings,
-                 parent: QWidget | None = None, council_id: str = "") -> None:
+    def __init__(self, profiles: CouncilProfileService, councils: CouncilService,
+                 settings: Settings, parent: QWidget | None = None,
+                 council_id: str = "") -> None:
         super().__init__(parent)
         self.setObjectName("council_settings_dialog")
         self.setWindowTitle("Council settings")
         self.profiles = profiles
-        self.councils = CouncilService(profiles.vault)
+        self.councils = councils
         self.settings = settings
         self._loading = False
         self.council = QComboBox()
         self.council.setObjectName("settings_council_combo")
         self.council.setAccessibleName("Council")
         size = self.council.fontMetrics().height() * 3 // 4
-        for c in profiles.vault.councils():
+        for c in councils.councils():
             self.council.addItem(council_icon(c.colour, size), f"{c.code} \u2014 {c.name}", c.id)
         if council_id:
             self.council.setCurrentIndex(max(0, self.council.findData(council_id)))
@@ -278,7 +279,7 @@ class CouncilSettingsDialog(QDialog):
             return
         self._loading = True
         try:
-            council = self.profiles.vault.council(self.council_id)
+            council = self.councils.council(self.council_id)
             self.code.setText(council.code)
             self.name.setText(council.name)
             self.nation.setCurrentIndex(max(0, self.nation.findData(council.nation.value)))
@@ -380,7 +381,7 @@ class CouncilSettingsDialog(QDialog):
                     problems.append(f"{spec.label}: {user_message(exc)}")
             self._save_contract_and_pattern(current, problems, notes)
             if changed:
-                council = self.profiles.vault.council(self.council_id)
+                council = self.councils.council(self.council_id)
                 self.council.setItemText(self.council.currentIndex(),
                                          f"{council.code} \u2014 {council.name}")
                 self.council_changed.emit(self.council_id)
@@ -396,7 +397,7 @@ class CouncilSettingsDialog(QDialog):
     def _save_council(self, problems: list[str], notes: list[str]) -> bool:
         """Code, name, nation and review periods; True if any of them changed."""
         cid = self.council_id
-        council = self.profiles.vault.council(cid)
+        council = self.councils.council(cid)
         changed = False
         edits = (("code", self.code.text().strip().upper(), council.code, "Council code"),
                  ("name", " ".join(self.name.text().split()), council.name, "Council name"))
@@ -415,7 +416,7 @@ class CouncilSettingsDialog(QDialog):
                 problems.append(f"Nation: {user_message(exc)}")
                 return changed
             changed = True
-            code = self.profiles.vault.council(cid).code
+            code = self.councils.council(cid).code
             notes.append(f"{code} now follows {nation.label}'s rules.")
             if self.profiles.asset(cid, "agenda") is not None:
                 agenda = self.councils.agenda(cid)

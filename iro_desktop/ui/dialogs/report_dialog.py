@@ -164,7 +164,7 @@ class ReportDialog(QDialog):
         self.council = QComboBox()
         self.council.setObjectName("report_council_combo")
         self.council.setAccessibleName("Council")
-        for c in service.vault.councils():
+        for c in service.councils():
             self.council.addItem(f"{c.code} \u2014 {c.name}", c.code)
         start, end = reporting_year(service.today())
         self.date_from = date_field("First day of the period", "report_from_edit", start)
@@ -317,7 +317,7 @@ class ReportDialog(QDialog):
                               "Word documents (*.docx)")
         if target is None:
             return
-        council = self.service.vault.council_by_code(self.report.council_code)
+        council = self.service.council_by_code(self.report.council_code)
         try:
             marking = self.marking_for(council.id) if council is not None else ""
             data = self.service.word(self.report, marking or "OFFICIAL-SENSITIVE")

@@ -179,7 +179,7 @@ class SearchDialog(QDialog):
             self.status.setText(f"The search failed: {user_message(exc)}")
 
     def _on_found(self, ticket: int, results: SearchResults) -> None:
-        if ticket != self._ticket or not self.service.vault.is_unlocked:
+        if ticket != self._ticket or not self.service.is_unlocked:
             results.clear()  # a later query, or the vault locked meanwhile
             return
         self.results = results
