@@ -15,7 +15,7 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon, QPixmap
@@ -27,6 +27,7 @@ from iro_desktop.settings import Settings
 if TYPE_CHECKING:
     from iro_desktop.services.app_services import AppServices
     from iro_desktop.storage.vault import Vault
+    from iro_desktop.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -43,14 +44,13 @@ def build_services(vault: Vault, settings: Settings) -> AppServices:
 
 
 def _application() -> QApplication:
-    app = QApplication.instance()
-    if app is None:
-        app = QApplication(sys.argv[:1])
+    existing = QApplication.instance()  # the app makes no other kind: a QApplication
+    app = cast(QApplication, existing) if existing is not None else QApplication(sys.argv[:1])
     app.setApplicationName("iro-desktop")
     app.setApplicationDisplayName("iro-desktop")
     app.setDesktopFileName("iro-desktop")
     app.setWindowIcon(app_icon())
-    return app  # type: ignore[return-value]
+    return app
 
 
 def app_icon() -> QIcon:
@@ -102,7 +102,7 @@ def main(vault_dir: Path | None = None, demo: bool = False, exit_on_show: bool =
         vault.close()
 
 
-def _shown(window, demo: bool) -> int:  # type: ignore[no-untyped-def]
+def _shown(window: MainWindow, demo: bool) -> int:
     """0 if the window is on screen showing what it should (the unlocked dashboard for the
     demo, the unlock page or dashboard otherwise); says which page on stdout if there is one."""
     page = window.stack.currentWidget()
@@ -116,7 +116,7 @@ def _shown(window, demo: bool) -> int:  # type: ignore[no-untyped-def]
     return 0 if ok else 1
 
 
-def open_vault_window(root: Path, settings: Settings):  # type: ignore[no-untyped-def]
+def open_vault_window(root: Path, settings: Settings) -> tuple[MainWindow, Vault] | None:
     """The window for an existing vault (locked, or unlocked by the keyring), or the
     create-vault dialog on first run. Returns (window, vault), or None if the user quit."""
     from iro_desktop.security.errors import VaultError
@@ -140,7 +140,7 @@ def open_vault_window(root: Path, settings: Settings):  # type: ignore[no-untype
     return window, vault
 
 
-def _try_keyring_unlock(window, services: AppServices) -> None:  # type: ignore[no-untyped-def]
+def _try_keyring_unlock(window: MainWindow, services: AppServices) -> None:
     try:
         if services.access.unlock_with_keyring():
             window.show_unlocked()
@@ -148,7 +148,7 @@ def _try_keyring_unlock(window, services: AppServices) -> None:  # type: ignore[
         log.info("keyring.unlock_failed kind=%s", type(exc).__name__)
 
 
-def create_vault_flow(root: Path, settings: Settings):  # type: ignore[no-untyped-def]
+def create_vault_flow(root: Path, settings: Settings) -> tuple[MainWindow, Vault] | None:
     from iro_desktop.security.secret_store import KeyringSecretStore
     from iro_desktop.storage.vault import Vault
     from iro_desktop.ui.dialogs.create_vault_dialog import CreateVaultDialog
@@ -188,7 +188,7 @@ def create_vault_flow(root: Path, settings: Settings):  # type: ignore[no-untype
     return window, vault
 
 
-def open_demo(settings: Settings):  # type: ignore[no-untyped-def]
+def open_demo(settings: Settings) -> tuple[MainWindow, Vault]:
     """A throwaway vault with the fictional demo caseload, deleted when the app closes."""
     from iro_desktop.security.kdf import fast_test_params
     from iro_desktop.security.secret_store import MemorySecretStore

@@ -12,9 +12,9 @@ import logging
 import threading
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -34,6 +34,17 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent
 
     from iro_desktop.services.app_services import AppServices
+    from iro_desktop.services.caseload import CaseloadService
+    from iro_desktop.services.dashboard import DashboardService
+    from iro_desktop.services.reviews import ReviewService
+    from iro_desktop.services.search import SearchService
+    from iro_desktop.ui.autosave_bridge import AutosaveBridge
+    from iro_desktop.ui.resume import Place
+    from iro_desktop.ui.views.caseload_view import CaseloadView
+    from iro_desktop.ui.views.child_view import ChildView
+    from iro_desktop.ui.views.dashboard_view import DashboardView
+    from iro_desktop.ui.views.review_controller import ReviewController
+    from iro_desktop.ui.views.review_view import ReviewView
 from iro_desktop.ui.auto_lock import AutoLock
 from iro_desktop.ui.dialogs.dispose import dispose_dialog, run_until_done
 from iro_desktop.ui.views.unlock_view import UnlockView
@@ -79,6 +90,14 @@ SHORTCUTS_HELP = """
 """
 
 
+def _qt_app() -> QCoreApplication:
+    """The application (a window cannot exist without one)."""
+    app = QApplication.instance()
+    if app is None:
+        raise RuntimeError("no QApplication")
+    return app
+
+
 class MainWindow(QMainWindow):
     vault_locked = Signal()
     vault_unlocked = Signal()
@@ -95,7 +114,7 @@ class MainWindow(QMainWindow):
         self._between: dict[str, object] = {}  # the dashboard page, built when first used
         self._child_origin = "caseload"  # where Escape in the child view goes back to
         self._busy = False
-        self._resume_place = None  # where to return after unlocking (ui/resume.py)
+        self._resume_place: Place | None = None  # where to return after unlocking (ui/resume.py)
         # "Send when the council's folder is reachable": checked every minute while unlocked.
         self.auto_send_timer = QTimer(self)
         self._auto_sending = False
@@ -182,28 +201,28 @@ class MainWindow(QMainWindow):
         return workspace
 
     @property
-    def caseload_view(self):  # type: ignore[no-untyped-def]
-        return self._ensure_workspace()["caseload_view"]
+    def caseload_view(self) -> CaseloadView:
+        return cast("CaseloadView", self._ensure_workspace()["caseload_view"])
 
     @property
-    def child_view(self):  # type: ignore[no-untyped-def]
-        return self._ensure_review_pages()["child_view"]
+    def child_view(self) -> ChildView:
+        return cast("ChildView", self._ensure_review_pages()["child_view"])
 
     @property
-    def review_view(self):  # type: ignore[no-untyped-def]
-        return self._ensure_review_pages()["review_view"]
+    def review_view(self) -> ReviewView:
+        return cast("ReviewView", self._ensure_review_pages()["review_view"])
 
     @property
-    def review_service(self):  # type: ignore[no-untyped-def]
-        return self._ensure_workspace()["review_service"]
+    def review_service(self) -> ReviewService:
+        return cast("ReviewService", self._ensure_workspace()["review_service"])
 
     @property
-    def review_controller(self):  # type: ignore[no-untyped-def]
-        return self._ensure_workspace()["review_controller"]
+    def review_controller(self) -> ReviewController:
+        return cast("ReviewController", self._ensure_workspace()["review_controller"])
 
     @property
-    def autosave(self):  # type: ignore[no-untyped-def]
-        return self._ensure_workspace()["autosave"]
+    def autosave(self) -> AutosaveBridge:
+        return cast("AutosaveBridge", self._ensure_workspace()["autosave"])
 
     def warm_up(self) -> None:
         """Import, on a background thread, what unlocking and the caseload will need, while
@@ -240,7 +259,8 @@ class MainWindow(QMainWindow):
 
     # ---- actions and menus -----------------------------------------------------------
 
-    def _action(self, text: str, slot, shortcut: QKeySequence | str | None = None,  # type: ignore[no-untyped-def]
+    def _action(self, text: str, slot,  # type: ignore[no-untyped-def]
+                shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
                 name: str = "") -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
@@ -335,7 +355,7 @@ class MainWindow(QMainWindow):
             self.review_view.clear()
         if "dashboard_view" in self._between:
             self.dashboard_view.clear()
-        QApplication.instance().removeEventFilter(self.auto_lock)
+        _qt_app().removeEventFilter(self.auto_lock)
         self.stack.setCurrentWidget(self.unlock_view)
         for action in self._unlocked_only:
             action.setEnabled(False)
@@ -354,7 +374,7 @@ class MainWindow(QMainWindow):
         place, self._resume_place = self._resume_place, None
         if not restore(self, place):
             self.show_dashboard()
-        QApplication.instance().installEventFilter(self.auto_lock)
+        _qt_app().installEventFilter(self.auto_lock)
         self.auto_lock.start()
         self.auto_send_timer.start()
         if not self._os_signals_connected:
@@ -481,7 +501,7 @@ class MainWindow(QMainWindow):
     # ---- caseload ------------------------------------------------------------------
 
     @property
-    def caseload_service(self):  # type: ignore[no-untyped-def]
+    def caseload_service(self) -> CaseloadService:
         return self.services.caseload
 
     def refresh_caseload(self) -> None:
@@ -641,7 +661,7 @@ class MainWindow(QMainWindow):
         self.review_controller.close()
         self._refresh_child()
 
-    def _show_problems(self, file_name: str, issues: list) -> None:  # type: ignore[type-arg]
+    def _show_problems(self, file_name: str, issues: list) -> None:
         from iro_desktop.ui.dialogs.import_dialogs import ImportProblemsDialog
 
         dialog = ImportProblemsDialog(file_name, issues, self)
@@ -679,15 +699,15 @@ class MainWindow(QMainWindow):
         return self._between
 
     @property
-    def dashboard_view(self):  # type: ignore[no-untyped-def]
-        return self._ensure_dashboard()["dashboard_view"]
+    def dashboard_view(self) -> DashboardView:
+        return cast("DashboardView", self._ensure_dashboard()["dashboard_view"])
 
     @property
-    def dashboard_service(self):  # type: ignore[no-untyped-def]
+    def dashboard_service(self) -> DashboardService:
         return self.services.dashboard
 
     @property
-    def search_service(self):  # type: ignore[no-untyped-def]
+    def search_service(self) -> SearchService:
         """One per window: it empties every result it gave out when the vault locks."""
         return self.services.search
 
@@ -1007,6 +1027,6 @@ class MainWindow(QMainWindow):
         if self._workspace:
             self.autosave.close()
         self.services.close()  # the search service stops listening to the vault
-        QApplication.instance().removeEventFilter(self.auto_lock)
+        _qt_app().removeEventFilter(self.auto_lock)
         self.access.remove_lock_listener(self._on_vault_locked)
         event.accept()

@@ -87,7 +87,7 @@ def test_report_charts_screenshot(qtbot, seeded_window, demo_vault_with_reviews,
     qtbot.waitExposed(dialog)
     save(qtbot, dialog, out_dir / "report-charts.png",
          "Reviews held: 16", "Held on time", "14 (88%)", "Participation (reviews by code)")
-    dialog.scroll.verticalScrollBar().setValue(dialog.scroll.verticalScrollBar().maximum())
+    dialog.scroll_area.verticalScrollBar().setValue(dialog.scroll_area.verticalScrollBar().maximum())
     save(qtbot, dialog, out_dir / "report-charts-caseload.png",
          "Caseload size at each month end", "Save as &Word...")
     dialog.close()

@@ -385,12 +385,15 @@ class RetentionDialog(QDialog):
 
     def checked(self) -> list[Any]:
         return [entry for row, entry in enumerate(self._rows)
-                if self.table.item(row, 0).checkState() == Qt.CheckState.Checked]
+                if (box := self.table.item(row, 0)) is not None
+                and box.checkState() == Qt.CheckState.Checked]
 
     def _check_all(self, on: bool) -> None:
         state = Qt.CheckState.Checked if on else Qt.CheckState.Unchecked
         for row in range(self.table.rowCount()):
-            self.table.item(row, 0).setCheckState(state)
+            box = self.table.item(row, 0)
+            if box is not None:
+                box.setCheckState(state)
 
     def _update(self) -> None:
         count = len(self.checked())
@@ -404,6 +407,8 @@ class RetentionDialog(QDialog):
                 and isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_Space \
                 and self.table.currentRow() >= 0:
             item = self.table.item(self.table.currentRow(), 0)
+            if item is None:
+                return False
             item.setCheckState(Qt.CheckState.Unchecked
                                if item.checkState() == Qt.CheckState.Checked
                                else Qt.CheckState.Checked)

@@ -152,6 +152,8 @@ class CouncilSettingsDialog(QDialog):
         if self.tabs.tabBar().hasFocus():
             return  # arrowing along the tabs: the focus stays there
         page = self.tabs.widget(index)
+        if page is None:
+            return
         widget = page.nextInFocusChain()
         for _ in range(200):
             if widget is page or widget is None:
@@ -201,8 +203,8 @@ class CouncilSettingsDialog(QDialog):
             unit = QComboBox()
             unit.setObjectName(f"rule_{key}_unit")
             unit.setAccessibleName(f"{plain}: unit")
-            for option in PeriodUnit:
-                unit.addItem(option.plural, option.value)
+            for period in PeriodUnit:
+                unit.addItem(period.plural, period.value)
             amount.valueChanged.connect(self._on_period_edited)
             unit.currentIndexChanged.connect(self._on_period_edited)
             row = QHBoxLayout()
@@ -404,7 +406,10 @@ class CouncilSettingsDialog(QDialog):
         for key, value, now, label in edits:
             if value != now:
                 try:
-                    self.councils.edit(cid, **{key: value})
+                    if key == "code":
+                        self.councils.edit(cid, code=value)
+                    else:
+                        self.councils.edit(cid, name=value)
                     changed = True
                 except Exception as exc:  # noqa: BLE001 - named to the IRO
                     problems.append(f"{label}: {user_message(exc)}")
