@@ -305,6 +305,7 @@ def window_runs(vault, council_id: str, review_id: int, settings_path: Path,  # 
     from iro_desktop.core.redaction import MarkedText
     from iro_desktop.services.reviews import ReviewService
     from iro_desktop.settings import Settings
+    from iro_desktop.app import build_services
     from iro_desktop.ui.main_window import MainWindow
     from iro_desktop.ui.views.review_view import NAV_ROLE
 
@@ -315,7 +316,8 @@ def window_runs(vault, council_id: str, review_id: int, settings_path: Path,  # 
     withheld = {i: frozenset({"parents"}) for i in range(0, big.count("\n"), 7)}
     ReviewService(vault).save_texts(council_id,
                                     {(review_id, large_key): MarkedText(big, withheld)})
-    window = MainWindow(vault, Settings(settings_path))
+    settings = Settings(settings_path)
+    window = MainWindow(build_services(vault, settings), settings)
     window.show()
     window.show_unlocked()
     record = window.review_service.record(council_id, review_id)

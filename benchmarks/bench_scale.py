@@ -73,6 +73,7 @@ def child(vault_dir: Path, settings: Path, think_time: float, repeats: int) -> d
     from iro_desktop.settings import Settings
     from iro_desktop.storage.vault import Vault
     from iro_desktop.ui import main_window as main_window_module
+    from iro_desktop.app import build_services
     from iro_desktop.ui.main_window import MainWindow
     from iro_desktop.ui.workers import run_in_background
 
@@ -80,7 +81,8 @@ def child(vault_dir: Path, settings: Path, think_time: float, repeats: int) -> d
     out: dict[str, object] = {}
     app = QApplication(["iro-desktop-bench"])
     vault = Vault(vault_dir, secret_store=MemorySecretStore(available=False)).open()
-    window = MainWindow(vault, Settings(settings))
+    window_settings = Settings(settings)
+    window = MainWindow(build_services(vault, window_settings), window_settings)
     window.show()
     QTimer.singleShot(300, window.warm_up)
     deadline = time.perf_counter() + think_time

@@ -7,7 +7,7 @@ runs fresh processes, alternately in two modes, so nothing is cached between run
 ``service``  ``Vault(dir).open(); vault.unlock(passphrase)``, then
              ``CaseloadService(vault).entries()`` (first call, which includes the
              ``holidays`` import and warm-up) and the same call again (warm).
-``window``   the app's sequence: QApplication offscreen, ``MainWindow(vault, Settings)``
+``window``   the app's sequence: QApplication offscreen, ``MainWindow(build_services(...))``
              shown locked, ``vault.unlock(passphrase)``, then ``window.show_unlocked()``
              (which shows the dashboard, read from every child), the first paint,
              ``show_unlocked()`` again (warm), and then Ctrl+1: the caseload table,
@@ -73,6 +73,7 @@ def child(mode: str, vault_dir: Path, settings_path: Path,
         from PySide6.QtWidgets import QApplication
 
         from iro_desktop.settings import Settings
+        from iro_desktop.app import build_services
         from iro_desktop.ui.main_window import MainWindow
 
         app = QApplication(["iro-desktop-bench"])
@@ -83,7 +84,8 @@ def child(mode: str, vault_dir: Path, settings_path: Path,
     result["open"] = time.perf_counter() - started
 
     if mode == "window":
-        window = MainWindow(vault, Settings(settings_path))
+        settings = Settings(settings_path)
+        window = MainWindow(build_services(vault, settings), settings)
         window.show()
         if hasattr(window, "warm_up"):  # as app.open_vault_window does, 300 ms after showing
             from PySide6.QtCore import QTimer

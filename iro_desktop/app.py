@@ -1,5 +1,7 @@
 """Composition root of the window: builds the vault and services and wires them to windows.
 
+The window receives the services (:func:`build_services`), never the vault.
+
 Only this module and ``ui/`` import PySide6. Heavy modules (SQLAlchemy,
 Alembic, zxcvbn, holidays) are imported after the first window is on screen.
 """
@@ -13,6 +15,7 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon, QPixmap
@@ -21,21 +24,33 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from iro_desktop import paths
 from iro_desktop.settings import Settings
 
+if TYPE_CHECKING:
+    from iro_desktop.services.app_services import AppServices
+    from iro_desktop.storage.vault import Vault
+    from iro_desktop.ui.main_window import MainWindow
+
 log = logging.getLogger(__name__)
 
 DEMO_PASSPHRASE = "demo vault for training"
 ENV_BENCH_EXIT = "IRO_DESKTOP_BENCH_EXIT_ON_SHOW"
 
 
+def build_services(vault: Vault, settings: Settings) -> AppServices:
+    """The window's services over ``vault`` (each built on first use, after unlock): the
+    one place the window's services are made."""
+    from iro_desktop.services.app_services import AppServices
+
+    return AppServices(vault, soon_days=lambda: int(settings.get("due_soon_days")))
+
+
 def _application() -> QApplication:
-    app = QApplication.instance()
-    if app is None:
-        app = QApplication(sys.argv[:1])
+    existing = QApplication.instance()  # the app makes no other kind: a QApplication
+    app = cast(QApplication, existing) if existing is not None else QApplication(sys.argv[:1])
     app.setApplicationName("iro-desktop")
     app.setApplicationDisplayName("iro-desktop")
     app.setDesktopFileName("iro-desktop")
     app.setWindowIcon(app_icon())
-    return app  # type: ignore[return-value]
+    return app
 
 
 def app_icon() -> QIcon:
@@ -87,21 +102,21 @@ def main(vault_dir: Path | None = None, demo: bool = False, exit_on_show: bool =
         vault.close()
 
 
-def _shown(window, demo: bool) -> int:  # type: ignore[no-untyped-def]
+def _shown(window: MainWindow, demo: bool) -> int:
     """0 if the window is on screen showing what it should (the unlocked dashboard for the
     demo, the unlock page or dashboard otherwise); says which page on stdout if there is one."""
     page = window.stack.currentWidget()
     name = type(page).__name__ if page is not None else "nothing"
     dashboard = window._between.get("dashboard_view")
     ok = window.isVisible() and page is not None and (not demo or (
-        page is dashboard and window.vault.is_unlocked))
+        page is dashboard and window.services.access.is_unlocked))
     if sys.stdout is not None:
         print(f"iro-desktop: window {'shown' if ok else 'NOT shown as expected'}: {name}",
               flush=True)
     return 0 if ok else 1
 
 
-def open_vault_window(root: Path, settings: Settings):  # type: ignore[no-untyped-def]
+def open_vault_window(root: Path, settings: Settings) -> tuple[MainWindow, Vault] | None:
     """The window for an existing vault (locked, or unlocked by the keyring), or the
     create-vault dialog on first run. Returns (window, vault), or None if the user quit."""
     from iro_desktop.security.errors import VaultError
@@ -116,23 +131,24 @@ def open_vault_window(root: Path, settings: Settings):  # type: ignore[no-untype
     except VaultError as exc:
         QMessageBox.critical(None, "iro-desktop", str(exc))
         return None
-    window = MainWindow(vault, settings)
+    services = build_services(vault, settings)
+    window = MainWindow(services, settings)
     window.show()
     QTimer.singleShot(300, window.warm_up)
-    if vault.remembered:
-        QTimer.singleShot(0, lambda: _try_keyring_unlock(window, vault))
+    if services.access.remembered:
+        QTimer.singleShot(0, lambda: _try_keyring_unlock(window, services))
     return window, vault
 
 
-def _try_keyring_unlock(window, vault) -> None:  # type: ignore[no-untyped-def]
+def _try_keyring_unlock(window: MainWindow, services: AppServices) -> None:
     try:
-        if vault.unlock_with_keyring(tolerate_damaged=True):
+        if services.access.unlock_with_keyring():
             window.show_unlocked()
     except Exception as exc:  # noqa: BLE001 - the passphrase field stays available
         log.info("keyring.unlock_failed kind=%s", type(exc).__name__)
 
 
-def create_vault_flow(root: Path, settings: Settings):  # type: ignore[no-untyped-def]
+def create_vault_flow(root: Path, settings: Settings) -> tuple[MainWindow, Vault] | None:
     from iro_desktop.security.secret_store import KeyringSecretStore
     from iro_desktop.storage.vault import Vault
     from iro_desktop.ui.dialogs.create_vault_dialog import CreateVaultDialog
@@ -166,13 +182,13 @@ def create_vault_flow(root: Path, settings: Settings):  # type: ignore[no-untype
     vault = created["vault"]
     if dialog.chair_fields.save(settings):  # checked before the vault was made
         log.warning("settings.chair_not_saved")
-    window = MainWindow(vault, settings)
+    window = MainWindow(build_services(vault, settings), settings)
     window.show()
     window.show_unlocked()
     return window, vault
 
 
-def open_demo(settings: Settings):  # type: ignore[no-untyped-def]
+def open_demo(settings: Settings) -> tuple[MainWindow, Vault]:
     """A throwaway vault with the fictional demo caseload, deleted when the app closes."""
     from iro_desktop.security.kdf import fast_test_params
     from iro_desktop.security.secret_store import MemorySecretStore
@@ -189,7 +205,7 @@ def open_demo(settings: Settings):  # type: ignore[no-untyped-def]
     note = ("DEMO VAULT: fictional children only. Nothing is kept: this vault is deleted when "
             f"you close the window. To try locking (Ctrl+L), the passphrase is "
             f"\u201c{DEMO_PASSPHRASE}\u201d.")
-    window = MainWindow(vault, settings, demo_note=note)
+    window = MainWindow(build_services(vault, settings), settings, demo_note=note)
     window.setWindowTitle("iro-desktop \u2014 demo")
     window.show()
     window.show_unlocked()

@@ -65,9 +65,12 @@ class Settings:
     def _valid(setting: Setting, value: Any) -> bool:
         if not isinstance(value, setting.type) or isinstance(value, bool) != (setting.type is bool):
             return False
-        if setting.minimum is not None and value < setting.minimum:
+        if setting.minimum is None and setting.maximum is None:
+            return True
+        if not isinstance(value, int):  # only whole numbers have bounds
             return False
-        return setting.maximum is None or value <= setting.maximum
+        return (setting.minimum is None or value >= setting.minimum) and \
+            (setting.maximum is None or value <= setting.maximum)
 
     def get(self, key: str) -> Any:
         return self._values.get(key, _BY_KEY[key].default)

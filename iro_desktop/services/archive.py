@@ -495,3 +495,41 @@ def _open_archive(path: Path, passphrase: str | None, private_key: bytes | None)
     except (InvalidTag, ValueError):
         raise _damaged(path, f"{EXPORTS} does not verify") from None
     return _Opened(manifest, archive_key, parts[DATABASE])
+
+
+# ---- the service the window holds ---------------------------------------------------------
+
+
+class ArchiveService:
+    """The hand-over archive over one vault, for the window (which holds services, not the
+    vault): the functions above, with the councils an archive can be made of."""
+
+    def __init__(self, vault: Vault) -> None:
+        self.vault = vault
+
+    def councils(self) -> list[Council]:
+        return self.vault.councils()
+
+    def council(self, council_id: str) -> Council:
+        return self.vault.council(council_id)
+
+    def export_archive(self, council_id: str, out: Path, *, passphrase: str | None = None,
+                       public_key: bytes | None = None, kdf: KdfParams | None = None,
+                       overwrite: bool = False) -> ArchiveResult:
+        """:func:`export_archive` of this vault."""
+        return export_archive(self.vault, council_id, out, passphrase=passphrase,
+                              public_key=public_key, kdf=kdf, overwrite=overwrite)
+
+    def import_archive(self, path: Path, *, passphrase: str | None = None,
+                       private_key: bytes | None = None) -> ArchiveResult:
+        """:func:`import_archive` into this vault."""
+        return import_archive(self.vault, path, passphrase=passphrase,
+                              private_key=private_key)
+
+    @staticmethod
+    def read_manifest(path: Path) -> dict[str, Any]:
+        return read_manifest(path)
+
+    @staticmethod
+    def load_public_key(data: bytes) -> bytes:
+        return load_public_key(data)

@@ -132,6 +132,24 @@ class CouncilService:
 
     # ---- listing -------------------------------------------------------------------
 
+    def councils(self) -> list[Council]:
+        """The councils open now (a damaged one is left out: see :meth:`damaged`)."""
+        return self.vault.councils()
+
+    def council(self, council_id: str) -> Council:
+        return self.vault.council(council_id)
+
+    def damaged(self) -> list[Council]:
+        """The councils found damaged this session whose name is still known (a damaged
+        council can be erased too)."""
+        out = []
+        for council_id in self.vault.damaged:
+            try:
+                out.append(self.vault.council(council_id))
+            except KeyError:
+                continue
+        return out
+
     def list(self) -> list[CouncilSummary]:
         """Every usable council with its counts (damaged ones are in ``vault.damaged``)."""
         flagged: dict[str, int] = {}

@@ -196,6 +196,21 @@ class OutboxService:
         self.profiles = CouncilProfileService(vault)
         self._now = now
 
+    @classmethod
+    def of_exports(cls, exports: ExportService) -> OutboxService:
+        """The outbox of the vault ``exports`` works on, making its copies with it (the
+        window's review pages, which hold services and not the vault)."""
+        return cls(exports.vault, exports)
+
+    @classmethod
+    def of_reviews(cls, reviews: ReviewService) -> OutboxService:
+        """The outbox of the vault ``reviews`` works on."""
+        return cls(reviews.vault)
+
+    def councils(self) -> list[Council]:
+        """The councils whose outbox can be shown."""
+        return self.vault.councils()
+
     # ---- queue -------------------------------------------------------------------
 
     def queue(self, council_id: str, review_id: int, variants: Sequence[str], *,

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from iro_desktop.core import codes
 from iro_desktop.core.annual_report import AnnualReport
 from iro_desktop.core.escalation import Outcome, Stage
+from iro_desktop.core.models import Council
 from iro_desktop.core.monitoring import ChangeType, EntryKind
 from iro_desktop.core.review_clock import DueDate, RuleSet, add_months, next_review_due
 from iro_desktop.core.reviews import DecisionStatus, ReviewStatus, is_drifting
@@ -110,6 +111,13 @@ class ReportService:
     def __init__(self, vault: Vault, today: Callable[[], date] = date.today) -> None:
         self.vault = vault
         self.today = today
+
+    def councils(self) -> list[Council]:
+        """The councils a report can be made for."""
+        return self.vault.councils()
+
+    def council_by_code(self, code: str) -> Council | None:
+        return self.vault.council_by_code(code)
 
     def word(self, report: AnnualReport, marking: str | None = None) -> bytes:
         """The report as a Word document (.docx bytes), headed with ``marking`` or, without

@@ -98,6 +98,10 @@ class RetentionService:
         self.vault = vault
         self.today = today
 
+    def councils(self) -> list[Council]:
+        """The councils open now, whose records this service lists."""
+        return self.vault.councils()
+
     def days(self, council_id: str) -> int:
         return int(CouncilProfileService(self.vault).values(council_id)["ended_retention_days"])
 

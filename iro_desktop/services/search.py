@@ -529,6 +529,11 @@ class SearchService:
             results.clear()
         self._issued = weakref.WeakSet()
 
+    @property
+    def is_unlocked(self) -> bool:
+        """Whether the vault is open (an answer that comes back after it locked is dropped)."""
+        return self.vault.is_unlocked
+
     def _councils(self) -> list[Council]:
         if not self.vault.is_unlocked:
             raise VaultLockedError("The vault is locked: unlock it to search.")

@@ -126,8 +126,11 @@ class AutoLock(QObject):
              "org.freedesktop.login1.Session", "Lock", "_on_session_lock"),
         )
         for bus, service, path, interface, name, slot in subscriptions:
-            if bus.isConnected() and bus.connect(service, path, interface, name, self,
-                                                 f"1{slot}"):
+            # The slot as PySide6 takes it at run time, a str ("1" + its name): its type
+            # stubs say bytes, which it refuses.
+            connect: Callable[..., bool] = bus.connect
+            if bus.isConnected() and connect(service, path, interface, name, self,
+                                             f"1{slot}"):
                 connected.append(f"{interface}.{name}")
         return connected
 
@@ -149,7 +152,8 @@ class AutoLock(QObject):
         import ctypes
 
         try:
-            ctypes.windll.wtsapi32.WTSRegisterSessionNotification(window_id, 0)
+            windll = getattr(ctypes, "windll")  # noqa: B009 - on Windows only
+            windll.wtsapi32.WTSRegisterSessionNotification(window_id, 0)
         except (AttributeError, OSError):
             return []
         owner = self
@@ -168,5 +172,8 @@ class AutoLock(QObject):
         from PySide6.QtCore import QCoreApplication
 
         self._native_filter = _Filter()
-        QCoreApplication.instance().installNativeEventFilter(self._native_filter)
+        app = QCoreApplication.instance()
+        if app is None:
+            return []
+        app.installNativeEventFilter(self._native_filter)
         return ["WTSSessionChange", "PowerBroadcast"]

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from PySide6.QtCore import QObject, Signal
 
 from iro_desktop.services.autosave import AutoSaver, SavedBatch, Target
 from iro_desktop.services.reviews import ReviewService
 from iro_desktop.ui.workers import user_message
+
+if TYPE_CHECKING:
+    from iro_desktop.core.redaction import MarkedText
 
 
 class AutosaveBridge(QObject):
@@ -24,9 +29,11 @@ class AutosaveBridge(QObject):
                                on_error=lambda exc: self.failed.emit(user_message(exc)))
 
     def _write(self, batch: dict[Target, object]) -> None:
-        by_council: dict[str, dict[tuple[int, str], object]] = {}
+        by_council: dict[str, dict[tuple[int, str], str | MarkedText]] = {}
         for (council_id, review_id, key), value in batch.items():
-            by_council.setdefault(council_id, {})[(review_id, key)] = value
+            # the text fields hand the saver a str, or a MarkedText with its line marks
+            by_council.setdefault(council_id, {})[(review_id, key)] = cast(
+                "str | MarkedText", value)
         refused = []
         for council_id, edits in by_council.items():
             refused += self.reviews.save_texts(council_id, edits)

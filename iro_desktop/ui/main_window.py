@@ -1,8 +1,9 @@
 """The main window: locked face or dashboard and caseload, menus, shortcuts and auto-lock.
 
-It is the one place that connects views to services. Slow calls (key
-derivation, imports) run on the thread pool; the window never shows child
-data while the vault is locked.
+It is the one place that connects views to services. It receives the services from the
+composition root (``app.py``: :class:`~iro_desktop.services.app_services.AppServices`)
+and builds none itself; it never sees the vault. Slow calls (key derivation, imports) run
+on the thread pool; the window never shows child data while the vault is locked.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ import logging
 import threading
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -31,6 +32,19 @@ from iro_desktop.settings import Settings
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent
+
+    from iro_desktop.services.app_services import AppServices
+    from iro_desktop.services.caseload import CaseloadService
+    from iro_desktop.services.dashboard import DashboardService
+    from iro_desktop.services.reviews import ReviewService
+    from iro_desktop.services.search import SearchService
+    from iro_desktop.ui.autosave_bridge import AutosaveBridge
+    from iro_desktop.ui.resume import Place
+    from iro_desktop.ui.views.caseload_view import CaseloadView
+    from iro_desktop.ui.views.child_view import ChildView
+    from iro_desktop.ui.views.dashboard_view import DashboardView
+    from iro_desktop.ui.views.review_controller import ReviewController
+    from iro_desktop.ui.views.review_view import ReviewView
 from iro_desktop.ui.auto_lock import AutoLock
 from iro_desktop.ui.dialogs.dispose import dispose_dialog, run_until_done
 from iro_desktop.ui.views.unlock_view import UnlockView
@@ -76,23 +90,31 @@ SHORTCUTS_HELP = """
 """
 
 
+def _qt_app() -> QCoreApplication:
+    """The application (a window cannot exist without one)."""
+    app = QApplication.instance()
+    if app is None:
+        raise RuntimeError("no QApplication")
+    return app
+
+
 class MainWindow(QMainWindow):
     vault_locked = Signal()
     vault_unlocked = Signal()
 
-    def __init__(self, vault, settings: Settings, *, demo_note: str | None = None,  # type: ignore[no-untyped-def]
-                 auto_lock: AutoLock | None = None) -> None:
+    def __init__(self, services: AppServices, settings: Settings, *,
+                 demo_note: str | None = None, auto_lock: AutoLock | None = None) -> None:
         super().__init__()
         self.setObjectName("main_window")
-        self.vault = vault
+        self.services = services  # built by app.py; each service is made on first use
+        self.access = services.access  # unlocking, locking, the councils open
         self.settings = settings
         self.setWindowTitle("iro-desktop")
         self._clipboard_owned = False
-        self._caseload_service = None
-        self._between: dict[str, object] = {}  # dashboard and search, built when first used
+        self._between: dict[str, object] = {}  # the dashboard page, built when first used
         self._child_origin = "caseload"  # where Escape in the child view goes back to
         self._busy = False
-        self._resume_place = None  # where to return after unlocking (ui/resume.py)
+        self._resume_place: Place | None = None  # where to return after unlocking (ui/resume.py)
         # "Send when the council's folder is reachable": checked every minute while unlocked.
         self.auto_send_timer = QTimer(self)
         self._auto_sending = False
@@ -101,7 +123,7 @@ class MainWindow(QMainWindow):
         self.auto_send_timer.setInterval(60_000)
         self.auto_send_timer.timeout.connect(self.auto_send)
 
-        self.unlock_view = UnlockView(f"Vault: {vault.root}")
+        self.unlock_view = UnlockView(f"Vault: {self.access.folder}")
         self.unlock_view.unlock_requested.connect(self._on_unlock_requested)
         self.unlock_view.recovery_requested.connect(self._on_recovery_requested)
         # The caseload and review pages (and the database layer under them) are built at
@@ -129,7 +151,7 @@ class MainWindow(QMainWindow):
         self.auto_lock = auto_lock or AutoLock(settings.get("idle_lock_minutes"), self)
         self.auto_lock.lock_requested.connect(self._on_auto_lock)
         self._os_signals_connected = False
-        vault.locked_listeners.append(self._on_vault_locked)
+        self.access.add_lock_listener(self._on_vault_locked)
         self._set_locked_ui()
         fm = self.fontMetrics()
         self.resize(fm.averageCharWidth() * 170, fm.height() * 40)
@@ -137,11 +159,10 @@ class MainWindow(QMainWindow):
     # ---- the workspace, built at first unlock --------------------------------------------
 
     def _ensure_workspace(self) -> dict[str, object]:
-        """The caseload page and the services; built while the passphrase is typed (see
-        warm_up) or at the latest at the first unlock."""
+        """The caseload page and the review controller over the review service; built while
+        the passphrase is typed (see warm_up) or at the latest at the first unlock."""
         if self._workspace:
             return self._workspace
-        from iro_desktop.services.reviews import ReviewService
         from iro_desktop.ui.autosave_bridge import AutosaveBridge
         from iro_desktop.ui.views.caseload_view import CaseloadView
         from iro_desktop.ui.views.review_controller import ReviewController
@@ -149,7 +170,7 @@ class MainWindow(QMainWindow):
         caseload_view = CaseloadView()
         caseload_view.table.activated.connect(self._on_caseload_activated)
         caseload_view.search.returnPressed.connect(self._on_find_return)
-        review_service = ReviewService(self.vault)
+        review_service = self.services.reviews
         autosave = AutosaveBridge(review_service, self)
         controller = ReviewController(review_service, autosave, self)
         self.stack.addWidget(caseload_view)
@@ -162,14 +183,12 @@ class MainWindow(QMainWindow):
         workspace = self._ensure_workspace()
         if "review_view" in workspace:
             return workspace
-        from iro_desktop.services.escalation import EscalationService
-        from iro_desktop.services.monitoring import MonitoringService
         from iro_desktop.ui.views.child_view import ChildView
         from iro_desktop.ui.views.review_view import ReviewView
 
         today = self.caseload_service.today
-        child_view = ChildView(MonitoringService(self.vault, today),
-                               EscalationService(self.vault, today), self.review_service, today)
+        child_view = ChildView(self.services.monitoring, self.services.escalation,
+                               self.review_service, today)
         child_view.back_requested.connect(self._on_child_back)
         child_view.due_changed.connect(self._refresh_child)
         child_view.plan_requested.connect(self._on_plan_requested)
@@ -182,28 +201,28 @@ class MainWindow(QMainWindow):
         return workspace
 
     @property
-    def caseload_view(self):  # type: ignore[no-untyped-def]
-        return self._ensure_workspace()["caseload_view"]
+    def caseload_view(self) -> CaseloadView:
+        return cast("CaseloadView", self._ensure_workspace()["caseload_view"])
 
     @property
-    def child_view(self):  # type: ignore[no-untyped-def]
-        return self._ensure_review_pages()["child_view"]
+    def child_view(self) -> ChildView:
+        return cast("ChildView", self._ensure_review_pages()["child_view"])
 
     @property
-    def review_view(self):  # type: ignore[no-untyped-def]
-        return self._ensure_review_pages()["review_view"]
+    def review_view(self) -> ReviewView:
+        return cast("ReviewView", self._ensure_review_pages()["review_view"])
 
     @property
-    def review_service(self):  # type: ignore[no-untyped-def]
-        return self._ensure_workspace()["review_service"]
+    def review_service(self) -> ReviewService:
+        return cast("ReviewService", self._ensure_workspace()["review_service"])
 
     @property
-    def review_controller(self):  # type: ignore[no-untyped-def]
-        return self._ensure_workspace()["review_controller"]
+    def review_controller(self) -> ReviewController:
+        return cast("ReviewController", self._ensure_workspace()["review_controller"])
 
     @property
-    def autosave(self):  # type: ignore[no-untyped-def]
-        return self._ensure_workspace()["autosave"]
+    def autosave(self) -> AutosaveBridge:
+        return cast("AutosaveBridge", self._ensure_workspace()["autosave"])
 
     def warm_up(self) -> None:
         """Import, on a background thread, what unlocking and the caseload will need, while
@@ -231,7 +250,7 @@ class MainWindow(QMainWindow):
             if thread.is_alive():
                 QTimer.singleShot(100, build_pages)
                 return
-            if not self.vault.is_unlocked or not self._workspace:
+            if not self.access.is_unlocked or not self._workspace:
                 self._ensure_workspace()
                 self.caseload_view.ensurePolished()
                 self._ensure_dashboard()
@@ -240,7 +259,8 @@ class MainWindow(QMainWindow):
 
     # ---- actions and menus -----------------------------------------------------------
 
-    def _action(self, text: str, slot, shortcut: QKeySequence | str | None = None,  # type: ignore[no-untyped-def]
+    def _action(self, text: str, slot,  # type: ignore[no-untyped-def]
+                shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
                 name: str = "") -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
@@ -335,7 +355,7 @@ class MainWindow(QMainWindow):
             self.review_view.clear()
         if "dashboard_view" in self._between:
             self.dashboard_view.clear()
-        QApplication.instance().removeEventFilter(self.auto_lock)
+        _qt_app().removeEventFilter(self.auto_lock)
         self.stack.setCurrentWidget(self.unlock_view)
         for action in self._unlocked_only:
             action.setEnabled(False)
@@ -345,8 +365,8 @@ class MainWindow(QMainWindow):
     def _set_unlocked_ui(self) -> None:
         for action in self._unlocked_only:
             action.setEnabled(True)
-        self.remember_action.setVisible(self.vault.keyring_available())
-        self.remember_action.setChecked(self.vault.remembered)
+        self.remember_action.setVisible(self.access.keyring_available())
+        self.remember_action.setChecked(self.access.remembered)
         from iro_desktop.ui.resume import restore
 
         # Back where the IRO was before the lock (review, section, cursor; caseload filters);
@@ -354,7 +374,7 @@ class MainWindow(QMainWindow):
         place, self._resume_place = self._resume_place, None
         if not restore(self, place):
             self.show_dashboard()
-        QApplication.instance().installEventFilter(self.auto_lock)
+        _qt_app().installEventFilter(self.auto_lock)
         self.auto_lock.start()
         self.auto_send_timer.start()
         if not self._os_signals_connected:
@@ -366,14 +386,15 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(SEARCH_INDEX_DELAY_MS, self._start_search_indexing)
 
     def _start_search_indexing(self) -> None:
-        if self.vault.is_unlocked:
+        if self.access.is_unlocked:
             self.search_service.start_indexing()
 
     def warn_damaged(self) -> None:
         """Name any council database that failed its check; the others stay usable."""
-        if self.vault.damaged:
+        damaged = self.access.damaged_messages()
+        if damaged:
             QMessageBox.warning(self, "A council database is damaged",
-                                "\n\n".join(str(e) for e in self.vault.damaged.values())
+                                "\n\n".join(damaged)
                                 + "\n\nThe other councils are open as usual. Councils > "
                                 "Restore a damaged council brings it back from its newest "
                                 "snapshot.")
@@ -383,9 +404,10 @@ class MainWindow(QMainWindow):
         self._set_unlocked_ui()
 
     def lock(self) -> None:
-        if "search_service" in self._between:
-            self._between["search_service"].stop_indexing()
-        if self.vault.is_unlocked:
+        search = self.services.search_if_built()
+        if search is not None:
+            search.stop_indexing()
+        if self.access.is_unlocked:
             from iro_desktop.ui.resume import capture
 
             self._resume_place = capture(self) or self._resume_place
@@ -401,7 +423,7 @@ class MainWindow(QMainWindow):
                 if not self.autosave.flush():  # save what was typed before the keys go
                     log.warning("lock.unsaved_text_discarded")
                 self.autosave.saver.discard()
-            self.vault.lock()  # listeners clear the window
+            self.access.lock()  # listeners clear the window
         else:
             self._on_vault_locked()
 
@@ -443,7 +465,7 @@ class MainWindow(QMainWindow):
             return
         self._busy = True
         self.unlock_view.set_busy(True)
-        run_in_background(lambda: self.vault.unlock(passphrase, tolerate_damaged=True),
+        run_in_background(lambda: self.access.unlock(passphrase),
                           self._on_unlocked,
                           self._on_unlock_failed)
 
@@ -454,7 +476,7 @@ class MainWindow(QMainWindow):
         try:
             self._set_unlocked_ui()
         except Exception as exc:  # noqa: BLE001 - e.g. a damaged page found while loading
-            self.vault.lock()
+            self.access.lock()
             self.unlock_view.show_message(user_message(exc), error=True)
 
     def _on_unlock_failed(self, exc: BaseException) -> None:
@@ -468,7 +490,7 @@ class MainWindow(QMainWindow):
         from iro_desktop.ui.dialogs.recovery_dialog import RecoveryDialog
 
         dialog = RecoveryDialog(self)
-        if not run_until_done(dialog, lambda: self.vault.unlock_with_recovery(
+        if not run_until_done(dialog, lambda: self.access.unlock_with_recovery(
                 dialog.key_text, dialog.new_passphrase)):
             return
         self._set_unlocked_ui()
@@ -479,22 +501,17 @@ class MainWindow(QMainWindow):
     # ---- caseload ------------------------------------------------------------------
 
     @property
-    def caseload_service(self):  # type: ignore[no-untyped-def]
-        if self._caseload_service is None:
-            from iro_desktop.services.caseload import CaseloadService
-
-            self._caseload_service = CaseloadService(
-                self.vault, soon_days=self.settings.get("due_soon_days"))
-            self.caseload_view.soon_days = self._caseload_service.soon_days
-        return self._caseload_service
+    def caseload_service(self) -> CaseloadService:
+        return self.services.caseload
 
     def refresh_caseload(self) -> None:
         service = self.caseload_service
         today: date = service.today()
-        self.caseload_view.set_data(self.vault.councils(), service.entries(), today)
-        self.caseload_view.set_damaged([label for _cid, label in self.vault.damaged_councils()])
+        self.caseload_view.soon_days = service.soon_days  # its summary's "due within N days"
+        self.caseload_view.set_data(self.access.councils(), service.entries(), today)
+        self.caseload_view.set_damaged([label for _cid, label in self.access.damaged_councils()])
         self.statusBar().showMessage(
-            f"Unlocked \u2022 {len(self.vault.councils())} council database(s) open")
+            f"Unlocked \u2022 {len(self.access.councils())} council database(s) open")
 
     def _on_import_triggered(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Import caseload CSV", str(Path.home()),
@@ -519,7 +536,7 @@ class MainWindow(QMainWindow):
             self._show_problems(path.name, parsed.errors)
             return
         new = [(c.code, c.name, c.nation) for c in parsed.councils.values()
-               if self.vault.council_by_code(c.code) is None]
+               if self.access.council_by_code(c.code) is None]
         nations = {}
         if new:
             dialog = NewCouncilsDialog(new, self)
@@ -576,7 +593,7 @@ class MainWindow(QMainWindow):
 
     def open_child(self, entry) -> None:  # type: ignore[no-untyped-def]
         self._current_entry = entry
-        council = self.vault.council(entry.council.id)
+        council = self.access.council(entry.council.id)
         try:
             reviews = self.review_service.reviews(council.id, entry.child.id)
             decisions = self.review_service.open_decisions(council.id, entry.child.id)
@@ -644,7 +661,7 @@ class MainWindow(QMainWindow):
         self.review_controller.close()
         self._refresh_child()
 
-    def _show_problems(self, file_name: str, issues: list) -> None:  # type: ignore[type-arg]
+    def _show_problems(self, file_name: str, issues: list) -> None:
         from iro_desktop.ui.dialogs.import_dialogs import ImportProblemsDialog
 
         dialog = ImportProblemsDialog(file_name, issues, self)
@@ -682,27 +699,17 @@ class MainWindow(QMainWindow):
         return self._between
 
     @property
-    def dashboard_view(self):  # type: ignore[no-untyped-def]
-        return self._ensure_dashboard()["dashboard_view"]
+    def dashboard_view(self) -> DashboardView:
+        return cast("DashboardView", self._ensure_dashboard()["dashboard_view"])
 
     @property
-    def dashboard_service(self):  # type: ignore[no-untyped-def]
-        if "dashboard_service" not in self._between:
-            from iro_desktop.services.dashboard import DashboardService
-
-            self._between["dashboard_service"] = DashboardService(
-                self.vault, today=self.caseload_service.today,
-                due_soon_days=self.caseload_service.soon_days)
-        return self._between["dashboard_service"]
+    def dashboard_service(self) -> DashboardService:
+        return self.services.dashboard
 
     @property
-    def search_service(self):  # type: ignore[no-untyped-def]
+    def search_service(self) -> SearchService:
         """One per window: it empties every result it gave out when the vault locks."""
-        if "search_service" not in self._between:
-            from iro_desktop.services.search import SearchService
-
-            self._between["search_service"] = SearchService(self.vault)
-        return self._between["search_service"]
+        return self.services.search
 
     def show_dashboard(self) -> None:
         if "review_view" in self._workspace:
@@ -721,10 +728,10 @@ class MainWindow(QMainWindow):
         except Exception as exc:  # noqa: BLE001 - the caseload is still one key away
             QMessageBox.warning(self, "Cannot show the dashboard", user_message(exc))
             return
-        self.dashboard_view.set_dashboard(board, no_children=not self.vault.councils())
+        self.dashboard_view.set_dashboard(board, no_children=not self.access.councils())
         log.info("dashboard.refreshed ms=%d", (time.perf_counter() - started) * 1000)
         self.statusBar().showMessage(
-            f"Unlocked \u2022 {len(self.vault.councils())} council database(s) open")
+            f"Unlocked \u2022 {len(self.access.councils())} council database(s) open")
 
     def open_target(self, target) -> None:  # type: ignore[no-untyped-def]
         """Open the child (and the review or tab) a dashboard row or search result names."""
@@ -763,7 +770,7 @@ class MainWindow(QMainWindow):
 
     def _on_dashboard_outbox(self) -> None:
         self._on_outbox()
-        if self.vault.is_unlocked:
+        if self.access.is_unlocked:
             self.refresh_dashboard()
 
     def open_search(self) -> None:
@@ -777,16 +784,14 @@ class MainWindow(QMainWindow):
         finally:
             dialog.clear_results()
             dispose_dialog(dialog)
-        if target is not None and self.vault.is_unlocked:
+        if target is not None and self.access.is_unlocked:
             self.open_target(target)
 
     def open_report(self) -> None:
-        from iro_desktop.services.council_profile import CouncilProfileService
-        from iro_desktop.services.report import ReportService
         from iro_desktop.ui.dialogs.report_dialog import ReportDialog
 
-        profiles = CouncilProfileService(self.vault)
-        dialog = ReportDialog(ReportService(self.vault, self.caseload_service.today),
+        profiles = self.services.profiles
+        dialog = ReportDialog(self.services.report,
                               lambda council_id: profiles.values(council_id)["marking"], self)
         try:
             dialog.exec()
@@ -799,7 +804,7 @@ class MainWindow(QMainWindow):
         from iro_desktop.ui.dialogs.change_passphrase_dialog import ChangePassphraseDialog
 
         dialog = ChangePassphraseDialog(self)
-        if not run_until_done(dialog, lambda: self.vault.change_passphrase(
+        if not run_until_done(dialog, lambda: self.access.change_passphrase(
                 dialog.current_passphrase, dialog.new_passphrase)):
             return
         QMessageBox.information(self, "Passphrase changed",
@@ -807,9 +812,9 @@ class MainWindow(QMainWindow):
 
     def _on_remember_toggled(self, checked: bool) -> None:
         try:
-            self.vault.set_remembered(checked)
+            self.access.set_remembered(checked)
         except Exception as exc:  # noqa: BLE001
-            self.remember_action.setChecked(self.vault.remembered)
+            self.remember_action.setChecked(self.access.remembered)
             QMessageBox.warning(self, "Not remembered", user_message(exc))
 
     def _on_new_recovery_key(self) -> None:
@@ -821,7 +826,7 @@ class MainWindow(QMainWindow):
         if not ok:
             return
         try:
-            key = self.vault.new_recovery_key(passphrase)
+            key = self.access.new_recovery_key(passphrase)
         except Exception as exc:  # noqa: BLE001
             QMessageBox.warning(self, "Recovery key not replaced", user_message(exc))
             return
@@ -852,14 +857,91 @@ class MainWindow(QMainWindow):
             self.auto_lock.set_idle_minutes(minutes)
 
     def _on_council_settings(self) -> None:
-        from iro_desktop.services.council_profile import CouncilProfileService
         from iro_desktop.ui.dialogs.council_settings_dialog import CouncilSettingsDialog
 
-        dialog = CouncilSettingsDialog(CouncilProfileService(self.vault), self.settings, self)
+        dialog = CouncilSettingsDialog(self.services.profiles, self.services.councils,
+                                       self.settings, self)
         try:
             dialog.exec()
         finally:
             dispose_dialog(dialog)
+        # a council's code, name, nation or review periods may have changed, and with them
+        # every due date on the caseload
+        self.councils_changed()
+
+    # ---- councils added, erased, restored (ui/council_actions.py) -------------------------
+
+    def as_widget(self) -> QWidget:
+        """The window as the parent of the Councils actions and their dialogs."""
+        return self
+
+    def show_status(self, text: str, timeout_ms: int) -> None:
+        self.statusBar().showMessage(text, timeout_ms)
+
+    def _shown_child(self):  # type: ignore[no-untyped-def]
+        """The caseload entry the child page holds (None if it was never built or is empty)."""
+        view = self._workspace.get("child_view")
+        return getattr(view, "entry", None) if view is not None else None
+
+    def current_council(self) -> str:
+        """The council of the child being looked at, else the one the caseload is filtered
+        to ("" for none)."""
+        entry = self._shown_child()
+        current = self.stack.currentWidget()
+        if entry is not None and current is not None \
+                and current.objectName() in ("child_view", "review_view"):
+            return str(entry.council.id)
+        if "caseload_view" not in self._workspace:
+            return ""
+        return str(self.caseload_view.council_combo.currentData() or "")
+
+    def before_council_erased(self, council_id: str) -> None:
+        """Typed text goes to its database before the key is destroyed; a review of the
+        council being erased is closed so nothing writes to it afterwards."""
+        if not self._workspace:
+            return  # no page built yet: nothing open, nothing typed
+        if not self.autosave.flush():
+            log.warning("erase.unsaved_text")
+        if self.review_controller.council_id == council_id:
+            self.review_controller.close()
+
+    def councils_changed(self, erased: str = "") -> None:
+        """Read the caseload (and what else is showing) again after councils changed: the
+        caseload and its council filter, and the dashboard when it is showing; a child or
+        review of an erased council is closed (back to the caseload) and emptied, and the
+        dashboard is read again even if hidden; a child or review of another council that
+        is showing is read again, so a renamed council's code shows in its header."""
+        if not self.access.is_unlocked:
+            return
+        current = self.stack.currentWidget()
+        page = current.objectName() if current is not None else ""
+        entry = self._shown_child()
+        try:
+            shown_again = False
+            if entry is not None and erased and entry.council.id == erased:
+                if page in ("child_view", "review_view"):
+                    self.show_caseload()  # also reads the caseload again
+                    page, shown_again = "caseload_view", True
+                self.review_view.clear()
+                self.child_view.clear()
+                entry = None
+            if not shown_again:
+                self.refresh_caseload()
+            # An erased council's children must not linger in a hidden dashboard either.
+            if page == "dashboard_view" or (erased and "dashboard_view" in self._between):
+                self.refresh_dashboard()
+            if page == "child_view" and entry is not None:
+                fresh = next((e for e in self.caseload_service.entries(entry.council.id)
+                              if e.child.id == entry.child.id), None)
+                if fresh is None:
+                    self.show_caseload()
+                else:
+                    self.open_child(fresh)
+            elif page == "review_view":
+                self.review_controller.reload()
+        except Exception as exc:  # noqa: BLE001 - the change is made; only the display lags
+            QMessageBox.warning(self, "The window could not be brought up to date",
+                                user_message(exc))
 
     def auto_send(self) -> None:
         """Send the outbox of each council set to send when its delivery folder can be
@@ -868,23 +950,19 @@ class MainWindow(QMainWindow):
         Runs on a worker thread (checking every council and writing the copies took up to
         300 ms, once a minute, in the middle of typing); a check still running when the
         next minute comes is not started twice."""
-        if not self.vault.is_unlocked or self._busy or self._auto_sending:
+        if not self.access.is_unlocked or self._busy or self._auto_sending:
             return
+        from iro_desktop.core.chair import Chair
+
         # the chair's details read here, not from the worker thread
-        settings = {key: self.settings.get(key)
-                    for key in ("chair_name", "chair_role", "chair_phone", "chair_email")}
-        vault = self.vault
+        chair = Chair.from_settings(self.settings)
+        services = self.services
 
         idle = self._auto_send_idle
 
         def send() -> list[str]:
             try:
-                from iro_desktop.core.chair import Chair
-                from iro_desktop.services.export import ExportService
-                from iro_desktop.services.outbox import OutboxService
-
-                service = OutboxService(vault, ExportService(
-                    vault, chair=Chair.from_settings(settings)))
+                service = services.outbox(chair)
                 notes = []
                 for council_id in service.auto_send_due():
                     for sent in service.send(council_id).councils:
@@ -900,7 +978,7 @@ class MainWindow(QMainWindow):
 
     def _on_auto_sent(self, notes: list[str]) -> None:
         self._auto_sending = False
-        if notes and self.vault.is_unlocked:
+        if notes and self.access.is_unlocked:
             self.statusBar().showMessage("Outbox: " + "; ".join(notes), 30_000)
             self._refresh_open_review()
 
@@ -910,12 +988,9 @@ class MainWindow(QMainWindow):
 
     def _on_outbox(self) -> None:
         from iro_desktop.core.chair import Chair
-        from iro_desktop.services.export import ExportService
-        from iro_desktop.services.outbox import OutboxService
         from iro_desktop.ui.dialogs.outbox_dialogs import OutboxDialog
 
-        exports = ExportService(self.vault, chair=Chair.from_settings(self.settings))
-        dialog = OutboxDialog(OutboxService(self.vault, exports), self)
+        dialog = OutboxDialog(self.services.outbox(Chair.from_settings(self.settings)), self)
         try:
             dialog.exec()
         finally:
@@ -925,7 +1000,7 @@ class MainWindow(QMainWindow):
     def _refresh_open_review(self) -> None:
         """Read the review shown again after the outbox sent copies: its copies page said
         "Ready to send" for copies already delivered."""
-        if ("review_view" not in self._workspace or not self.vault.is_unlocked
+        if ("review_view" not in self._workspace or not self.access.is_unlocked
                 or self.stack.currentWidget() is not self.review_view
                 or not self.review_controller.review_id):
             return
@@ -951,9 +1026,7 @@ class MainWindow(QMainWindow):
         self.lock()
         if self._workspace:
             self.autosave.close()
-        if "search_service" in self._between:
-            self.search_service.close()
-        QApplication.instance().removeEventFilter(self.auto_lock)
-        if self._on_vault_locked in self.vault.locked_listeners:
-            self.vault.locked_listeners.remove(self._on_vault_locked)
+        self.services.close()  # the search service stops listening to the vault
+        _qt_app().removeEventFilter(self.auto_lock)
+        self.access.remove_lock_listener(self._on_vault_locked)
         event.accept()

@@ -150,7 +150,8 @@ def _restore(window, place: Place) -> bool:  # type: ignore[no-untyped-def]
         council = place.filters.get("council")
         if council is not None and view.council_combo.findData(council) >= 0:
             view.council_combo.setCurrentIndex(view.council_combo.findData(council))
-        view.status_combo.setCurrentIndex(int(place.filters.get("status", 0)))  # type: ignore[arg-type]
+        status = place.filters.get("status", 0)
+        view.status_combo.setCurrentIndex(status if isinstance(status, int) else 0)
         view.search.setText(str(place.filters.get("text", "")))
         if not _put_focus(view, place.focus):
             view.focus_table()

@@ -71,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     from iro_desktop.security.secret_store import MemorySecretStore
     from iro_desktop.settings import Settings
     from iro_desktop.storage.vault import Vault
+    from iro_desktop.app import build_services
     from iro_desktop.ui.main_window import MainWindow
     from iro_desktop.ui.views.review_view import NAV_ROLE
 
@@ -82,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     vault = Vault(args.vault, secret_store=MemorySecretStore(available=False)).open()
     vault.unlock(os.environ["IRO_DESKTOP_PASSPHRASE"])
     data_dir = Path(os.environ.get("IRO_DESKTOP_DATA_DIR") or args.vault.parent)
-    window = MainWindow(vault, Settings(data_dir / "typing-app-settings.json"))
+    settings = Settings(data_dir / "typing-app-settings.json")
+    window = MainWindow(build_services(vault, settings), settings)
     window.show()
     window.show_unlocked()
 

@@ -19,12 +19,13 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def make_window(qtbot, demo_vault, settings):  # type: ignore[no-untyped-def]
     """Builds MainWindow(demo_vault, settings, **kw), shown and unlocked."""
+    from iro_desktop.app import build_services
     from iro_desktop.ui.main_window import MainWindow
 
     filters = []
 
     def make(**kwargs):  # type: ignore[no-untyped-def]
-        window = MainWindow(demo_vault, settings, **kwargs)
+        window = MainWindow(build_services(demo_vault, settings), settings, **kwargs)
         qtbot.addWidget(window)
         filters.append(window.auto_lock)
         window.show()

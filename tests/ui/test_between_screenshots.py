@@ -25,10 +25,11 @@ pytestmark = [
 
 @pytest.fixture
 def seeded_window(qtbot, demo_vault_with_reviews, settings):  # type: ignore[no-untyped-def]
+    from iro_desktop.app import build_services
     from iro_desktop.ui.main_window import MainWindow
 
     seeded = seed_between(demo_vault_with_reviews)
-    window = MainWindow(demo_vault_with_reviews, settings)
+    window = MainWindow(build_services(demo_vault_with_reviews, settings), settings)
     qtbot.addWidget(window)
     window.resize(1500, 900)
     window.show()
@@ -63,13 +64,14 @@ def test_child_escalations_screenshot(qtbot, seeded_window, out_dir) -> None:  #
          "Significant change: Missing episode", "Midway review", "Lo&g an entry...")
 
 
-def test_report_charts_screenshot(qtbot, seeded_window, out_dir) -> None:  # type: ignore[no-untyped-def]
+def test_report_charts_screenshot(qtbot, seeded_window, demo_vault_with_reviews,
+                                  out_dir) -> None:  # type: ignore[no-untyped-def]
     from iro_desktop.services.council_profile import CouncilProfileService
     from iro_desktop.services.report import ReportService
     from iro_desktop.ui.dialogs.report_dialog import ReportDialog
 
     window, seeded = seeded_window
-    vault = window.vault
+    vault = demo_vault_with_reviews  # the vault the window is over
     profiles = CouncilProfileService(vault)
     dialog = ReportDialog(ReportService(vault, lambda: seeded.today),
                           lambda cid: profiles.values(cid)["marking"], window)
@@ -85,7 +87,7 @@ def test_report_charts_screenshot(qtbot, seeded_window, out_dir) -> None:  # typ
     qtbot.waitExposed(dialog)
     save(qtbot, dialog, out_dir / "report-charts.png",
          "Reviews held: 16", "Held on time", "14 (88%)", "Participation (reviews by code)")
-    dialog.scroll.verticalScrollBar().setValue(dialog.scroll.verticalScrollBar().maximum())
+    dialog.scroll_area.verticalScrollBar().setValue(dialog.scroll_area.verticalScrollBar().maximum())
     save(qtbot, dialog, out_dir / "report-charts-caseload.png",
          "Caseload size at each month end", "Save as &Word...")
     dialog.close()

@@ -51,7 +51,7 @@ def _unlock(qtbot, window) -> None:  # type: ignore[no-untyped-def]
     window.activateWindow()
     qtbot.keyClicks(window.unlock_view.passphrase, PASSPHRASE)
     qtbot.keyClick(window.unlock_view.passphrase, K.Key_Return)
-    qtbot.waitUntil(lambda: window.vault.is_unlocked
+    qtbot.waitUntil(lambda: window.access.is_unlocked
                     and window.stack.currentWidget() is not window.unlock_view, timeout=15_000)
 
 
@@ -75,7 +75,7 @@ def test_lock_twice_mid_review_and_carry_on(qtbot, chairing, clock) -> None:  # 
 
     # ---- 1. Ctrl+L, unlock: same review, same section, same cursor ---------------------------
     kb.press(K.Key_L, Qt.KeyboardModifier.ControlModifier)
-    assert not window.vault.is_unlocked
+    assert not window.access.is_unlocked
     _unlock(qtbot, window)
     assert window.stack.currentWidget() is view, "unlock did not return to the review"
     assert controller.review_id == review_id
@@ -97,7 +97,7 @@ def test_lock_twice_mid_review_and_carry_on(qtbot, chairing, clock) -> None:  # 
 
     # ---- 2. The idle timer locks; unlock: back in the name field ------------------------------
     clock.advance(5 * 60 + 1)
-    qtbot.waitUntil(lambda: not window.vault.is_unlocked, timeout=6000)  # the timer's tick
+    qtbot.waitUntil(lambda: not window.access.is_unlocked, timeout=6000)  # the timer's tick
     assert "inactivity" in window.unlock_view.heading.text()
     _unlock(qtbot, window)
     assert window.stack.currentWidget() is view
@@ -362,13 +362,11 @@ def test_copies_page_says_sent_once_the_outbox_sent_them(qtbot, demo_vault_with_
     from PySide6.QtCore import QTimer
     from tests.ui.test_review_copies import _go, _open_in_progress
 
-    from iro_desktop.services.council_profile import CouncilProfileService
-    from iro_desktop.services.outbox import OutboxService
 
     window, entry, review_id = _open_in_progress(qtbot, demo_vault_with_reviews, settings)
     view = window.review_view
-    OutboxService(window.vault).queue(entry.council.id, review_id, ["full"])
-    CouncilProfileService(window.vault).set(entry.council.id, "delivery_folder", str(tmp_path))
+    window.services.outbox().queue(entry.council.id, review_id, ["full"])
+    window.services.profiles.set(entry.council.id, "delivery_folder", str(tmp_path))
     _go(view, "Copies and who gets them")
     table = view.copies.copies
 

@@ -23,6 +23,7 @@ from tests.ui.ui_helpers import PASSPHRASE, child_data_in
 
 from iro_desktop.security.kdf import fast_test_params
 from iro_desktop.security.secret_store import MemorySecretStore
+from iro_desktop.services.archive import ArchiveService
 from iro_desktop.ui.dialogs.archive_dialogs import HandoverDialog, ImportArchiveDialog
 from iro_desktop.ui.dialogs.council_manage_dialogs import (
     AddCouncilDialog,
@@ -83,7 +84,7 @@ def _assert_accessible(dialog: QWidget) -> None:
 # ---- adding a council ------------------------------------------------------------------------
 
 def test_adding_a_council_makes_its_database_and_shows_it_in_the_caseload_filter(
-        qtbot, make_window, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+        qtbot, make_window, demo_vault, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     window = make_window()
     window.table_action.trigger()
     tries = []
@@ -102,9 +103,9 @@ def test_adding_a_council_makes_its_database_and_shows_it_in_the_caseload_filter
     monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: QMessageBox.StandardButton.Ok)
     _action(window, "add_council_action").trigger()
     assert tries[1] == "Council NBK is already in this vault."  # shown; the dialog stayed
-    council = window.vault.council_by_code("WCC")
+    council = window.access.council_by_code("WCC")
     assert council is not None and council.nation.value == "wales"
-    assert window.vault.database_path(council.id).is_file()
+    assert demo_vault.database_path(council.id).is_file()
     assert "WCC" in _codes(window)
     assert "Added WCC" in window.statusBar().currentMessage()
 
@@ -113,7 +114,8 @@ def test_adding_a_council_makes_its_database_and_shows_it_in_the_caseload_filter
 
 def _make_archive(qtbot, vault, tmp_path: Path, code: str = "VOH") -> HandoverDialog:  # type: ignore[no-untyped-def]
     council = vault.council_by_code(code)
-    dialog = _show(qtbot, HandoverDialog(vault, council.id, kdf=fast_test_params()))
+    dialog = _show(qtbot, HandoverDialog(ArchiveService(vault), council.id,
+                                         kdf=fast_test_params()))
     assert dialog.out_path.text().endswith(".iroarchive") and code in dialog.out_path.text()
     dialog.out_path.setText(str(tmp_path / f"{code}.iroarchive"))
     qtbot.keyClicks(dialog.fields.first, ARCHIVE_PASSPHRASE)
@@ -143,7 +145,7 @@ def test_a_council_is_handed_over_and_restored_on_another_laptop(
         manifest = json.loads(zf.read("manifest.json"))
     assert manifest["council"]["code"] == "VOH" and manifest["counts"]["children"] == 19
 
-    imp = _show(qtbot, ImportArchiveDialog(other_vault))
+    imp = _show(qtbot, ImportArchiveDialog(ArchiveService(other_vault)))
     imp.path.setText(str(archive))
     imp.read_file()
     qtbot.waitUntil(lambda: imp.protection == "passphrase", timeout=10_000)
@@ -183,7 +185,7 @@ def test_an_archive_sealed_to_the_councils_public_key_opens_with_its_private_key
     (tmp_path / "not-a-key.pub").write_text("hello")
 
     council = demo_vault.council_by_code("EMB")
-    dialog = _show(qtbot, HandoverDialog(demo_vault, council.id))
+    dialog = _show(qtbot, HandoverDialog(ArchiveService(demo_vault), council.id))
     dialog.by_key.setChecked(True)
     assert dialog.key_row.isVisible() and not dialog.fields.isVisible()
     dialog.out_path.setText(str(tmp_path / "EMB.iroarchive"))
@@ -196,7 +198,7 @@ def test_an_archive_sealed_to_the_councils_public_key_opens_with_its_private_key
     qtbot.waitUntil(lambda: dialog.written is not None, timeout=20_000)
     assert "sealed to the council's public key" in dialog.message.text()
 
-    imp = _show(qtbot, ImportArchiveDialog(other_vault))
+    imp = _show(qtbot, ImportArchiveDialog(ArchiveService(other_vault)))
     imp.path.setText(str(tmp_path / "EMB.iroarchive"))
     imp.read_file()
     qtbot.waitUntil(lambda: imp.protection == "x25519", timeout=10_000)
@@ -210,7 +212,8 @@ def test_an_archive_sealed_to_the_councils_public_key_opens_with_its_private_key
 def test_bad_archive_choices_are_named_and_nothing_is_written(
         qtbot, demo_vault, other_vault, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     council = demo_vault.council_by_code("NBK")
-    dialog = _show(qtbot, HandoverDialog(demo_vault, council.id, kdf=fast_test_params()))
+    dialog = _show(qtbot, HandoverDialog(ArchiveService(demo_vault), council.id,
+                                         kdf=fast_test_params()))
     qtbot.keyClicks(dialog.fields.first, PASSPHRASE)  # the vault's own passphrase
     qtbot.keyClicks(dialog.fields.second, PASSPHRASE)
     dialog.out_path.setText(str(demo_vault.root / "NBK.iroarchive"))
@@ -232,7 +235,7 @@ def test_bad_archive_choices_are_named_and_nothing_is_written(
     assert dialog.fields.feedback.text()
 
     (tmp_path / "notes.txt").write_text("not an archive")
-    imp = _show(qtbot, ImportArchiveDialog(other_vault))
+    imp = _show(qtbot, ImportArchiveDialog(ArchiveService(other_vault)))
     imp.path.setText(str(tmp_path / "notes.txt"))
     imp.read_file()
     qtbot.waitUntil(lambda: not imp.busy, timeout=10_000)
@@ -243,7 +246,7 @@ def test_bad_archive_choices_are_named_and_nothing_is_written(
 # ---- erase ------------------------------------------------------------------------------------
 
 def test_erasing_needs_the_code_typed_and_drops_the_council_from_every_page(
-        qtbot, make_window, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+        qtbot, make_window, demo_vault, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     window = make_window()
     window.table_action.trigger()
     entries = [window.caseload_view.proxy.index(r, 0).data(ENTRY_ROLE)
@@ -251,8 +254,8 @@ def test_erasing_needs_the_code_typed_and_drops_the_council_from_every_page(
     nbk_child = next(e for e in entries if e.council.code == "NBK")
     window.open_child(nbk_child)
     assert window.stack.currentWidget() is window.child_view
-    nbk = window.vault.council_by_code("NBK")
-    nbk_file = window.vault.database_path(nbk.id)
+    nbk = window.access.council_by_code("NBK")
+    nbk_file = demo_vault.database_path(nbk.id)
     seen: dict[str, str] = {}
 
     def user_types_the_code(self):  # type: ignore[no-untyped-def]
@@ -293,7 +296,7 @@ def test_a_hand_over_can_go_straight_on_to_erase(qtbot, make_window, monkeypatch
     from iro_desktop.ui import council_actions
 
     window = make_window()
-    emb = window.vault.council_by_code("EMB")
+    emb = window.access.council_by_code("EMB")
     erased: list[str] = []
 
     def user_makes_archive(self):  # type: ignore[no-untyped-def]
@@ -395,8 +398,8 @@ def test_every_council_dialog_names_its_controls(qtbot, demo_vault) -> None:  # 
     from iro_desktop.services.councils import CouncilService
     from iro_desktop.services.retention import RetentionService
 
-    for dialog in (AddCouncilDialog(), HandoverDialog(demo_vault),
-                   ImportArchiveDialog(demo_vault),
+    for dialog in (AddCouncilDialog(), HandoverDialog(ArchiveService(demo_vault)),
+                   ImportArchiveDialog(ArchiveService(demo_vault)),
                    EraseCouncilDialog(CouncilService(demo_vault)),
                    RetentionDialog(RetentionService(demo_vault))):
         qtbot.addWidget(dialog)
@@ -448,8 +451,9 @@ def test_locking_while_an_archive_is_made_closes_the_dialog_without_an_error(
     from PySide6.QtCore import QThreadPool
 
     window = make_window()
-    voh = window.vault.council_by_code("VOH")
-    dialog = HandoverDialog(window.vault, voh.id, kdf=fast_test_params(), parent=window)
+    voh = window.access.council_by_code("VOH")
+    dialog = HandoverDialog(window.services.archive, voh.id, kdf=fast_test_params(),
+                            parent=window)
     dialog.show()
     dialog.out_path.setText(str(tmp_path / "VOH.iroarchive"))
     dialog.fields.first.setText(ARCHIVE_PASSPHRASE)
@@ -457,7 +461,7 @@ def test_locking_while_an_archive_is_made_closes_the_dialog_without_an_error(
     dialog.start()
     assert dialog.busy
     window.lock()  # auto-lock, or the IRO pressing Ctrl+L
-    assert not window.vault.is_unlocked
+    assert not window.access.is_unlocked
     QThreadPool.globalInstance().waitForDone(20_000)
     qtbot.wait(100)  # the worker's report reaches a dialog that is gone: nothing happens
     assert window.stack.currentWidget() is window.unlock_view
@@ -466,11 +470,9 @@ def test_locking_while_an_archive_is_made_closes_the_dialog_without_an_error(
 
 def test_a_council_renamed_in_settings_shows_its_new_code_on_every_page(
         qtbot, make_window, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from iro_desktop.ui.council_actions import council_actions
     from iro_desktop.ui.dialogs.council_settings_dialog import CouncilSettingsDialog
 
-    window = make_window()
-    council_actions(window)  # also refreshes the window after Council settings
+    window = make_window()  # the window reads its pages again when Council settings closes
     window.table_action.trigger()
     proxy = window.caseload_view.proxy
     entry = next(proxy.index(r, 0).data(ENTRY_ROLE) for r in range(proxy.rowCount())
@@ -494,7 +496,7 @@ def test_a_council_renamed_in_settings_shows_its_new_code_on_every_page(
 
 def test_tab_goes_through_the_hand_over_dialog_in_the_order_it_is_read(
         qtbot, demo_vault) -> None:  # type: ignore[no-untyped-def]
-    dialog = _show(qtbot, HandoverDialog(demo_vault))
+    dialog = _show(qtbot, HandoverDialog(ArchiveService(demo_vault)))
     dialog.activateWindow()
     qtbot.waitUntil(dialog.isActiveWindow)
     dialog.council.setFocus()
@@ -565,9 +567,10 @@ def test_alt_letters_are_unique_in_every_council_dialog(qtbot, demo_vault, setti
     from iro_desktop.services.retention import RetentionService
     from iro_desktop.ui.dialogs.council_settings_dialog import CouncilSettingsDialog
 
-    handover = HandoverDialog(demo_vault)
-    settings_dialog = CouncilSettingsDialog(CouncilProfileService(demo_vault), settings)
-    dialogs = (AddCouncilDialog(), handover, ImportArchiveDialog(demo_vault),
+    handover = HandoverDialog(ArchiveService(demo_vault))
+    settings_dialog = CouncilSettingsDialog(CouncilProfileService(demo_vault),
+                                            CouncilService(demo_vault), settings)
+    dialogs = (AddCouncilDialog(), handover, ImportArchiveDialog(ArchiveService(demo_vault)),
                EraseCouncilDialog(CouncilService(demo_vault)),
                RetentionDialog(RetentionService(demo_vault)), settings_dialog)
     for dialog in dialogs:

@@ -12,6 +12,7 @@ import pytest
 from PySide6.QtGui import QImage
 
 from iro_desktop.security.kdf import fast_test_params
+from iro_desktop.services.archive import ArchiveService
 
 from tests.ui.test_screenshots import out_dir, save  # noqa: F401 - out_dir: fixture
 
@@ -49,8 +50,8 @@ def test_council_settings_screenshot(qtbot, demo_vault, settings, out_dir) -> No
     council = demo_vault.council_by_code("VOH")
     CouncilService(demo_vault).set_contract(council.id, "2025-04-01", "2027-03-31")
     settings.set("chair_name", "Alex Morgan")
-    dialog = CouncilSettingsDialog(CouncilProfileService(demo_vault), settings,
-                                   council_id=council.id)
+    dialog = CouncilSettingsDialog(CouncilProfileService(demo_vault), CouncilService(demo_vault),
+                                   settings, council_id=council.id)
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
@@ -68,7 +69,7 @@ def test_hand_over_and_erase_screenshots(qtbot, demo_vault, out_dir) -> None:  #
     from iro_desktop.ui.dialogs.council_manage_dialogs import EraseCouncilDialog
 
     council = demo_vault.council_by_code("EMB")
-    handover = HandoverDialog(demo_vault, council.id, kdf=fast_test_params())
+    handover = HandoverDialog(ArchiveService(demo_vault), council.id, kdf=fast_test_params())
     qtbot.addWidget(handover)
     handover.show()
     qtbot.waitExposed(handover)

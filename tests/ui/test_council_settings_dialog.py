@@ -9,6 +9,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QCheckBox, QLineEdit, QSpinBox
 
 from iro_desktop.services.council_profile import CouncilProfileService
+from iro_desktop.services.councils import CouncilService
 from iro_desktop.ui.dialogs.council_settings_dialog import CouncilSettingsDialog
 
 from iro_desktop import paths
@@ -20,7 +21,8 @@ GOOD_AGENDA = paths.resource_path("agendas", "england.toml").read_bytes().replac
 def _dialog(qtbot, vault, settings, code="NBK"):  # type: ignore[no-untyped-def]
     profiles = CouncilProfileService(vault)
     council = vault.council_by_code(code)
-    dialog = CouncilSettingsDialog(profiles, settings, council_id=council.id)
+    dialog = CouncilSettingsDialog(profiles, CouncilService(vault), settings,
+                                   council_id=council.id)
     qtbot.addWidget(dialog)
     return dialog, profiles, council
 

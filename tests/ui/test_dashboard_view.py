@@ -38,10 +38,11 @@ def column(table, col: int) -> list[str]:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def seeded_window(qtbot, demo_vault_with_reviews, settings):  # type: ignore[no-untyped-def]
     """A window over the demo with reviews, monitoring and escalations seeded, unlocked."""
+    from iro_desktop.app import build_services
     from iro_desktop.ui.main_window import MainWindow
 
     seeded = seed_between(demo_vault_with_reviews)
-    window = MainWindow(demo_vault_with_reviews, settings)
+    window = MainWindow(build_services(demo_vault_with_reviews, settings), settings)
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
@@ -115,7 +116,6 @@ def test_ctrl_0_and_ctrl_1_switch_between_dashboard_and_caseload(qtbot, window) 
 
 def test_f5_reads_the_dashboard_again_and_keeps_the_place(qtbot, window) -> None:  # type: ignore[no-untyped-def]
     from iro_desktop.core.monitoring import ChangeType, EntryKind
-    from iro_desktop.services.monitoring import MonitoringService
 
     view = window.dashboard_view
     window.activateWindow()
@@ -129,7 +129,7 @@ def test_f5_reads_the_dashboard_again_and_keeps_the_place(qtbot, window) -> None
     entry = next(e for e in window.caseload_service.entries()
                  if e.status is DueStatus.ON_TRACK and e.child.record.last_review_date
                  and e.child.record.last_review_date < today)
-    MonitoringService(window.vault, window.caseload_service.today).add_entry(
+    window.services.monitoring.add_entry(
         entry.council.id, entry.child.id, EntryKind.SIGNIFICANT_CHANGE, today,
         with_whom="Social worker", change_type=ChangeType.MISSING_EPISODE,
         bring_forward_to=today + timedelta(days=5))
@@ -139,10 +139,11 @@ def test_f5_reads_the_dashboard_again_and_keeps_the_place(qtbot, window) -> None
     assert table.hasFocus() and table.currentRow() == 2
 
 
-def test_records_deadlines_decisions_drift_escalations_and_outbox(qtbot, seeded_window) -> None:  # type: ignore[no-untyped-def]
+def test_records_deadlines_decisions_drift_escalations_and_outbox(  # type: ignore[no-untyped-def]
+        qtbot, seeded_window, demo_vault_with_reviews) -> None:
     window, seeded = seeded_window
     view = window.dashboard_view
-    board = DashboardService(window.vault, today=lambda: seeded.today).dashboard()
+    board = DashboardService(demo_vault_with_reviews, today=lambda: seeded.today).dashboard()
 
     records = view.records.table
     assert records.rowCount() == len(board.records) >= 2
@@ -222,9 +223,10 @@ def test_dashboard_keys_are_named_and_unique(window) -> None:  # type: ignore[no
 
 
 def test_a_new_vault_says_how_to_import_the_caseload(qtbot, vault, settings) -> None:  # type: ignore[no-untyped-def]
+    from iro_desktop.app import build_services
     from iro_desktop.ui.main_window import MainWindow
 
-    window = MainWindow(vault, settings)
+    window = MainWindow(build_services(vault, settings), settings)
     qtbot.addWidget(window)
     window.show()
     window.show_unlocked()

@@ -273,9 +273,8 @@ def test_a_typical_review_takes_at_most_120_non_content_keys(qtbot, make_window)
     kb.press(K.Key_O, CTRL | SHIFT)
     assert state["ran"]
     kb.reactivate()
-    from iro_desktop.services.outbox import OutboxService
 
-    queued = {i.variant for i in OutboxService(window.vault).items(cid, "ready")}
+    queued = {i.variant for i in window.services.outbox().items(cid, "ready")}
     assert {"full", "decisions"} <= queued
 
     print(f"\nNon-content keys for one review: {kb.count} (budget {BUDGET})")

@@ -475,7 +475,7 @@ def test_import_with_a_bad_date_lists_the_line_and_changes_nothing(tmp_path, win
     assert not captured_dialogs["information"]
     assert [e.child.record.child_ref for e in shown_entries(window)] == before
     assert window.caseload_view.council_combo.count() == 4
-    assert window.vault.council_by_code("ZZZ") is None
+    assert window.access.council_by_code("ZZZ") is None
 
 
 ZED_ROWS = [
@@ -515,7 +515,7 @@ def test_import_of_a_new_council_adds_its_children(tmp_path, window, captured_di
     from iro_desktop.core.models import Nation
 
     _import_new_council_and_check(tmp_path, window, captured_dialogs)
-    assert window.vault.council_by_code("ZZZ").nation is Nation.ENGLAND
+    assert window.access.council_by_code("ZZZ").nation is Nation.ENGLAND
 
 
 def test_cancelling_the_new_councils_dialog_imports_nothing(tmp_path, window, captured_dialogs,  # type: ignore[no-untyped-def]
@@ -525,7 +525,7 @@ def test_cancelling_the_new_councils_dialog_imports_nothing(tmp_path, window, ca
     monkeypatch.setattr(NewCouncilsDialog, "exec", lambda self: 0)
     window.import_file(write_csv(tmp_path / "zed.csv", ZED_ROWS))
     assert len(shown_entries(window)) == 72
-    assert window.vault.council_by_code("ZZZ") is None
+    assert window.access.council_by_code("ZZZ") is None
     assert not captured_dialogs["information"]
 
 
@@ -643,20 +643,17 @@ def test_auto_send_delivers_on_a_worker_thread_and_says_what_went_where(
         qtbot, window, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     import threading
 
-    from iro_desktop.services.caseload import CaseloadService
-    from iro_desktop.services.council_profile import CouncilProfileService
     from iro_desktop.services.outbox import OutboxService
-    from iro_desktop.services.reviews import ReviewService
     from tests.unit.test_outbox import set_folder
 
-    box = OutboxService(window.vault)
-    entry = CaseloadService(window.vault).entries()[0]
+    box = window.services.outbox()
+    entry = window.services.caseload.entries()[0]
     council_id = entry.council.id
-    review_id = ReviewService(window.vault).plan_review(council_id, entry.child.id)
+    review_id = window.services.reviews.plan_review(council_id, entry.child.id)
     folder = tmp_path / "council-share"
     folder.mkdir()
     set_folder(box, council_id, folder)
-    CouncilProfileService(window.vault).set(council_id, "auto_send", "yes")
+    window.services.profiles.set(council_id, "auto_send", "yes")
     box.queue(council_id, review_id, ["decisions"])
     senders: list[int] = []
     real_send = OutboxService.send
@@ -670,7 +667,7 @@ def test_auto_send_delivers_on_a_worker_thread_and_says_what_went_where(
     window.auto_send()  # the minute comes round again while the first is still sending
     qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Outbox: sent"),
                     timeout=20_000)
-    code = window.vault.council(council_id).code
+    code = window.access.council(council_id).code
     assert f"of {code} to {folder}" in window.statusBar().currentMessage()
     assert len(senders) == 1 and senders[0] != threading.get_ident()
     assert any(folder.rglob("*.docx")), "the copy was not delivered"

@@ -267,7 +267,7 @@ def test_locking_with_an_escalation_dialog_open_wipes_it(qtbot, child_window) ->
     type_then_lock.no_ok = True  # type: ignore[attr-defined]
     drive(qtbot, [type_then_lock], seen)
     view.escalations.new_button.click()
-    assert seen and not window.vault.is_unlocked
+    assert seen and not window.access.is_unlocked
     assert window.stack.currentWidget() is window.unlock_view
     leaks = child_data_in(window)
     assert not leaks, "child data still held after locking:\n" + "\n".join(leaks)

@@ -12,8 +12,6 @@ from pathlib import Path
 import pytest
 
 from iro_desktop.core.redaction import MarkedText
-from iro_desktop.services.council_profile import CouncilProfileService
-from iro_desktop.services.outbox import OutboxService
 from iro_desktop.ui.dialogs.outbox_dialogs import OutboxDialog, QueueDialog
 from tests.ui.test_review_copies import _go, _open_in_progress
 from tests.ui.test_screenshots import out_dir, save  # noqa: F401 - out_dir: fixture
@@ -62,8 +60,8 @@ def test_letter_copies_and_outbox_screenshots(qtbot, demo_vault_with_reviews, se
     qtbot.waitUntil(lambda: bool(dialog.result_text), timeout=30_000)
     folder = tmp_path / "Northbrook IRO minutes (OneDrive)"
     folder.mkdir()
-    CouncilProfileService(window.vault).set(entry.council.id, "delivery_folder", str(folder))
-    box = OutboxDialog(OutboxService(window.vault), window)
+    window.services.profiles.set(entry.council.id, "delivery_folder", str(folder))
+    box = OutboxDialog(window.services.outbox(), window)
     qtbot.addWidget(box)
     box.show()
     box.send()

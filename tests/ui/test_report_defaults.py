@@ -24,13 +24,11 @@ def test_the_period_the_dialog_opens_on(today: date, period: tuple[date, date]) 
 
 
 def test_figure_names_are_not_cut_short(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
-    from iro_desktop.services.council_profile import CouncilProfileService
-    from iro_desktop.services.report import ReportService
     from iro_desktop.ui.dialogs.report_dialog import ReportDialog
 
     window = make_window()
-    profiles = CouncilProfileService(window.vault)
-    dialog = ReportDialog(ReportService(window.vault, window.caseload_service.today),
+    profiles = window.services.profiles
+    dialog = ReportDialog(window.services.report,
                           lambda cid: profiles.values(cid)["marking"], window)
     qtbot.addWidget(dialog)
     dialog.show()

@@ -148,6 +148,6 @@ def test_opened_from_the_work_menu(qtbot, window) -> None:  # type: ignore[no-un
 
     QTimer.singleShot(0, look)
     window.report_action.trigger()
-    first = window.vault.councils()[0]
+    first = window.access.councils()[0]
     assert seen == ["Annual report figures", f"{first.code} \u2014 {first.name}"]
     assert window.stack.currentWidget() is window.dashboard_view

@@ -14,10 +14,10 @@ pytestmark = pytest.mark.filterwarnings(r"ignore:.*invalidateFilter.*:Deprecatio
 
 
 def test_restore_action_names_the_damaged_council_and_brings_it_back(
-        window, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+        window, demo_vault, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     from iro_desktop.ui.council_actions import council_actions
 
-    vault = window.vault
+    vault = demo_vault  # the vault the window is over
     emb = vault.council_by_code("EMB")
     children = len(CaseloadService(vault).entries(emb.id))
     db = vault.database_path(emb.id)
@@ -44,8 +44,9 @@ def test_restore_action_names_the_damaged_council_and_brings_it_back(
     assert list(db.parent.glob(f"{db.name}.damaged-*"))
 
 
-def test_the_caseload_names_a_damaged_council_instead_of_leaving_it_out(window) -> None:  # type: ignore[no-untyped-def]
-    vault = window.vault
+def test_the_caseload_names_a_damaged_council_instead_of_leaving_it_out(  # type: ignore[no-untyped-def]
+        window, demo_vault) -> None:
+    vault = demo_vault  # the vault the window is over
     emb = vault.council_by_code("EMB")
     db = vault.database_path(emb.id)
     flip_byte(db, page_offset(root_page(db, data_keys(vault.root)[emb.id], "child")))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from iro_desktop.core.reviews import ReviewStatus
 from iro_desktop.ui.dialogs.amend_dialog import AmendDialog
+from iro_desktop.app import build_services
 from iro_desktop.ui.main_window import MainWindow
 
 
@@ -20,7 +21,7 @@ def _open_finalised(window: MainWindow):  # type: ignore[no-untyped-def]
 
 def test_amend_from_history_page_keeps_earlier_text(qtbot, demo_vault_with_reviews, settings,  # type: ignore[no-untyped-def]
                                                     monkeypatch) -> None:
-    window = MainWindow(demo_vault_with_reviews, settings)
+    window = MainWindow(build_services(demo_vault_with_reviews, settings), settings)
     qtbot.addWidget(window)
     window.show()
     window.show_unlocked()
@@ -58,7 +59,7 @@ def test_amend_from_history_page_keeps_earlier_text(qtbot, demo_vault_with_revie
 
 def test_amend_without_reason_is_refused_and_nothing_changes(qtbot, demo_vault_with_reviews,  # type: ignore[no-untyped-def]
                                                              settings, monkeypatch) -> None:
-    window = MainWindow(demo_vault_with_reviews, settings)
+    window = MainWindow(build_services(demo_vault_with_reviews, settings), settings)
     qtbot.addWidget(window)
     window.show()
     window.show_unlocked()
@@ -89,7 +90,7 @@ def test_save_a_word_copy_from_the_review(qtbot, demo_vault_with_reviews, settin
     from docx import Document
     from PySide6.QtWidgets import QFileDialog, QInputDialog
 
-    window = MainWindow(demo_vault_with_reviews, settings)
+    window = MainWindow(build_services(demo_vault_with_reviews, settings), settings)
     qtbot.addWidget(window)
     window.show()
     window.show_unlocked()

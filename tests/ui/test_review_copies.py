@@ -13,10 +13,9 @@ from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QTextCursor
 
 from iro_desktop.core.reviews import ReviewStatus
-from iro_desktop.services.council_profile import CouncilProfileService
 from iro_desktop.services.export import ExportService
-from iro_desktop.services.outbox import OutboxService
 from iro_desktop.ui.dialogs.outbox_dialogs import OutboxDialog, QueueDialog
+from iro_desktop.app import build_services
 from iro_desktop.ui.main_window import MainWindow
 
 
@@ -30,7 +29,7 @@ def _docx_text(data: bytes) -> str:
 
 def _window(qtbot, vault, settings):  # type: ignore[no-untyped-def]
     """The main window, shown, active and unlocked."""
-    window = MainWindow(vault, settings)
+    window = MainWindow(build_services(vault, settings), settings)
     qtbot.addWidget(window)
     window.show()
     window.activateWindow()
@@ -157,7 +156,7 @@ def test_ctrl_shift_w_withholds_only_the_line_under_the_cursor(  # type: ignore[
     stored = window.review_service.record(entry.council.id, review_id)
     assert stored.line_marks["agenda:health"] == {second: frozenset({"parents"})}
 
-    exports = ExportService(window.vault)
+    exports = ExportService(demo_vault_with_reviews)
     parents = _docx_text(exports.export_review(entry.council.id, review_id, "redacted:parents"))
     full = _docx_text(exports.export_review(entry.council.id, review_id, "full"))
     assert "POLICE-DISCLOSURE" not in parents
@@ -255,7 +254,7 @@ def test_an_amendment_withholds_a_line_of_a_finalised_record(  # type: ignore[no
     assert amended.line_marks[item.text_key] == {0: frozenset({"parents"})}
     assert amended.amendments[-1].reason == "Police disclosure received after the review"
     first_line = original.split("\n")[0]
-    parents = _docx_text(ExportService(window.vault).export_review(
+    parents = _docx_text(ExportService(demo_vault_with_reviews).export_review(
         entry.council.id, review.id, "redacted:parents"))
     assert first_line not in parents
     window.lock()
@@ -300,7 +299,7 @@ def test_copies_page_withholds_a_section_and_puts_copies_in_the_outbox(  # type:
     assert dialog.busy
     qtbot.waitUntil(lambda: "in the outbox, encrypted" in dialog.result_text, timeout=30_000)
     assert not dialog.busy
-    outbox = OutboxService(window.vault)
+    outbox = window.services.outbox()
     ready = {i.variant for i in outbox.items(entry.council.id, "ready")}
     assert ready == {"full", "decisions", "redacted:parents", "data"}
     parents_item = next(i for i in outbox.items(entry.council.id) if i.variant ==
@@ -309,8 +308,8 @@ def test_copies_page_withholds_a_section_and_puts_copies_in_the_outbox(  # type:
     assert "Extra maths support" not in parents_copy  # the withheld Education section
 
     # Send from the outbox window: files land in the council's folder, and it says so.
-    CouncilProfileService(window.vault).set(entry.council.id, "delivery_folder", str(tmp_path))
-    box = OutboxDialog(OutboxService(window.vault), window)
+    window.services.profiles.set(entry.council.id, "delivery_folder", str(tmp_path))
+    box = OutboxDialog(window.services.outbox(), window)
     qtbot.addWidget(box)
     assert "4 items ready to send" in box.summary.text()
     box.send()
@@ -370,7 +369,7 @@ def test_front_sheet_fields_and_the_managers_sign_off(qtbot, demo_vault_with_rev
 
 def test_letter_page_of_a_planned_review_says_why_there_is_no_letter(  # type: ignore[no-untyped-def]
         qtbot, demo_vault_with_reviews, settings) -> None:
-    window = MainWindow(demo_vault_with_reviews, settings)
+    window = MainWindow(build_services(demo_vault_with_reviews, settings), settings)
     qtbot.addWidget(window)
     window.show()
     window.show_unlocked()

@@ -103,9 +103,10 @@ def test_review_workspace_screenshots(qtbot, demo_vault_with_reviews, settings, 
                                       out_dir) -> None:
     """The review workspace mid-review (the demo's record in progress), and a child."""
     from iro_desktop.core.reviews import ReviewStatus
+    from iro_desktop.app import build_services
     from iro_desktop.ui.main_window import MainWindow
 
-    window = MainWindow(demo_vault_with_reviews, settings)
+    window = MainWindow(build_services(demo_vault_with_reviews, settings), settings)
     qtbot.addWidget(window)
     window.resize(1500, 900)
     window.show()

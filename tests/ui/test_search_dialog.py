@@ -79,10 +79,10 @@ def test_ctrl_k_finds_a_surname_and_enter_opens_the_child(qtbot, window) -> None
 
 def test_a_decision_hit_opens_its_review_and_a_monitoring_hit_its_tab(  # type: ignore[no-untyped-def]
         qtbot, demo_vault_with_reviews, settings) -> None:
-    from iro_desktop.services.monitoring import MonitoringService
+    from iro_desktop.app import build_services
     from iro_desktop.ui.main_window import MainWindow
 
-    window = MainWindow(demo_vault_with_reviews, settings)
+    window = MainWindow(build_services(demo_vault_with_reviews, settings), settings)
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
@@ -111,7 +111,7 @@ def test_a_decision_hit_opens_its_review_and_a_monitoring_hit_its_tab(  # type: 
     assert f"Review {window.review_controller.record.number}" == chosen["review"]
 
     entry = window.child_view.entry
-    MonitoringService(window.vault).add_entry(
+    window.services.monitoring.add_entry(
         entry.council.id, entry.child.id, EntryKind.VISIT, window.caseload_service.today(),
         with_whom="Carer", checked="Bedroom redecorated with a trampoline")
     window.dashboard_action.trigger()
@@ -199,7 +199,7 @@ def test_a_slow_search_never_holds_up_the_window(qtbot) -> None:  # type: ignore
         time.sleep(0.4)
         return SearchResults(query)
 
-    service = SimpleNamespace(search=slow_search, vault=SimpleNamespace(is_unlocked=True))
+    service = SimpleNamespace(search=slow_search, is_unlocked=True)
     dialog = SearchDialog(service)  # type: ignore[arg-type]
     qtbot.addWidget(dialog)
     dialog.query.setText("first")

@@ -191,7 +191,8 @@ ALLOWED: dict[str, frozenset[str]] = {k: frozenset(v) for k, v in {
     "export": {"core", "paths"},
     # the one layer under both the window and the command line
     "services": {"core", "security", "storage", "export", "fsutil", "paths"},
-    # the window: services and the domain; the vault reaches it from the composition root.
+    # the window: services and the domain; the composition root hands it the services, never
+    # the vault (see the checks at the end of this file).
     # Of the security layer, only the error types it shows and the passphrase policy its
     # strength meter applies (both pure, no keys, no files).
     "ui": {"core", "services", "settings", "paths", "fsutil", "security.errors",
@@ -390,46 +391,106 @@ def test_the_circle_check_sees_a_circle_hidden_in_a_function(tmp_path: Path, mon
         ["iro_desktop.services.a", "iro_desktop.services.b", "iro_desktop.services.c"]]
 
 
-# ---- the window does not take the vault out of a service ------------------------------------
+# ---- the window talks to services, which the composition root makes ---------------------------
 #
-# The window gets its services from the composition root (app.py, MainWindow's workspace)
-# and asks them; it does not reach through one to the vault (``self.c.service.vault``) to
-# build another service or read a council. What still does is listed here with a count per
-# module; the counts may only go down.
+# app.py opens the vault and builds the window's services (``app.build_services``:
+# ``services/app_services.AppServices``, with ``services/access.VaultAccess`` for unlocking,
+# locking and the council list); the window receives them. No module of the window reads an
+# attribute named ``vault`` (the vault is not a facade for the window, nor taken out of a
+# service it was given), and the main window and its Councils actions make no service.
 
-VAULT_THROUGH_A_SERVICE: dict[str, int] = {
-    # council lists and names for the dialogs' council pickers
-    "ui/dialogs/council_manage_dialogs.py": 4,
-    "ui/dialogs/council_settings_dialog.py": 6,
-    "ui/dialogs/report_dialog.py": 2,
-    # the outbox dialog lists the councils, and builds the outbox service of the open review
-    "ui/dialogs/outbox_dialogs.py": 2,
-    "ui/dialogs/search_dialog.py": 1,  # stops a late answer once the vault is locked
-    # the Copies page asks the outbox how far each copy of the open review has gone
-    "ui/views/copies_pages.py": 1,
-}
+WINDOW_MODULES = ("ui/main_window.py", "ui/council_actions.py")
 
 
-def vault_through_a_service(path: Path) -> int:
-    """How often ``path`` reads ``<something>.vault`` other than the window's own
-    ``self.vault`` / ``window.vault`` (which the composition root handed it)."""
+def vault_reads(path: Path) -> list[int]:
+    """The lines where ``path`` reads an attribute named ``vault`` (``self.vault``,
+    ``window.vault``, ``self.c.service.vault``...)."""
     tree = ast.parse(path.read_text("utf-8"), filename=str(path))
-    return sum(1 for node in ast.walk(tree)
-               if isinstance(node, ast.Attribute) and node.attr == "vault"
-               and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "window")))
+    return sorted(node.lineno for node in ast.walk(tree)
+                  if isinstance(node, ast.Attribute) and node.attr == "vault")
 
 
-def test_the_window_does_not_reach_the_vault_through_a_service() -> None:
-    counts = {p.relative_to(PACKAGE_DIR).as_posix(): vault_through_a_service(p)
-              for p in _python_files() if p.relative_to(PACKAGE_DIR).parts[0] == "ui"}
-    grown = {m: n for m, n in counts.items() if n > VAULT_THROUGH_A_SERVICE.get(m, 0)}
-    assert grown == {}
-    # a module that no longer needs its entry loses it (so the count cannot creep back)
-    assert {m: n for m, n in VAULT_THROUGH_A_SERVICE.items() if counts.get(m, 0) < n} == {}
+def test_no_ui_module_reads_a_vault_attribute() -> None:
+    found = {p.relative_to(PACKAGE_DIR).as_posix(): vault_reads(p) for p in _python_files()
+             if p.relative_to(PACKAGE_DIR).parts[0] == "ui"}
+    assert len(found) > 20  # the walk covered the window
+    assert {m: lines for m, lines in found.items() if lines} == {}
 
 
-def test_the_vault_count_sees_a_service_vault(tmp_path: Path) -> None:
+def test_the_vault_check_sees_every_way_to_the_vault(tmp_path: Path) -> None:
     probe = tmp_path / "probe.py"
-    probe.write_text("def f(self, window):\n    self.vault.lock()\n    window.vault.lock()\n"
-                     "    return Outbox(self.c.service.vault), profiles.vault\n", "utf-8")
-    assert vault_through_a_service(probe) == 2
+    probe.write_text("def f(self, window, profiles):\n    self.vault.lock()\n"
+                     "    window.vault.lock()\n"
+                     "    return Outbox(self.c.service.vault), profiles.vault.councils()\n"
+                     "def g(vault):\n    return vault.councils()\n", "utf-8")
+    assert vault_reads(probe) == [2, 3, 4, 4]  # a parameter named vault is not an attribute
+
+
+def _is_type_checking(node: ast.AST) -> bool:
+    return isinstance(node, ast.If) and (
+        (isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING")
+        or (isinstance(node.test, ast.Attribute) and node.test.attr == "TYPE_CHECKING"))
+
+
+def _service_name(node: ast.expr) -> str:
+    """``ReviewService`` for ``ReviewService`` or ``reviews.ReviewService``; else ""."""
+    name = node.id if isinstance(node, ast.Name) else (
+        node.attr if isinstance(node, ast.Attribute) else "")
+    return name if name.endswith("Service") else ""
+
+
+def service_constructions(path: Path) -> list[str]:
+    """Where ``path`` makes a service: a call of a ``...Service`` class or of one of its
+    class methods (``ExportService.of_reviews(...)``), and any import of a ``...Service``
+    class at run time (under ``if TYPE_CHECKING`` it is only a type). ``line: what``."""
+    tree = ast.parse(path.read_text("utf-8"), filename=str(path))
+    found: list[str] = []
+
+    def visit(node: ast.AST) -> None:
+        if _is_type_checking(node):
+            for child in node.orelse:  # the else branch runs
+                visit(child)
+            return
+        if isinstance(node, ast.Call):
+            made = _service_name(node.func)
+            if not made and isinstance(node.func, ast.Attribute):
+                owner = _service_name(node.func.value)
+                made = f"{owner}.{node.func.attr}" if owner else ""
+            if made:
+                found.append(f"{node.lineno}: {made}(...)")
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                "iro_desktop.services"):
+            found.extend(f"{node.lineno}: import {a.name}" for a in node.names
+                         if a.name.endswith("Service"))
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(tree)
+    return found
+
+
+def test_the_window_makes_no_service() -> None:
+    """The composition root makes the services (app.build_services); the main window and
+    its Councils actions only ask them."""
+    for module in WINDOW_MODULES:
+        assert (PACKAGE_DIR / module).is_file(), module
+    assert {m: service_constructions(PACKAGE_DIR / m) for m in WINDOW_MODULES} == \
+        {m: [] for m in WINDOW_MODULES}
+
+
+def test_the_service_check_sees_a_service_made(tmp_path: Path) -> None:
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n"
+        "    from iro_desktop.services.reviews import ReviewService\n"  # a type only: allowed
+        "def f(self, services):\n"
+        "    from iro_desktop.services.outbox import OutboxService as Box\n"
+        "    reviews = self.services.reviews\n"  # asking the container: allowed
+        "    a = ReviewService(self.x)\n"
+        "    b = ExportService.of_reviews(reviews, '')\n"
+        "    c = services_module.SearchService(self.x)\n"
+        "    return Box(self.x), a, b, c\n", "utf-8")
+    assert service_constructions(probe) == [
+        "5: import OutboxService", "7: ReviewService(...)", "8: ExportService.of_reviews(...)",
+        "9: SearchService(...)"]

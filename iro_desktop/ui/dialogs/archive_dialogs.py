@@ -1,6 +1,7 @@
 """The hand-over archive in the window: make one of a council, or import one.
 
-``services/archive.py`` does the work (docs/councils.md). Making or importing an archive
+``services/archive.py`` does the work (docs/councils.md): each dialog is given the
+window's ``ArchiveService``. Making or importing an archive
 derives a key with Argon2id and copies a whole database, so it runs on the thread pool
 while the dialog shows that it is busy (its controls disabled, a moving bar, and no way
 to close it half-way). An archive passphrase lives only in its field and the worker's
@@ -13,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent
@@ -44,6 +45,9 @@ from iro_desktop.ui.dialogs.council_manage_dialogs import (
 )
 from iro_desktop.ui.widgets.passphrase_fields import NewPassphraseFields
 from iro_desktop.ui.workers import run_in_background, user_message
+
+if TYPE_CHECKING:
+    from iro_desktop.services.archive import ArchiveService
 
 ARCHIVE_FILTER = "iro-desktop council archives (*.iroarchive);;All files (*)"
 KEY_FILTER = "Key files (*.pem *.pub *.key);;All files (*)"
@@ -152,17 +156,17 @@ class HandoverDialog(_BusyDialog):
     """One encrypted archive of everything held for a council, under a new passphrase
     (typed twice, checked like the vault's) or sealed to the council's public key."""
 
-    def __init__(self, vault, council_id: str = "", *, kdf=None,  # type: ignore[no-untyped-def]
+    def __init__(self, archive: ArchiveService, council_id: str = "", *, kdf: Any = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("handover_dialog")
         self.setWindowTitle("Hand over a council: encrypted archive")
-        self.vault = vault
+        self.archive = archive
         self.kdf = kdf
         self.written: Any = None  # services.archive.ArchiveResult once written
         self.erase_requested = False
         self._confirmed_overwrite = ""
-        self.council = council_combo(vault.councils(), "handover_council_combo", council_id)
+        self.council = council_combo(archive.councils(), "handover_council_combo", council_id)
         self.council.currentIndexChanged.connect(self._suggest_name)
         self.by_passphrase = QRadioButton("A ne&w passphrase, given to the receiver separately")
         self.by_key = QRadioButton("The council's public &key file (X25519, PEM)")
@@ -242,7 +246,7 @@ class HandoverDialog(_BusyDialog):
         return self.council.currentData() or ""
 
     def _code(self) -> str:
-        return self.vault.council(self.council_id).code if self.council_id else ""
+        return self.archive.council(self.council_id).code if self.council_id else ""
 
     def _suggest_name(self) -> None:
         if self.council_id and self.written is None:
@@ -273,8 +277,7 @@ class HandoverDialog(_BusyDialog):
 
     def start(self) -> None:
         """Check what can be checked at once, then make the archive on the thread pool."""
-        from iro_desktop.services import archive
-
+        archive = self.archive
         if not self.make_button.isEnabled():
             return
         target = Path(self.out_path.text().strip()).expanduser()
@@ -291,11 +294,11 @@ class HandoverDialog(_BusyDialog):
         except Exception as exc:  # noqa: BLE001 - named in the dialog
             self.show_error(user_message(exc))
             return
-        vault, council_id, kdf = self.vault, self.council_id, self.kdf
+        council_id, kdf = self.council_id, self.kdf
         code = self._code()
 
         def work() -> object:
-            return archive.export_archive(vault, council_id, target, passphrase=passphrase,
+            return archive.export_archive(council_id, target, passphrase=passphrase,
                                           public_key=public_key, kdf=kdf, overwrite=overwrite)
 
         self.run(f"Making the encrypted archive of {code}; this takes a few seconds...",
@@ -335,11 +338,11 @@ class ImportArchiveDialog(_BusyDialog):
     """Restore a council from a hand-over archive: what it holds is shown first, then the
     passphrase or private key is asked for; every check runs before the vault changes."""
 
-    def __init__(self, vault, parent: QWidget | None = None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, archive: ArchiveService, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("import_archive_dialog")
         self.setWindowTitle("Import a hand-over archive")
-        self.vault = vault
+        self.archive = archive
         self.imported: Any = None  # services.archive.ArchiveResult once imported
         self.protection = ""
         self._read = ""  # the file whose contents are shown
@@ -409,8 +412,7 @@ class ImportArchiveDialog(_BusyDialog):
 
     def read_file(self) -> None:
         """Show what the archive says it holds (read on the thread pool: it may be large)."""
-        from iro_desktop.services import archive
-
+        archive = self.archive
         text = self.path.text().strip()
         if not text or text == self._read or self.busy or self.imported is not None \
                 or not self.isVisible():
@@ -449,8 +451,7 @@ class ImportArchiveDialog(_BusyDialog):
                                       and self.imported is None)
 
     def start(self) -> None:
-        from iro_desktop.services import archive
-
+        archive = self.archive
         if not self.import_button.isEnabled():
             return
         path = Path(self.path.text().strip()).expanduser()
@@ -463,9 +464,8 @@ class ImportArchiveDialog(_BusyDialog):
         except Exception as exc:  # noqa: BLE001
             self.show_error(user_message(exc))
             return
-        vault = self.vault
         self.run("Checking and importing the archive; this takes a few seconds...",
-                 lambda: archive.import_archive(vault, path, passphrase=passphrase,
+                 lambda: archive.import_archive(path, passphrase=passphrase,
                                                 private_key=private_key),
                  self._on_imported)
 

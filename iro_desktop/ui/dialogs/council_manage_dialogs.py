@@ -162,11 +162,7 @@ class EraseCouncilDialog(QDialog):
         self.erased_id = ""
         self.summaries = {s.council.id: s for s in service.list()}
         councils = [s.council for s in self.summaries.values()]
-        for cid in service.vault.damaged:  # a damaged council can be erased too
-            try:
-                councils.append(service.vault.council(cid))
-            except KeyError:
-                continue
+        councils += service.damaged()  # a damaged council can be erased too
         self._councils = {c.id: c for c in councils}  # read once: the vault may lock
         self.council = council_combo(councils, "erase_council_combo", council_id)
         self.council.currentIndexChanged.connect(self._describe)
@@ -297,7 +293,7 @@ class RetentionDialog(QDialog):
         self.service = service
         self.purged: list[Any] = []  # services.retention.PurgeReport, one per council
         self._rows: list[Any] = []  # EndedChild per table row
-        councils = service.vault.councils()
+        councils = service.councils()
         self.council = council_combo(councils, "retention_council_combo")
         self.council.insertItem(0, f"All councils ({len(councils)})", None)
         self.council.setCurrentIndex(0)
@@ -353,7 +349,7 @@ class RetentionDialog(QDialog):
     def load(self) -> None:
         council_id = self.council.currentData()
         today = self.service.today()
-        days = [f"{c.code}: {self.service.days(c.id)} days" for c in self.service.vault.councils()
+        days = [f"{c.code}: {self.service.days(c.id)} days" for c in self.service.councils()
                 if council_id in (None, c.id)]
         self.periods.setText("Kept after leaving the caseload (set in Council settings): "
                              + ", ".join(days) + ".")
@@ -389,12 +385,15 @@ class RetentionDialog(QDialog):
 
     def checked(self) -> list[Any]:
         return [entry for row, entry in enumerate(self._rows)
-                if self.table.item(row, 0).checkState() == Qt.CheckState.Checked]
+                if (box := self.table.item(row, 0)) is not None
+                and box.checkState() == Qt.CheckState.Checked]
 
     def _check_all(self, on: bool) -> None:
         state = Qt.CheckState.Checked if on else Qt.CheckState.Unchecked
         for row in range(self.table.rowCount()):
-            self.table.item(row, 0).setCheckState(state)
+            box = self.table.item(row, 0)
+            if box is not None:
+                box.setCheckState(state)
 
     def _update(self) -> None:
         count = len(self.checked())
@@ -408,6 +407,8 @@ class RetentionDialog(QDialog):
                 and isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_Space \
                 and self.table.currentRow() >= 0:
             item = self.table.item(self.table.currentRow(), 0)
+            if item is None:
+                return False
             item.setCheckState(Qt.CheckState.Unchecked
                                if item.checkState() == Qt.CheckState.Checked
                                else Qt.CheckState.Checked)

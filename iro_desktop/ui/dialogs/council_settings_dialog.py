@@ -78,20 +78,21 @@ def _form(tab: QWidget) -> QFormLayout:
 class CouncilSettingsDialog(QDialog):
     council_changed = Signal(str)  # the council's code, name, nation or periods were saved
 
-    def __init__(self, profiles: CouncilProfileService, settings: Settings,
-                 parent: QWidget | None = None, council_id: str = "") -> None:
+    def __init__(self, profiles: CouncilProfileService, councils: CouncilService,
+                 settings: Settings, parent: QWidget | None = None,
+                 council_id: str = "") -> None:
         super().__init__(parent)
         self.setObjectName("council_settings_dialog")
         self.setWindowTitle("Council settings")
         self.profiles = profiles
-        self.councils = CouncilService(profiles.vault)
+        self.councils = councils
         self.settings = settings
         self._loading = False
         self.council = QComboBox()
         self.council.setObjectName("settings_council_combo")
         self.council.setAccessibleName("Council")
         size = self.council.fontMetrics().height() * 3 // 4
-        for c in profiles.vault.councils():
+        for c in councils.councils():
             self.council.addItem(council_icon(c.colour, size), f"{c.code} \u2014 {c.name}", c.id)
         if council_id:
             self.council.setCurrentIndex(max(0, self.council.findData(council_id)))
@@ -151,6 +152,8 @@ class CouncilSettingsDialog(QDialog):
         if self.tabs.tabBar().hasFocus():
             return  # arrowing along the tabs: the focus stays there
         page = self.tabs.widget(index)
+        if page is None:
+            return
         widget = page.nextInFocusChain()
         for _ in range(200):
             if widget is page or widget is None:
@@ -200,8 +203,8 @@ class CouncilSettingsDialog(QDialog):
             unit = QComboBox()
             unit.setObjectName(f"rule_{key}_unit")
             unit.setAccessibleName(f"{plain}: unit")
-            for option in PeriodUnit:
-                unit.addItem(option.plural, option.value)
+            for period in PeriodUnit:
+                unit.addItem(period.plural, period.value)
             amount.valueChanged.connect(self._on_period_edited)
             unit.currentIndexChanged.connect(self._on_period_edited)
             row = QHBoxLayout()
@@ -278,7 +281,7 @@ class CouncilSettingsDialog(QDialog):
             return
         self._loading = True
         try:
-            council = self.profiles.vault.council(self.council_id)
+            council = self.councils.council(self.council_id)
             self.code.setText(council.code)
             self.name.setText(council.name)
             self.nation.setCurrentIndex(max(0, self.nation.findData(council.nation.value)))
@@ -380,7 +383,7 @@ class CouncilSettingsDialog(QDialog):
                     problems.append(f"{spec.label}: {user_message(exc)}")
             self._save_contract_and_pattern(current, problems, notes)
             if changed:
-                council = self.profiles.vault.council(self.council_id)
+                council = self.councils.council(self.council_id)
                 self.council.setItemText(self.council.currentIndex(),
                                          f"{council.code} \u2014 {council.name}")
                 self.council_changed.emit(self.council_id)
@@ -396,14 +399,17 @@ class CouncilSettingsDialog(QDialog):
     def _save_council(self, problems: list[str], notes: list[str]) -> bool:
         """Code, name, nation and review periods; True if any of them changed."""
         cid = self.council_id
-        council = self.profiles.vault.council(cid)
+        council = self.councils.council(cid)
         changed = False
         edits = (("code", self.code.text().strip().upper(), council.code, "Council code"),
                  ("name", " ".join(self.name.text().split()), council.name, "Council name"))
         for key, value, now, label in edits:
             if value != now:
                 try:
-                    self.councils.edit(cid, **{key: value})
+                    if key == "code":
+                        self.councils.edit(cid, code=value)
+                    else:
+                        self.councils.edit(cid, name=value)
                     changed = True
                 except Exception as exc:  # noqa: BLE001 - named to the IRO
                     problems.append(f"{label}: {user_message(exc)}")
@@ -415,7 +421,7 @@ class CouncilSettingsDialog(QDialog):
                 problems.append(f"Nation: {user_message(exc)}")
                 return changed
             changed = True
-            code = self.profiles.vault.council(cid).code
+            code = self.councils.council(cid).code
             notes.append(f"{code} now follows {nation.label}'s rules.")
             if self.profiles.asset(cid, "agenda") is not None:
                 agenda = self.councils.agenda(cid)

@@ -61,7 +61,7 @@ class OutboxDialog(QDialog):
         self.council.setObjectName("outbox_council_combo")
         self.council.setAccessibleName("Council")
         self.council.addItem("All councils", "")
-        for c in service.vault.councils():
+        for c in service.councils():
             self.council.addItem(f"{c.code} \u2014 {c.name}", c.id)
         self.council.currentIndexChanged.connect(lambda _i: self.load())
         self.show_all = QCheckBox("Show &delivered items too")
@@ -180,7 +180,7 @@ class QueueDialog(QDialog):
         self.c = controller
         record = controller.record
         exports = ExportService.of_reviews(controller.service, chair)
-        self.service = OutboxService(exports.vault, exports)
+        self.service = OutboxService.of_exports(exports)
         defaults = set(exports.profiles.values(
             record.council_id)["distribution_groups"].split(","))
         intro = QLabel(

@@ -41,7 +41,7 @@ from iro_desktop.services.report import ReportService
 from iro_desktop.ui.dialogs.form_dialog import date_field
 from iro_desktop.ui.widgets.charts import BarChart
 from iro_desktop.ui.widgets.tables import read_only_table
-from iro_desktop.ui.workers import run_in_background, user_message
+from iro_desktop.ui.workers import Worker, run_in_background, user_message
 
 ERROR_STYLE, DONE_STYLE = "color: #b00020;", "color: #1b5e20;"
 Figures = list[tuple[str, int]]
@@ -164,7 +164,7 @@ class ReportDialog(QDialog):
         self.council = QComboBox()
         self.council.setObjectName("report_council_combo")
         self.council.setAccessibleName("Council")
-        for c in service.vault.councils():
+        for c in service.councils():
             self.council.addItem(f"{c.code} \u2014 {c.name}", c.code)
         start, end = reporting_year(service.today())
         self.date_from = date_field("First day of the period", "report_from_edit", start)
@@ -200,7 +200,7 @@ class ReportDialog(QDialog):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(body)
-        self.scroll = scroll
+        self.scroll_area = scroll
 
         self.message = QLabel("")
         self.message.setObjectName("report_message")
@@ -237,7 +237,7 @@ class ReportDialog(QDialog):
         self.resize(fm.averageCharWidth() * 190, fm.height() * 46)
         # The figures follow the choices a moment after the last change.
         self._loading = 0  # the latest figures asked for (older answers are dropped)
-        self._worker = None
+        self._worker: Worker | None = None
         self._reload = QTimer(self)
         self._reload.setSingleShot(True)
         self._reload.setInterval(300)
@@ -317,7 +317,7 @@ class ReportDialog(QDialog):
                               "Word documents (*.docx)")
         if target is None:
             return
-        council = self.service.vault.council_by_code(self.report.council_code)
+        council = self.service.council_by_code(self.report.council_code)
         try:
             marking = self.marking_for(council.id) if council is not None else ""
             data = self.service.word(self.report, marking or "OFFICIAL-SENSITIVE")

@@ -14,7 +14,16 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QRectF, QSize, Qt, QTimer
+from PySide6.QtCore import (
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QRectF,
+    QSize,
+    Qt,
+    QTimer,
+)
 from PySide6.QtGui import QAbstractTextDocumentLayout, QFont, QKeyEvent, QPainter, QTextDocument
 from PySide6.QtWidgets import (
     QDialog,
@@ -33,7 +42,7 @@ from PySide6.QtWidgets import (
 
 from iro_desktop.services.search import Hit, Kind, SearchResults, SearchService
 from iro_desktop.ui.views.dashboard_view import Target
-from iro_desktop.ui.workers import run_in_background, user_message
+from iro_desktop.ui.workers import Worker, run_in_background, user_message
 
 TARGET_ROLE = Qt.ItemDataRole.UserRole + 1
 HTML_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -61,7 +70,7 @@ class _HtmlDelegate(QStyledItemDelegate):
         return doc
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem,
-              index: QModelIndex) -> None:
+              index: QModelIndex | QPersistentModelIndex) -> None:
         text = index.data(HTML_ROLE)
         if not text:
             super().paint(painter, option, index)
@@ -84,7 +93,8 @@ class _HtmlDelegate(QStyledItemDelegate):
         doc.documentLayout().draw(painter, context)
         painter.restore()
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802
+    def sizeHint(self, option: QStyleOptionViewItem,  # noqa: N802
+                 index: QModelIndex | QPersistentModelIndex) -> QSize:
         size = super().sizeHint(option, index)
         text = index.data(HTML_ROLE)
         if text:
@@ -103,7 +113,7 @@ class SearchDialog(QDialog):
         self.service = service
         self.results: SearchResults | None = None
         self._ticket = 0  # the latest search asked for (older answers are dropped)
-        self._worker = None
+        self._worker: Worker | None = None
         self._focus_when_found = False
         self._open_when_found = False  # Enter was pressed before the answer came
         self.chosen: Target | None = None
@@ -179,7 +189,7 @@ class SearchDialog(QDialog):
             self.status.setText(f"The search failed: {user_message(exc)}")
 
     def _on_found(self, ticket: int, results: SearchResults) -> None:
-        if ticket != self._ticket or not self.service.vault.is_unlocked:
+        if ticket != self._ticket or not self.service.is_unlocked:
             results.clear()  # a later query, or the vault locked meanwhile
             return
         self.results = results
@@ -224,8 +234,9 @@ class SearchDialog(QDialog):
             self.status.setText(self.status.text() + " Some records are still being "
                                 "indexed in the background: search again in a moment to "
                                 "include them.")
-        if self.tree.topLevelItemCount():
-            self.tree.setCurrentItem(self.tree.topLevelItem(0))
+        first = self.tree.topLevelItem(0)
+        if first is not None:
+            self.tree.setCurrentItem(first)
 
     def clear_results(self) -> None:
         """Empty the list and forget the results (also when the vault locks)."""
@@ -268,8 +279,13 @@ class SearchDialog(QDialog):
         if self.tree.topLevelItemCount() != 1:
             return False
         item = self.tree.topLevelItem(0)
-        while item.childCount() == 1:  # one review, one match: that one
-            item = item.child(0)
+        while item is not None and item.childCount() == 1:  # one review, one match: that one
+            only = item.child(0)
+            if only is None:
+                break
+            item = only
+        if item is None:
+            return False
         self._on_item_activated(item, 0)
         return True
 

@@ -54,24 +54,24 @@ class CouncilChipDelegate(QStyledItemDelegate):
         if brush is None:
             super().paint(painter, option, index)
             return
-        rect = option.rect  # type: ignore[attr-defined]
+        rect = option.rect
         painter.save()
         painter.fillRect(rect, brush)
-        font = QFont(option.font)  # type: ignore[attr-defined]
+        font = QFont(option.font)
         font.setBold(True)
         painter.setFont(font)
         painter.setPen(QColor("white"))
-        margin = option.fontMetrics.averageCharWidth() // 2 + 2  # type: ignore[attr-defined]
+        margin = option.fontMetrics.averageCharWidth() // 2 + 2
         painter.drawText(rect.adjusted(margin, 0, -margin, 0),
                          int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
                          str(index.data(Qt.ItemDataRole.DisplayRole) or ""))
         painter.restore()
-        if option.state & QStyle.StateFlag.State_HasFocus:  # type: ignore[attr-defined]
+        if option.state & QStyle.StateFlag.State_HasFocus:
             focus = QStyleOptionFocusRect()
             focus.rect = rect.adjusted(1, 1, -1, -1)
-            focus.state = option.state  # type: ignore[attr-defined]
+            focus.state = option.state
             focus.backgroundColor = brush.color()
-            widget = option.widget  # type: ignore[attr-defined]
+            widget = option.widget
             style = widget.style() if widget is not None else None
             if style is not None:
                 style.drawPrimitive(QStyle.PrimitiveElement.PE_FrameFocusRect, focus, painter,

@@ -379,8 +379,8 @@ class CopiesPage(Page):
         from iro_desktop.services.outbox import OutboxService
 
         states: dict[str, str] = {}
-        for entry in OutboxService(self.c.service.vault).distribution(record.council_id,
-                                                                      record.id):
+        for entry in OutboxService.of_reviews(self.c.service).distribution(record.council_id,
+                                                                           record.id):
             states[entry.variant] = entry.state_text
         return states
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -198,11 +198,15 @@ class DecisionsPage(Page):
             self.c.error.emit(problem)
             self.due.setFocus()
             return
-        fields = dict(person_id=person_id, responsible=responsible, due_date=due,
-                      agenda_key=self.item.currentData() or "")
-        saved = (self.c.edit_decision(self._editing, self.text.text(), **fields)
-                 if self._editing is not None
-                 else self.c.add_decision(self.text.text(), **fields))
+        agenda_key = str(self.item.currentData() or "")
+        if self._editing is not None:
+            saved = self.c.edit_decision(self._editing, self.text.text(), person_id=person_id,
+                                         responsible=responsible, due_date=due,
+                                         agenda_key=agenda_key)
+        else:
+            saved = self.c.add_decision(self.text.text(), person_id=person_id,
+                                        responsible=responsible, due_date=due,
+                                        agenda_key=agenda_key)
         if saved:
             self._reset_form()
             self.text.setFocus()
@@ -210,7 +214,8 @@ class DecisionsPage(Page):
     # ---- the table: correct, delete, amend --------------------------------------------
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if watched is self.table and event.type() == QEvent.Type.KeyPress:
+        if watched is self.table and isinstance(event, QKeyEvent) \
+                and event.type() == QEvent.Type.KeyPress:
             key = event.key()
             if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_F2):
                 self.edit_row(self.table.currentRow())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date
+from typing import TypeVar
 
 from PySide6.QtCore import QDate, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QFont, QKeyEvent
@@ -58,6 +59,25 @@ def _heading(text: str, parent: QWidget) -> QLabel:
 def _qdate(value: date | None) -> QDate:
     d = value or date.today()
     return QDate(d.year, d.month, d.day)
+
+
+_W = TypeVar("_W", bound=QWidget)
+
+
+def _cell(table: QTableWidget, row: int, column: int, kind: type[_W]) -> _W:
+    """The widget a status table holds in a cell (every row is made with its widgets)."""
+    widget = table.cellWidget(row, column)
+    if not isinstance(widget, kind):
+        raise TypeError(f"row {row}, column {column} of the table holds no {kind.__name__}")
+    return widget
+
+
+def _item(table: QTableWidget, row: int, column: int) -> QTableWidgetItem:
+    """The item a table holds in a cell (every row is made with its items)."""
+    item = table.item(row, column)
+    if item is None:
+        raise TypeError(f"row {row}, column {column} of the table holds no item")
+    return item
 
 
 def _pydate(value: QDate) -> date:
@@ -143,24 +163,25 @@ class Page(QWidget):
         """On the page's status table itself (not a field in it): one key of ``ROW_KEYS``
         sets the row's status and moves down."""
         table = getattr(self, "table", None)
-        if self.ROW_KEYS and watched is table:
+        if self.ROW_KEYS and isinstance(table, QTableWidget) and watched is table:
             if event.type() == QEvent.Type.FocusIn and table.currentRow() < 0 \
                     and table.rowCount():
                 table.setCurrentCell(0, 0)
-            elif event.type() == QEvent.Type.KeyPress and self._on_row_key(event):
+            elif isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress \
+                    and self._on_row_key(table, event):
                 return True
         return super().eventFilter(watched, event)
 
-    def _on_row_key(self, event: QKeyEvent) -> bool:
+    def _on_row_key(self, table: QTableWidget, event: QKeyEvent) -> bool:
         chord = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier \
             | Qt.KeyboardModifier.MetaModifier
         status = None if event.modifiers() & chord else self.ROW_KEYS.get(event.text().lower())
-        row = max(self.table.currentRow(), 0)
+        row = max(table.currentRow(), 0)
         if status is None or row >= self._status_rows() or self.c.record is None \
                 or self.c.record.finalised:
             return False
-        if self._set_row_status(row, status) and row + 1 < self.table.rowCount():
-            self.table.setCurrentCell(row + 1, self.table.currentColumn())
+        if self._set_row_status(row, status) and row + 1 < table.rowCount():
+            table.setCurrentCell(row + 1, table.currentColumn())
         return True
 
     def _status_rows(self) -> int:
@@ -248,8 +269,8 @@ class PreparationPage(Page):
         for widget in (self.planned, self.venue, self.brought_forward, self.team_manager,
                        *self.dates.values()):
             widget.setEnabled(not record.finalised)
-        for key, edit in self.edits.items():
-            self._bind(edit, record, key)
+        for key, text_edit in self.edits.items():
+            self._bind(text_edit, record, key)
 
 
 class AttendancePage(Page):
@@ -282,7 +303,9 @@ class AttendancePage(Page):
         self.name.returnPressed.connect(self._on_add_clicked)
         self.org.returnPressed.connect(self._on_add_clicked)  # Enter adds from any field
         self.relationship.returnPressed.connect(self._on_add_clicked)
-        self.role.lineEdit().returnPressed.connect(self._on_add_clicked)
+        role_line = self.role.lineEdit()  # an editable combo: it has its line edit
+        if role_line is not None:
+            role_line.returnPressed.connect(self._on_add_clicked)
         row = QHBoxLayout()
         row.addWidget(_buddy("&Name:", self.name))
         row.addWidget(self.name, 2)
@@ -316,10 +339,10 @@ class AttendancePage(Page):
                 and self.table.rowCount() == len(people)):  # not emptied by a lock
             # Same rows: update values in place so the widget with the focus survives.
             for row, person in enumerate(self.c.network):
-                combo = self.table.cellWidget(row, 3)
-                reason = self.table.cellWidget(row, 4)
-                address = self.table.cellWidget(row, 5)
-                item, editable = self.table.item(row, 6), not record.finalised
+                combo = _cell(self.table, row, 3, QComboBox)
+                reason = _cell(self.table, row, 4, QLineEdit)
+                address = _cell(self.table, row, 5, QLineEdit)
+                item, editable = _item(self.table, row, 6), not record.finalised
                 if item.text() != person.relationship \
                         or bool(item.flags() & Qt.ItemFlag.ItemIsEditable) != editable:
                     self._set_item(row, 6, person.relationship, editable=editable)
@@ -377,7 +400,8 @@ class AttendancePage(Page):
         return len(self._people)
 
     def _set_row_status(self, row: int, status: enum.Enum) -> bool:
-        combo, reason = self.table.cellWidget(row, 3), self.table.cellWidget(row, 4)
+        combo = _cell(self.table, row, 3, QComboBox)
+        reason = _cell(self.table, row, 4, QLineEdit)
         combo.setCurrentIndex(combo.findData(status))
         if status is AttendanceStatus.EXCLUDED:
             reason.setFocus()  # saved when the reason is typed (Enter or Tab)
@@ -504,8 +528,10 @@ class VoicePage(Page):
         self.proposal.setText(
             f"Proposed: {proposed} (the child is under 4 on the review date)." if proposed
             else "Choose the code that describes how the child took part (PN1-PN7).")
-        for widget in (self.advocate_offered, self.advocate_used, self.chaired, self.code):
-            widget.setEnabled(not record.finalised)
+        fields: tuple[QWidget, ...] = (self.advocate_offered, self.advocate_used, self.chaired,
+                                       self.code)
+        for field in fields:
+            field.setEnabled(not record.finalised)
 
 
 class AgendaItemPage(Page):
@@ -643,11 +669,11 @@ class EarlierDecisionsPage(Page):
                 and self.table.rowCount() == len(ids)):  # not emptied by a lock
             # Same rows: keep the widgets (and the focus); only the values move.
             for row, d in enumerate(decisions):
-                item = self.table.item(row, 0)
+                item = _item(self.table, row, 0)
                 item.setText(self._decision_text(d))
                 item.setForeground(Qt.GlobalColor.darkRed if d.drifting
                                    else self.table.palette().text().color())
-                combo = self.table.cellWidget(row, 4)
+                combo = _cell(self.table, row, 4, QComboBox)
                 combo.blockSignals(True)
                 combo.setCurrentIndex(max(0, combo.findData(d.update_status))
                                       if d.update_status else 0)
@@ -690,7 +716,8 @@ class EarlierDecisionsPage(Page):
         return len(self._ids)
 
     def _set_row_status(self, row: int, status: enum.Enum) -> bool:
-        combo, comment = self.table.cellWidget(row, 4), self.table.cellWidget(row, 5)
+        combo = _cell(self.table, row, 4, QComboBox)
+        comment = _cell(self.table, row, 5, QLineEdit)
         combo.setCurrentIndex(combo.findData(status))
         self._save(self._ids[row], combo, comment)
         return True

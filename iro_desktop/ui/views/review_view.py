@@ -203,9 +203,9 @@ class ReviewView(QWidget):
         self.preparation.invited.clear()
         self.letter.clear()
         self.copies.clear()
-        for page in (self.attendance, self.earlier, self.decisions, self.next_review):
-            if page.notes is not None:
-                page.notes.unbind()
+        for notes_page in (self.attendance, self.earlier, self.decisions, self.next_review):
+            if notes_page.notes is not None:
+                notes_page.notes.unbind()
         self.current_item_key = ""
         self.nav.clear()
         self.header.clear()
@@ -217,11 +217,11 @@ class ReviewView(QWidget):
         # names in "who": nothing of the record stays in a widget while locked.
         from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QLineEdit
 
-        for edit in self.findChildren(QLineEdit):  # not a date, a number or a role
-            if not isinstance(edit.parentWidget(), (QAbstractSpinBox, QComboBox)):
-                edit.blockSignals(True)
-                edit.clear()
-                edit.blockSignals(False)
+        for line in self.findChildren(QLineEdit):  # not a date, a number or a role
+            if not isinstance(line.parentWidget(), (QAbstractSpinBox, QComboBox)):
+                line.blockSignals(True)
+                line.clear()
+                line.blockSignals(False)
         for combo in (self.decisions.who, self.decisions.item):
             combo.blockSignals(True)
             combo.clear()
@@ -290,14 +290,16 @@ class ReviewView(QWidget):
         self.nav.blockSignals(True)
         if keys != self._nav_keys:
             self.nav.clear()
-            for kind, key, label in entries:
-                item = QListWidgetItem(label)
-                item.setData(NAV_ROLE, (kind, key))
-                self.nav.addItem(item)
+            for kind, key, text in entries:
+                nav_item = QListWidgetItem(text)
+                nav_item.setData(NAV_ROLE, (kind, key))
+                self.nav.addItem(nav_item)
             self._nav_keys = keys
         else:
-            for index, (_kind, _key, label) in enumerate(entries):
-                self.nav.item(index).setText(label)
+            for index, (_kind, _key, text) in enumerate(entries):
+                shown = self.nav.item(index)
+                if shown is not None:  # the same keys: one item per entry
+                    shown.setText(text)
         self.nav.setCurrentRow(min(row, self.nav.count() - 1))
         self.nav.blockSignals(False)
 

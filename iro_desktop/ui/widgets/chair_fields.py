@@ -9,6 +9,7 @@ import re
 from PySide6.QtWidgets import QFormLayout, QLineEdit, QWidget
 
 from iro_desktop.core.chair import DEFAULT_ROLE, Chair
+from iro_desktop.settings import Settings
 from iro_desktop.ui.widgets.controls import buddy
 
 FIELDS = (  # settings key, label with mnemonic, accessible name, placeholder
@@ -36,7 +37,7 @@ def problems(values: dict[str, str]) -> list[str]:
 class ChairFields:
     """Adds the four rows to a form; ``values()`` gives them by settings key."""
 
-    def __init__(self, form: QFormLayout, settings: object | None = None,
+    def __init__(self, form: QFormLayout, settings: Settings | None = None,
                  labels: dict[str, str] | None = None) -> None:
         self.edits: dict[str, QLineEdit] = {}
         for key, label, accessible, placeholder in FIELDS:
