@@ -427,10 +427,19 @@ def cmd_change_passphrase(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_reviews(args: argparse.Namespace, out: TextIO) -> int:
-    from iro_desktop.services.export import ExportService
+    """Read-only: as ``cmd_due``, on the vault opened read-only when it can be."""
 
-    with open_unlocked(args) as vault:
-        rows = ExportService(vault).reviews_overview()
+    def read(reader):  # type: ignore[no-untyped-def]
+        from iro_desktop.services.reviews_read import reviews_overview
+
+        return reviews_overview(reader)
+
+    def full(vault):  # type: ignore[no-untyped-def]
+        from iro_desktop.services.export import ExportService
+
+        return ExportService(vault).reviews_overview()
+
+    rows = read_only_or_full(args, read, full)
     if args.json:
         json.dump(rows, out, indent=2, ensure_ascii=False)
         out.write("\n")

@@ -1,7 +1,7 @@
-"""``iro-desktop due`` on the read-only open (``storage/readonly.py``): it writes nothing in
-the vault folder, imports no SQLAlchemy, answers exactly as the caseload service does, and
-leaves every vault it cannot vouch for to the normal open, which refuses, recovers or
-migrates with the same message as before."""
+"""``iro-desktop due`` and ``reviews`` on the read-only open (``storage/readonly.py``): they
+write nothing in the vault folder, import no SQLAlchemy, answer exactly as the services of
+the normal open do, and leave every vault the read-only open cannot vouch for to the normal
+open, which refuses, recovers or migrates with the same message as before."""
 
 from __future__ import annotations
 
@@ -44,6 +44,7 @@ from iro_desktop.storage.vault import Vault
 
 DUE_COMMANDS = [["due"], ["due", "--json"], ["due", "--within", "30", "--json"],
                 ["due", "--council", "emb"]]
+READ_ONLY_COMMANDS = [*DUE_COMMANDS, ["reviews"], ["reviews", "--json"]]
 
 
 @pytest.fixture(autouse=True)
@@ -98,8 +99,8 @@ def _two_copies(vault: ClosedVault, tmp_path: Path) -> tuple[Path, Path]:
 # ---- nothing written ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", DUE_COMMANDS)
-def test_due_changes_nothing_in_the_vault_folder(closed_demo: ClosedVault,
+@pytest.mark.parametrize("command", READ_ONLY_COMMANDS)
+def test_read_only_commands_change_nothing_in_the_vault_folder(closed_demo: ClosedVault,
                                                  command: list[str]) -> None:
     """Not a file's bytes or time, not a folder's time (no -wal or -shm made and removed),
     nothing added or removed; the lock file, already there, is only locked."""
@@ -111,10 +112,12 @@ def test_due_changes_nothing_in_the_vault_folder(closed_demo: ClosedVault,
     assert _state(closed_demo.root) == before
 
 
-def test_due_imports_no_sqlalchemy_alembic_docx_or_qt(closed_demo: ClosedVault) -> None:
+@pytest.mark.parametrize("command", ["due", "reviews"])
+def test_read_only_commands_import_no_sqlalchemy_alembic_docx_or_qt(
+        closed_demo: ClosedVault, command: str) -> None:
     code = ("import sys\n"
             "from iro_desktop.cli import run\n"
-            f"rc = run(['--vault', {str(closed_demo.root)!r}, 'due', '--json'])\n"
+            f"rc = run(['--vault', {str(closed_demo.root)!r}, {command!r}, '--json'])\n"
             "heavy = sorted({m.split('.')[0] for m in sys.modules} & "
             "{'sqlalchemy', 'alembic', 'docx', 'PySide6', 'sqlite3'})\n"
             "print('HEAVY', rc, ','.join(heavy), file=sys.stderr)\n")
@@ -179,8 +182,8 @@ def test_read_only_due_is_the_caseload_service_due_field_by_field(
                 assert sum(e.due.rule_key == "brought_forward" for e in got) == 2
 
 
-@pytest.mark.parametrize("command", DUE_COMMANDS)
-def test_due_prints_what_it_printed_through_the_normal_open(
+@pytest.mark.parametrize("command", READ_ONLY_COMMANDS)
+def test_read_only_commands_print_what_they_printed_through_the_normal_open(
         closed_demo: ClosedVault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         command: list[str]) -> None:
     _with_brought_forward_reviews(closed_demo.root)
@@ -326,3 +329,19 @@ def test_due_unlocks_with_the_key_remembered_on_this_computer(
     assert code == 0, err
     assert json.loads(out)
     assert _state(closed_demo.root) == before
+
+
+def test_the_passphrase_is_asked_once_when_the_normal_open_takes_over(
+        closed_demo: ClosedVault, monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[str] = []
+
+    def prompt(label: str) -> str:
+        asked.append(label)
+        return PASSPHRASE
+
+    monkeypatch.setattr("iro_desktop.cli_common.prompt", prompt)
+    monkeypatch.setattr(readonly, "HEAD_REVISION", "9999")  # the normal open takes over
+    code, out, err = _cli(closed_demo.root, "due", "--json", passphrase=None)
+    assert code == 0, err
+    assert json.loads(out)
+    assert asked == ["Vault passphrase"]
