@@ -33,6 +33,7 @@ from iro_desktop.cli_common import (
     new_passphrase,
     open_unlocked,
     prompt,
+    read_only_or_full,
     vault_dir,
     write_unencrypted,
 )
@@ -286,19 +287,37 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _known_council(args: argparse.Namespace, vault) -> None:  # type: ignore[no-untyped-def]
+    """NotFound unless ``--council`` (if given) names a council of ``vault`` (a ``Vault``
+    or a ``ReadOnlyVault``)."""
+    if args.council and vault.council_by_code(args.council.strip()) is None:
+        known = ", ".join(c.code for c in vault.councils()) or "none"
+        raise NotFound(f"no council {args.council.strip().upper()!r} in this vault "
+                       f"(councils: {known})")
+
+
 def cmd_due(args: argparse.Namespace, out: TextIO) -> int:
-    from iro_desktop.services.caseload import CaseloadService
+    """Read-only: computed on the vault opened read-only (nothing written, no SQLAlchemy),
+    or the normal way when that open cannot vouch for the vault (``read_only_or_full``)."""
+    from datetime import date
 
     if args.within is not None and args.within < 0:
         raise CliError("--within takes a number of days, 0 or more", EXIT_USAGE)
-    with open_unlocked(args) as vault:
-        if args.council and vault.council_by_code(args.council.strip()) is None:
-            known = ", ".join(c.code for c in vault.councils()) or "none"
-            raise NotFound(f"no council {args.council.strip().upper()!r} in this vault "
-                           f"(councils: {known})")
-        service = CaseloadService(vault)
-        today = service.today()
-        entries = service.due(args.within)
+    today = date.today()
+
+    def read(reader):  # type: ignore[no-untyped-def]
+        from iro_desktop.services.due_read import due_entries
+
+        _known_council(args, reader)
+        return due_entries(reader, today, args.within)
+
+    def full(vault):  # type: ignore[no-untyped-def]
+        from iro_desktop.services.caseload import CaseloadService
+
+        _known_council(args, vault)
+        return CaseloadService(vault, today=lambda: today).due(args.within)
+
+    entries = read_only_or_full(args, read, full)
     if args.council:
         entries = [e for e in entries if e.council.code == args.council.upper()]
     if args.json:
@@ -408,10 +427,19 @@ def cmd_change_passphrase(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_reviews(args: argparse.Namespace, out: TextIO) -> int:
-    from iro_desktop.services.export import ExportService
+    """Read-only: as ``cmd_due``, on the vault opened read-only when it can be."""
 
-    with open_unlocked(args) as vault:
-        rows = ExportService(vault).reviews_overview()
+    def read(reader):  # type: ignore[no-untyped-def]
+        from iro_desktop.services.reviews_read import reviews_overview
+
+        return reviews_overview(reader)
+
+    def full(vault):  # type: ignore[no-untyped-def]
+        from iro_desktop.services.export import ExportService
+
+        return ExportService(vault).reviews_overview()
+
+    rows = read_only_or_full(args, read, full)
     if args.json:
         json.dump(rows, out, indent=2, ensure_ascii=False)
         out.write("\n")

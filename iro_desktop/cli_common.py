@@ -9,15 +9,21 @@ it; it imports none of them. Services load on first use: ``iro-desktop --help`` 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO, TypeVar
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from iro_desktop import paths
 from iro_desktop.security.errors import VaultError, WeakPassphraseError
 
+if TYPE_CHECKING:
+    from iro_desktop.storage.readonly import ReadOnlyVault
+    from iro_desktop.storage.vault import Vault
+
+log = logging.getLogger(__name__)
 ENV_PASSPHRASE = "IRO_DESKTOP_PASSPHRASE"
 ENV_NEW_PASSPHRASE = "IRO_DESKTOP_NEW_PASSPHRASE"
 T = TypeVar("T")
@@ -109,19 +115,43 @@ def vault_dir(args: argparse.Namespace) -> Path:
     return args.vault or paths.default_vault_dir()
 
 
-def open_unlocked(args: argparse.Namespace, *, tolerate_damaged: bool = False):  # type: ignore[no-untyped-def]
+def open_unlocked(args: argparse.Namespace, *, tolerate_damaged: bool = False,  # type: ignore[no-untyped-def]
+                  passphrase: str | None = None):
+    """The vault, opened and unlocked (``passphrase`` if one was already asked for)."""
     from iro_desktop.storage.vault import Vault
 
     vault = Vault(vault_dir(args)).open()
     try:
-        if os.environ.get(ENV_PASSPHRASE) or not vault.unlock_with_keyring(
+        if passphrase or os.environ.get(ENV_PASSPHRASE) or not vault.unlock_with_keyring(
                 tolerate_damaged=tolerate_damaged):
-            vault.unlock(current_passphrase(), tolerate_damaged=tolerate_damaged)
+            vault.unlock(passphrase or current_passphrase(), tolerate_damaged=tolerate_damaged)
     except BaseException:
         vault.close()
         raise
     args.__dict__.setdefault("opened_vaults", []).append(vault)  # see cli._damage_report
     return vault
+
+
+def read_only_or_full(args: argparse.Namespace, read: Callable[[ReadOnlyVault], T],
+                      full: Callable[[Vault], T]) -> T:
+    """What a command that only reads computes: ``read`` on the vault opened read-only
+    (``storage/readonly.py``: nothing in the vault folder is written, SQLAlchemy is not
+    imported); ``full`` on the vault opened the normal way when the read-only open cannot
+    vouch for it (not closed cleanly, an older schema, a failed check: the normal open
+    recovers, migrates or refuses with its own message). The passphrase is asked once."""
+    from iro_desktop.storage.readonly import NeedsFullOpen, ReadOnlyVault
+
+    passphrase = None
+    try:
+        with ReadOnlyVault(vault_dir(args)).open() as reader:
+            if os.environ.get(ENV_PASSPHRASE) or not reader.unlock_with_keyring():
+                passphrase = current_passphrase()
+                reader.unlock(passphrase)
+            return read(reader)
+    except NeedsFullOpen as exc:
+        log.info("cli.full_open reason=%s", exc.reason)
+    with open_unlocked(args, passphrase=passphrase) as vault:
+        return full(vault)
 
 
 def check_target(target: Path, force: bool, what: str = "a file name") -> None:

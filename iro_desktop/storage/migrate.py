@@ -11,9 +11,11 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
+# The newest revision in migrations/versions (kept in a module that imports nothing, for the
+# read-only open); tests/unit/test_migrations.py keeps it true.
+from iro_desktop.storage.schema_revision import HEAD_REVISION as HEAD_REVISION
+
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
-# The newest revision in migrations/versions; tests/unit/test_migrations.py keeps this true.
-HEAD_REVISION = "0010"
 
 
 def current_revision(conn: Connection) -> str | None:

@@ -145,10 +145,13 @@ def test_an_unexpected_error_exits_4_naming_the_log_without_child_data(
         _isolated_data_dir: Path) -> None:
     monkeypatch.setenv("IRO_DESKTOP_PASSPHRASE", PASSPHRASE)
 
-    def broken(self, within=None):  # type: ignore[no-untyped-def]
+    def broken(*_args, **_kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("Llewellyn lives at 4 Secret Lane")
 
+    # `due` reads through the read-only open (services/due_read.py), or through the caseload
+    # service when the vault needs the normal open: both are broken here.
     monkeypatch.setattr("iro_desktop.services.caseload.CaseloadService.due", broken)
+    monkeypatch.setattr("iro_desktop.services.due_read.due_entries", broken)
     code, out, err = call("--vault", str(closed_demo.root), "due")
     assert code == 4
     assert "RuntimeError" in err and "Llewellyn" not in out + err

@@ -44,7 +44,7 @@ def engine(tmp_path: Path):  # type: ignore[no-untyped-def]
 def test_head_revision_constant_is_alembics_head() -> None:
     script = ScriptDirectory.from_config(migrate.alembic_config())
     heads = script.get_heads()
-    assert heads == [migrate.HEAD_REVISION], "update storage/migrate.py HEAD_REVISION"
+    assert heads == [migrate.HEAD_REVISION], "update storage/schema_revision.py HEAD_REVISION"
 
 
 def test_revisions_form_one_line_from_the_first() -> None:
