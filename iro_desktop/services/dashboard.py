@@ -24,27 +24,9 @@ from iro_desktop.core.models import Council
 from iro_desktop.core.review_clock import DueDate, DueStatus, add_working_days
 from iro_desktop.core.reviews import ReviewStatus
 from iro_desktop.security.errors import DatabaseTamperedError
-from iro_desktop.services.caseload import DUE_SOON_DAYS, CaseloadService
-from iro_desktop.services.council_profile import CouncilProfileService
+from iro_desktop.services.caseload import DUE_SOON_DAYS, CaseloadService, council_rows
 from iro_desktop.services.escalation import EscalationService, OverdueResponse
-from iro_desktop.storage.repositories import OPEN_DECISION, drifting_decisions
 from iro_desktop.storage.vault import Vault
-
-_HELD_NOT_FINAL = (ReviewStatus.HELD.value, ReviewStatus.RECORDING.value)
-# Plain SQL (dates come back as ISO text): SQLAlchemy compiled each statement afresh for
-# every council database on the first dashboard after unlock.
-_CHILDREN = ("SELECT id, child_ref, first_name, last_name, preferred_name, status "
-             "FROM child")
-_RECORDS = ("SELECT id, child_id, number, status, held_date FROM review WHERE status IN "
-            f"{_HELD_NOT_FINAL!r} AND held_date IS NOT NULL")
-_OPEN_DECISIONS = (
-    "SELECT decision.id, decision.child_id, review.number, decision.text, "
-    "decision.person_id, decision.responsible_text, decision.due_date FROM decision "
-    "JOIN review ON review.id = decision.review_id WHERE "
-    + OPEN_DECISION.replace("status", "decision.status", 1))
-_PEOPLE = ("SELECT id, name, role FROM person WHERE id IN (SELECT person_id FROM decision "
-           f"WHERE {OPEN_DECISION} AND person_id IS NOT NULL)")
-
 
 @dataclass(frozen=True, slots=True)
 class ChildLine:
@@ -125,12 +107,6 @@ class Dashboard:
                     or self.drifting or self.outbox or self.escalations_overdue)
 
 
-def _name(first: str, last: str, preferred: str) -> str:
-    if preferred and preferred != first:
-        return f"{first} ({preferred}) {last}"
-    return f"{first} {last}"
-
-
 class DashboardService:
     def __init__(self, vault: Vault, today: Callable[[], date] = date.today,
                  due_soon_days: int = DUE_SOON_DAYS) -> None:
@@ -153,10 +129,9 @@ class DashboardService:
                 board.overdue.append(item)
             elif entry.status is DueStatus.DUE_SOON:
                 board.due_soon.append(item)
-        profiles = CouncilProfileService(self.vault)
         for council in self.vault.councils():
             try:
-                self._council(board, council, profiles.values(council.id), today)
+                self._council(board, council, today)
             except DatabaseTamperedError:
                 board.damaged.append(council.code)
         board.escalations_overdue = EscalationService(self.vault, lambda: today).overdue()
@@ -168,45 +143,41 @@ class DashboardService:
                                            d.child.child_ref))
         return board
 
-    def _council(self, board: Dashboard, council: Council, settings: dict[str, str],
-                 today: date) -> None:
-        # Plain column queries, no ORM objects: at ten years of records an ORM row per open
-        # decision cost most of the dashboard's time (docs/performance.md).
-        decisions_days = int(settings["decisions_within_working_days"])
-        record_days = int(settings["record_within_working_days"])
-        with self.vault.session(council.id) as s:
-            conn = s.connection()
-            children: dict[int, ChildLine] = {}
-            active: set[int] = set()
-            for cid, ref, first, last, preferred, status in conn.exec_driver_sql(_CHILDREN):
-                children[cid] = ChildLine(council, cid, ref, _name(first, last, preferred))
-                if status == "active":
-                    active.add(cid)
-            for rid, child_id, number, status, held_text in conn.exec_driver_sql(_RECORDS):
-                held = date.fromisoformat(held_text)
-                decisions_due = add_working_days(held, decisions_days)
-                record_due = add_working_days(held, record_days)
-                board.records.append(RecordDeadline(
-                    children[child_id], rid, number, held, ReviewStatus(status),
-                    decisions_due, record_due, today > decisions_due, today > record_due))
-            open_rows = conn.exec_driver_sql(_OPEN_DECISIONS).all()
-            drifting_ids = drifting_decisions(s)
-            people = {pid: f"{name} ({role})" for pid, name, role in
-                      conn.exec_driver_sql(_PEOPLE)} if any(r[4] for r in open_rows) else {}
-            drifting: dict[int, int] = {}
-            for d_id, child_id, number, what, person_id, responsible, due in open_rows:
-                if child_id not in active:  # off the caseload: nothing more to chase
-                    continue
-                drift = d_id in drifting_ids
-                if drift:
-                    drifting[child_id] = drifting.get(child_id, 0) + 1
-                if due is not None and today.isoformat() > due:  # ISO dates compare as text
-                    who = people.get(person_id or -1) or responsible
-                    board.late_decisions.append(LateDecision(
-                        children[child_id], d_id, number or 0, what, who,
-                        date.fromisoformat(due), drift))
-            board.drifting.extend(DriftingChild(children[c], n) for c, n in drifting.items())
-            ready = conn.exec_driver_sql(
-                "SELECT count(*) FROM outbox_item WHERE state = 'ready'").scalar() or 0
-            if ready:
-                board.outbox.append(OutboxWaiting(council, ready))
+    def _council(self, board: Dashboard, council: Council, today: date) -> None:
+        # What the caseload read (kept until the database changes): only what depends on
+        # today is worked out here.
+        rows = council_rows(self.vault, council.id)
+        decisions_days = int(rows.setting("decisions_within_working_days"))
+        record_days = int(rows.setting("record_within_working_days"))
+        lines: dict[int, ChildLine] = {}
+
+        def line(child_id: int) -> ChildLine:
+            found = lines.get(child_id)
+            if found is None:
+                ref, name = rows.names[child_id]
+                found = lines[child_id] = ChildLine(council, child_id, ref, name)
+            return found
+
+        for rid, child_id, number, status, held_text in rows.records:
+            held = date.fromisoformat(held_text)
+            decisions_due = add_working_days(held, decisions_days)
+            record_due = add_working_days(held, record_days)
+            board.records.append(RecordDeadline(
+                line(child_id), rid, number, held, ReviewStatus(status),
+                decisions_due, record_due, today > decisions_due, today > record_due))
+        active = {child.id for child, _due in rows.active}
+        now = today.isoformat()
+        drifting: dict[int, int] = {}
+        for d in rows.decisions:
+            if d.child_id not in active:  # off the caseload: nothing more to chase
+                continue
+            drift = d.id in rows.drifting
+            if drift:
+                drifting[d.child_id] = drifting.get(d.child_id, 0) + 1
+            if d.due_iso is not None and now > d.due_iso:  # ISO dates compare as text
+                board.late_decisions.append(LateDecision(
+                    line(d.child_id), d.id, d.review_number, d.text, d.responsible,
+                    date.fromisoformat(d.due_iso), drift))
+        board.drifting.extend(DriftingChild(line(c), n) for c, n in drifting.items())
+        if rows.outbox_ready:
+            board.outbox.append(OutboxWaiting(council, rows.outbox_ready))

@@ -89,7 +89,7 @@ class EscalationService:
         out: list[OverdueResponse] = []
         for council in self.vault.councils():
             try:
-                with self.vault.session(council.id) as s:
+                with self.vault.read_session(council.id) as s:  # never waits for a writer
                     rows = s.execute(
                         select(EscalationRow, ChildRow)
                         .join(ChildRow, ChildRow.id == EscalationRow.child_id)

@@ -58,6 +58,7 @@ class SnapshotsMixin:
         def _open_marker(self, council_id: str) -> Path: ...
         def _open_council(self, council_id: str, dek: bytes) -> Council: ...
         def _require_unlocked(self) -> None: ...
+        def _forget_reads(self, council_id: str | None = None) -> None: ...
         def _require_keystore(self) -> Keystore: ...
 
     def backups_dir(self, council_id: str) -> Path:
@@ -159,6 +160,7 @@ class SnapshotsMixin:
         if kek is None:  # locked meanwhile: nothing is changed
             raise VaultLockedError("The vault is locked.")
         engine = self._engines.pop(council_id, None)
+        self._forget_reads(council_id)
         if engine is not None:
             engine.dispose()
         self._councils.pop(council_id, None)
@@ -208,6 +210,7 @@ class SnapshotsMixin:
             raise VaultError("No usable snapshot of that council is in the vault's backups "
                              "folder; nothing was restored.")
         engine = self._engines.pop(council_id, None)
+        self._forget_reads(council_id)
         if engine is not None:
             engine.dispose()
         self._councils.pop(council_id, None)

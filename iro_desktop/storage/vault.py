@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar, cast
 
 
 from iro_desktop.core.models import Council, Nation
@@ -61,6 +61,7 @@ if TYPE_CHECKING:
     from iro_desktop.storage.models import CouncilRow
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def _db():  # type: ignore[no-untyped-def]
@@ -112,6 +113,10 @@ class Vault(SnapshotsMixin):
         self._generations: dict[str, int] = {}
         self._written: set[str] = set()
         self._pending: dict[str, int] = {}
+        # Per council: its engine and the same engine for reading (read_session), and what
+        # read_cached keeps, by (council, name): ((engine, generation), value).
+        self._readers: dict[str, tuple[Engine, Engine]] = {}
+        self._read_cache: dict[tuple[str, str], tuple[tuple[object, object], object]] = {}
 
     # ---- paths and existence -------------------------------------------------------
 
@@ -333,6 +338,7 @@ class Vault(SnapshotsMixin):
         except BaseException:
             engine.dispose()
             raise
+        self._forget_reads(council_id)
         self._engines[council_id] = engine
         self._councils[council_id] = council
         self._generations[council_id] = generation
@@ -409,6 +415,17 @@ class Vault(SnapshotsMixin):
     def _open_marker(self, council_id: str) -> Path:
         return self.root / COUNCILS_DIR / f"{council_id}.open"
 
+    def _forget_reads(self, council_id: str | None = None) -> None:
+        """Drop the reading engines and what read_cached kept (child data), for one council
+        (its database closed or replaced) or all (locking)."""
+        if council_id is None:
+            self._readers.clear()
+            self._read_cache.clear()
+            return
+        self._readers.pop(council_id, None)
+        for key in [k for k in self._read_cache if k[0] == council_id]:
+            self._read_cache.pop(key, None)
+
     def lock(self) -> None:
         """Close every database and forget every key, then tell listeners. Safe to call twice."""
         was_unlocked = self.is_unlocked
@@ -443,6 +460,7 @@ class Vault(SnapshotsMixin):
                 log.warning("vault.dispose_failed council=%s", council_id)
         if self._written:
             self._save_generations()  # in case a save after a commit failed
+        self._forget_reads()
         self._engines.clear()
         self._councils.clear()
         self._deks.clear()
@@ -804,6 +822,7 @@ class Vault(SnapshotsMixin):
             marker.unlink(missing_ok=True)
             raise
         engine = self._engines.pop(council_id, None)
+        self._forget_reads(council_id)
         if engine is not None:
             try:
                 engine.dispose()
@@ -833,11 +852,11 @@ class Vault(SnapshotsMixin):
         return erased
 
     def council_rules(self, council_id: str) -> dict[str, object]:
-        db = _db()
-        with self.session(council_id) as session:
-            row = session.get(db.CouncilRow, council_id)
+        with self.read_session(council_id) as session:
+            row = session.connection().exec_driver_sql(
+                "SELECT rules_json FROM council WHERE id = ?", (council_id,)).first()
             assert row is not None
-            return dict(json.loads(row.rules_json))
+            return dict(json.loads(row[0]))
 
     @contextmanager
     def session(self, council_id: str) -> Iterator[Session]:
@@ -868,6 +887,55 @@ class Vault(SnapshotsMixin):
             if problem is not None:
                 raise problem from None
             raise
+
+    @contextmanager
+    def read_session(self, council_id: str) -> Iterator[Session]:
+        """A session in one read transaction on one council's database, for what only
+        reads (the dashboard, the caseload, searches, records). It sees the last commit and
+        never waits for a writer (the search indexer, an autosave), and it cannot write:
+        the connection has ``PRAGMA query_only`` on, so a change fails (``SQLITE_READONLY``)
+        and nothing is saved. Generations and the keystore are not touched."""
+        db = _db()
+        self._require_unlocked()
+        if council_id in self.damaged:
+            raise self.damaged[council_id]
+        engine = self._engines[council_id]
+        reader = self._readers.get(council_id)
+        if reader is None or reader[0] is not engine:
+            reader = self._readers[council_id] = (engine, db.read_only(engine))
+        try:
+            with db.Session(reader[1], expire_on_commit=False) as session:
+                with session.begin():
+                    yield session
+        except db.SATimeoutError:
+            raise VaultError("The council database is busy with another task. Try again in a "
+                             "moment; nothing was lost.") from None
+        except (db.SADatabaseError, MemoryError) as exc:
+            if db.is_damage(exc):
+                raise self.database_error(council_id) from None
+            problem = db.storage_error(exc, self._councils[council_id].code)
+            if problem is not None:
+                raise problem from None
+            raise
+
+    def read_cached(self, council_id: str, name: str, load: Callable[[Session], T]) -> T:
+        """``load(session)`` in a read session, or what it returned last time if the
+        council's database has not changed since. Every write transaction changes the
+        generation in ``vault_meta`` in the same transaction (``_before_write_commit``), so
+        the generation read in this session's snapshot says exactly which commit it sees.
+        What ``load`` returns must not change afterwards (tuples, frozen dataclasses), nor
+        depend on anything but the database (not on today's date). Forgotten when the vault
+        locks or the council's database is closed or replaced."""
+        with self.read_session(council_id) as session:
+            row = session.connection().exec_driver_sql(
+                "SELECT value FROM vault_meta WHERE key = 'generation'").first()
+            version = (self._engines[council_id], row[0] if row is not None else None)
+            cached = self._read_cache.get((council_id, name))
+            if cached is not None and cached[0][0] is version[0] and cached[0][1] == version[1]:
+                return cast(T, cached[1])
+            value = load(session)
+        self._read_cache[(council_id, name)] = (version, value)
+        return value
 
     # ---- checks --------------------------------------------------------------------
 
