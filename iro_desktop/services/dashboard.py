@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from iro_desktop.core.models import Council
-from iro_desktop.core.review_clock import DueDate, DueStatus, add_working_days
+from iro_desktop.core.review_clock import DueDate, DueStatus, add_working_days, due_status
 from iro_desktop.core.reviews import ReviewStatus
 from iro_desktop.security.errors import DatabaseTamperedError
-from iro_desktop.services.caseload import DUE_SOON_DAYS, CaseloadService, council_rows
+from iro_desktop.services.caseload import DUE_SOON_DAYS, CouncilRows, council_rows
 from iro_desktop.services.escalation import EscalationService, OverdueResponse
 from iro_desktop.storage.vault import Vault
 
@@ -119,21 +119,26 @@ class DashboardService:
     def dashboard(self) -> Dashboard:
         today = self.today()
         board = Dashboard(today, self.due_soon_days)
-        caseload = CaseloadService(self.vault, today=lambda: today,
-                                   soon_days=self.due_soon_days)
-        for entry in caseload.entries(decision_flags=False):  # the dashboard lists decisions
-            rec = entry.child.record
-            line = ChildLine(entry.council, entry.child.id, rec.child_ref, rec.display_name)
-            item = DueReview(line, entry.due, entry.status, entry.due.days_until(today))
-            if entry.status is DueStatus.OVERDUE:
-                board.overdue.append(item)
-            elif entry.status is DueStatus.DUE_SOON:
-                board.due_soon.append(item)
+        due: list[tuple[tuple[date, str, str], DueReview]] = []
         for council in self.vault.councils():
             try:
-                self._council(board, council, today)
+                # One read per council for every list (the caseload's too): read twice, a
+                # write between the two (the search indexer's) made the second read again.
+                rows = council_rows(self.vault, council.id)
             except DatabaseTamperedError:
                 board.damaged.append(council.code)
+                continue
+            for child, when in rows.active:
+                status = due_status(when, today, self.due_soon_days)
+                if status in (DueStatus.OVERDUE, DueStatus.DUE_SOON):
+                    rec = child.record
+                    line = ChildLine(council, child.id, rec.child_ref, rec.display_name)
+                    due.append(((when.due, council.code, rec.last_name),
+                                DueReview(line, when, status, when.days_until(today))))
+            self._council(board, council, rows, today)
+        due.sort(key=lambda d: d[0])  # as the caseload: soonest first
+        for _key, item in due:
+            (board.overdue if item.status is DueStatus.OVERDUE else board.due_soon).append(item)
         board.escalations_overdue = EscalationService(self.vault, lambda: today).overdue()
         board.records.sort(key=lambda r: (r.decisions_due, r.child.council.code,
                                           r.child.child_ref))
@@ -143,10 +148,10 @@ class DashboardService:
                                            d.child.child_ref))
         return board
 
-    def _council(self, board: Dashboard, council: Council, today: date) -> None:
-        # What the caseload read (kept until the database changes): only what depends on
+    def _council(self, board: Dashboard, council: Council, rows: CouncilRows,
+                 today: date) -> None:
+        # What the caseload reads (kept until the database changes): only what depends on
         # today is worked out here.
-        rows = council_rows(self.vault, council.id)
         decisions_days = int(rows.setting("decisions_within_working_days"))
         record_days = int(rows.setting("record_within_working_days"))
         lines: dict[int, ChildLine] = {}

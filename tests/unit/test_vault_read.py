@@ -178,3 +178,13 @@ def test_what_was_read_is_forgotten_when_the_vault_locks(vault, caseload) -> Non
     assert vault._read_cache and vault._readers
     vault.lock()
     assert not vault._read_cache and not vault._readers
+
+
+def test_the_dashboard_reads_each_council_once(vault, caseload) -> None:  # type: ignore[no-untyped-def]
+    """One read transaction per council for every list: reading twice, a write between the
+    two (the search indexer's) made the second read everything again."""
+    board, sql = _statements(DashboardService(vault, today=lambda: TODAY).dashboard)
+    councils = len(vault.councils())
+    assert sum(s.startswith("SELECT rules_json FROM council") for s in sql) == councils
+    assert sum("FROM vault_meta" in s for s in sql) == councils, sql
+    assert [d.child.child_ref for d in board.overdue + board.due_soon]
