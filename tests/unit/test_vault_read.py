@@ -188,3 +188,47 @@ def test_the_dashboard_reads_each_council_once(vault, caseload) -> None:  # type
     assert sum(s.startswith("SELECT rules_json FROM council") for s in sql) == councils
     assert sum("FROM vault_meta" in s for s in sql) == councils, sql
     assert [d.child.child_ref for d in board.overdue + board.due_soon]
+
+
+DRIFT_CASES = [  # as tests/unit/test_review_rules.py::test_is_drifting
+    [], ["not_done"], ["not_done", "not_done"], ["in_progress", "not_done", "not_done"],
+    ["not_done", "not_done", "done"], ["not_done", "in_progress"],
+    ["not_done", "in_progress", "not_done"], ["not_done", "done"],
+    ["in_progress", "in_progress", "in_progress"], ["no_longer_needed", "not_done"],
+    ["not_done", "in_progress", "not_done", "not_done"],
+]
+
+
+def test_drifting_decisions_found_by_sqlite_agree_with_the_rule(vault, caseload) -> None:  # type: ignore[no-untyped-def]
+    """Every update sequence of the rule's own table, reviews made newest first (so review
+    ids do not follow their numbers), and a closed decision that drifted is left out."""
+    from iro_desktop.core.reviews import DecisionStatus, is_drifting
+    from iro_desktop.storage.models import DecisionRow, DecisionUpdateRow, ReviewRow
+    from iro_desktop.storage.repositories import drifting_decisions
+
+    council_id, now = _nbk(vault), datetime(2026, 1, 1)
+    expected: set[int] = set()
+    with vault.session(council_id) as s:
+        child_id = s.connection().exec_driver_sql(
+            "SELECT id FROM child WHERE child_ref = 'NB1'").scalar_one()
+        reviews = {}
+        for number in range(12, 0, -1):  # the highest number gets the lowest id
+            row = ReviewRow(child_id=child_id, number=number, status="finalised",
+                            created_at=now, updated_at=now)
+            s.add(row)
+            s.flush()
+            reviews[number] = row.id
+        for case, statuses in enumerate(DRIFT_CASES + [["not_done", "not_done"]]):
+            closed = case == len(DRIFT_CASES)
+            decision = DecisionRow(review_id=reviews[1], child_id=child_id, text=f"D{case}",
+                                   status="done" if closed else "open", created_at=now)
+            s.add(decision)
+            s.flush()
+            for n, status in enumerate(statuses, start=2):
+                s.add(DecisionUpdateRow(decision_id=decision.id, review_id=reviews[n],
+                                        status=status, comment="", at=now))
+            if not closed and is_drifting([DecisionStatus(x) for x in statuses]):
+                expected.add(decision.id)
+    assert len(expected) == 4
+    with vault.read_session(council_id) as s:
+        assert drifting_decisions(s) == expected
