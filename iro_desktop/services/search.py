@@ -552,7 +552,7 @@ class SearchService:
         """Index every change not yet indexed, in every council; returns docs written."""
         written = 0
         for council in self._councils():
-            with self.vault.session(council.id) as s:
+            with self.vault.session(council.id, search_index=True) as s:
                 written += catch_up(s)
         return written
 
@@ -592,7 +592,7 @@ class SearchService:
                 more, merging = True, False
                 while not stop.is_set():
                     began = time.perf_counter()
-                    with self.vault.session(council.id) as s:
+                    with self.vault.session(council.id, search_index=True) as s:
                         if more:
                             written += catch_up(s, BATCH)
                             more = has_pending(s.connection())
@@ -619,7 +619,7 @@ class SearchService:
         indexed."""
         written = 0
         for council in self._councils():
-            with self.vault.session(council.id) as s:
+            with self.vault.session(council.id, search_index=True) as s:
                 conn = s.connection()
                 for table in (NAMES, TEXTS, "search_doc", "search_pending"):
                     conn.exec_driver_sql(f"DELETE FROM {table}")
@@ -654,7 +654,7 @@ class SearchService:
                         s = stack.enter_context(self.vault.read_session(council.id))
                         results.incomplete |= waiting(s.connection())
                     else:
-                        s = stack.enter_context(self.vault.session(council.id))
+                        s = stack.enter_context(self.vault.session(council.id, search_index=True))
                         # What was typed since the last search, when that is all there is;
                         # never part of a rebuild (the background indexer's work): records
                         # still waiting are found once indexed.

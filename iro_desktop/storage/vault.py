@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -71,6 +72,9 @@ def _db():  # type: ignore[no-untyped-def]
     return db
 
 KEYSTORE_NAME = "keystore.json"
+# vault_meta: the generation of the last write that changed the records (not only the
+# search index); what Vault.read_cached keeps is valid while it is the same.
+CONTENT_KEY = "content_generation"
 COUNCILS_DIR = "councils"
 # Re-keyed copies made for a hand-over archive (export or import) live here only while
 # being made; they are SQLCipher files under the archive's key, never plaintext.
@@ -117,6 +121,8 @@ class Vault(SnapshotsMixin):
         # read_cached keeps, by (council, name): ((engine, generation), value).
         self._readers: dict[str, tuple[Engine, Engine]] = {}
         self._read_cache: dict[tuple[str, str], tuple[tuple[object, object], object]] = {}
+        # Set on a thread while its session writes only the search index (see session).
+        self._index_only = threading.local()
 
     # ---- paths and existence -------------------------------------------------------
 
@@ -384,6 +390,10 @@ class Vault(SnapshotsMixin):
         if cursor.rowcount == 0:
             conn.execute("INSERT INTO vault_meta (key, value) VALUES ('generation', ?)",
                          (str(generation),))
+        if not getattr(self._index_only, "on", False):
+            # The records changed (not only the search index): what read_cached kept goes.
+            conn.execute("INSERT INTO vault_meta (key, value) VALUES (?, ?) ON CONFLICT (key) "
+                         "DO UPDATE SET value = excluded.value", (CONTENT_KEY, str(generation)))
         self._pending[council_id] = generation
 
     def _after_commit(self, council_id: str) -> None:
@@ -859,13 +869,18 @@ class Vault(SnapshotsMixin):
             return dict(json.loads(row[0]))
 
     @contextmanager
-    def session(self, council_id: str) -> Iterator[Session]:
-        """A session in one transaction on one council's database: commit on success."""
+    def session(self, council_id: str, *, search_index: bool = False) -> Iterator[Session]:
+        """A session in one transaction on one council's database: commit on success.
+
+        ``search_index``: the transaction writes only the search index (the background
+        indexer). Its generation is counted as any write's, but the records are as they
+        were, so what ``read_cached`` kept stays valid."""
         db = _db()
         self._require_unlocked()
         if council_id in self.damaged:
             raise self.damaged[council_id]
         engine = self._engines[council_id]
+        self._index_only.on = search_index
         try:
             try:
                 with db.Session(engine, expire_on_commit=False) as session:
@@ -874,6 +889,8 @@ class Vault(SnapshotsMixin):
             except BaseException:
                 self._pending.pop(council_id, None)  # rolled back: the generation stays
                 raise
+            finally:
+                self._index_only.on = False
             self._after_commit(council_id)
         except db.SATimeoutError:
             raise VaultError("The council database is busy with another task. Try again in a "
@@ -920,16 +937,22 @@ class Vault(SnapshotsMixin):
 
     def read_cached(self, council_id: str, name: str, load: Callable[[Session], T]) -> T:
         """``load(session)`` in a read session, or what it returned last time if the
-        council's database has not changed since. Every write transaction changes the
-        generation in ``vault_meta`` in the same transaction (``_before_write_commit``), so
-        the generation read in this session's snapshot says exactly which commit it sees.
-        What ``load`` returns must not change afterwards (tuples, frozen dataclasses), nor
-        depend on anything but the database (not on today's date). Forgotten when the vault
-        locks or the council's database is closed or replaced."""
+        council's records have not changed since. Every write transaction sets the
+        generation in ``vault_meta`` in the same transaction (``_before_write_commit``), and
+        every one but the search indexer's also sets ``content_generation`` to it, so the
+        value read in this session's snapshot says which records it sees. What ``load``
+        returns must not change afterwards (tuples, frozen dataclasses), read nothing of the
+        search index, nor depend on anything but the database (not on today's date).
+        Forgotten when the vault locks or the council's database is closed or replaced."""
         with self.read_session(council_id) as session:
-            row = session.connection().exec_driver_sql(
-                "SELECT value FROM vault_meta WHERE key = 'generation'").first()
-            version = (self._engines[council_id], row[0] if row is not None else None)
+            marks: dict[str, str] = {str(k): str(v) for k, v in session.connection()
+                                     .exec_driver_sql("SELECT key, value FROM vault_meta "
+                                                      "WHERE key IN ('generation', ?)",
+                                                      (CONTENT_KEY,))}
+            # a database no write of this version has touched yet: its generation
+            mark = (CONTENT_KEY, marks[CONTENT_KEY]) if CONTENT_KEY in marks else (
+                "generation", marks.get("generation"))
+            version = (self._engines[council_id], mark)
             cached = self._read_cache.get((council_id, name))
             if cached is not None and cached[0][0] is version[0] and cached[0][1] == version[1]:
                 return cast(T, cached[1])

@@ -232,3 +232,23 @@ def test_drifting_decisions_found_by_sqlite_agree_with_the_rule(vault, caseload)
     assert len(expected) == 4
     with vault.read_session(council_id) as s:
         assert drifting_decisions(s) == expected
+
+
+def test_the_search_indexer_s_writes_keep_what_was_read(vault, caseload) -> None:  # type: ignore[no-untyped-def]
+    """The background indexer commits every few hundred milliseconds while it builds the
+    index: its transactions count as writes (the generation the keystore checks) but leave
+    the records as they were, so the dashboard and the caseload are not read again."""
+    council_id = _nbk(vault)
+    first = caseload.entries()
+    generation = vault._require_keystore().generation(council_id)
+    with vault.session(council_id, search_index=True) as s:
+        s.connection().exec_driver_sql("INSERT INTO search_pending (kind, src_id, field) "
+                                       "VALUES (1, 1, '')")
+    assert vault._require_keystore().generation(council_id) == generation + 1
+    again, sql = _statements(caseload.entries)
+    assert again == first and len(sql) == len(vault.councils()), sql
+    with vault.session(council_id) as s:  # any other write: read again
+        s.connection().exec_driver_sql("UPDATE child SET notes = 'new' WHERE child_ref = 'NB1'")
+    after, sql = _statements(caseload.entries)
+    assert {e.child.record.child_ref: e.child.record.notes for e in after}["NB1"] == "new"
+    assert len(sql) > len(vault.councils())
