@@ -107,6 +107,14 @@ class Dashboard:
                     or self.drifting or self.outbox or self.escalations_overdue)
 
 
+def _copy(board: Dashboard) -> Dashboard:
+    """The same board in new lists (the items are frozen)."""
+    return Dashboard(board.today, board.due_soon_days, list(board.overdue),
+                     list(board.due_soon), list(board.records), list(board.late_decisions),
+                     list(board.drifting), list(board.outbox), list(board.escalations_overdue),
+                     list(board.damaged))
+
+
 class DashboardService:
     def __init__(self, vault: Vault, today: Callable[[], date] = date.today,
                  due_soon_days: int = DUE_SOON_DAYS) -> None:
@@ -115,17 +123,36 @@ class DashboardService:
         self.vault = vault
         self.today = today
         self.due_soon_days = due_soon_days
+        # The last board and what it was made from: F5 with nothing changed (the same
+        # CouncilRows objects from Vault.read_cached, the same day) makes nothing again.
+        # Forgotten when the vault locks (it holds children's names).
+        self._last: tuple[tuple[object, ...], tuple[CouncilRows | None, ...],
+                          Dashboard] | None = None
+        vault.locked_listeners.append(self._forget)
+
+    def _forget(self) -> None:
+        self._last = None
 
     def dashboard(self) -> Dashboard:
         today = self.today()
-        board = Dashboard(today, self.due_soon_days)
-        due: list[tuple[tuple[date, str, str], DueReview]] = []
+        reads: list[tuple[Council, CouncilRows | None]] = []
         for council in self.vault.councils():
             try:
                 # One read per council for every list (the caseload's too): read twice, a
                 # write between the two (the search indexer's) made the second read again.
-                rows = council_rows(self.vault, council.id)
+                reads.append((council, council_rows(self.vault, council.id)))
             except DatabaseTamperedError:
+                reads.append((council, None))
+        escalations = EscalationService(self.vault, lambda: today).overdue()
+        key = (today, self.due_soon_days, tuple(escalations), tuple(c for c, _r in reads))
+        last = self._last
+        if last is not None and last[0] == key and all(
+                rows is kept for (_c, rows), kept in zip(reads, last[1], strict=True)):
+            return _copy(last[2])
+        board = Dashboard(today, self.due_soon_days)
+        due: list[tuple[tuple[date, str, str], DueReview]] = []
+        for council, rows in reads:
+            if rows is None:
                 board.damaged.append(council.code)
                 continue
             for child, when in rows.active:
@@ -139,13 +166,14 @@ class DashboardService:
         due.sort(key=lambda d: d[0])  # as the caseload: soonest first
         for _key, item in due:
             (board.overdue if item.status is DueStatus.OVERDUE else board.due_soon).append(item)
-        board.escalations_overdue = EscalationService(self.vault, lambda: today).overdue()
+        board.escalations_overdue = escalations
         board.records.sort(key=lambda r: (r.decisions_due, r.child.council.code,
                                           r.child.child_ref))
         board.late_decisions.sort(key=lambda d: (d.due_date, d.child.council.code,
                                                  d.child.child_ref))
         board.drifting.sort(key=lambda d: (-d.drifting, d.child.council.code,
                                            d.child.child_ref))
+        self._last = (key, tuple(rows for _c, rows in reads), _copy(board))
         return board
 
     def _council(self, board: Dashboard, council: Council, rows: CouncilRows,

@@ -186,8 +186,30 @@ def test_the_dashboard_reads_each_council_once(vault, caseload) -> None:  # type
     board, sql = _statements(DashboardService(vault, today=lambda: TODAY).dashboard)
     councils = len(vault.councils())
     assert sum(s.startswith("SELECT rules_json FROM council") for s in sql) == councils
-    assert sum("FROM vault_meta" in s for s in sql) == councils, sql
+    # a read transaction for the lists and one for the open escalations, each council
+    assert sum("FROM vault_meta" in s for s in sql) == 2 * councils, sql
     assert [d.child.child_ref for d in board.overdue + board.due_soon]
+
+
+def test_f5_with_nothing_changed_makes_nothing_again(vault, caseload) -> None:  # type: ignore[no-untyped-def]
+    days = [TODAY]
+    service = DashboardService(vault, today=lambda: days[0])
+    first = service.dashboard()
+    again, sql = _statements(service.dashboard)
+    assert again == first and again.overdue is not first.overdue
+    assert all("FROM vault_meta" in s for s in sql), sql  # only each read's generation
+    again.overdue.clear()  # the caller's own lists
+    assert service.dashboard() == first
+    days[0] = date(2027, 3, 1)  # another day: worked out again
+    later = service.dashboard()
+    assert later.today == days[0] and later != first
+    with vault.session(_nbk(vault)) as s:  # a change: read and made again
+        s.connection().exec_driver_sql("UPDATE child SET first_name = 'Eva' "
+                                       "WHERE child_ref = 'NB1'")
+    names = {d.child.child_name for d in service.dashboard().overdue}
+    assert "Eva Brook" in names and "Ava Brook" not in names
+    vault.lock()
+    assert service._last is None  # no child's name kept while locked
 
 
 DRIFT_CASES = [  # as tests/unit/test_review_rules.py::test_is_drifting
