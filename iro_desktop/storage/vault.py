@@ -945,13 +945,10 @@ class Vault(SnapshotsMixin):
         search index, nor depend on anything but the database (not on today's date).
         Forgotten when the vault locks or the council's database is closed or replaced."""
         with self.read_session(council_id) as session:
-            marks: dict[str, str] = {str(k): str(v) for k, v in session.connection()
-                                     .exec_driver_sql("SELECT key, value FROM vault_meta "
-                                                      "WHERE key IN ('generation', ?)",
-                                                      (CONTENT_KEY,))}
-            # a database no write of this version has touched yet: its generation
-            mark = (CONTENT_KEY, marks[CONTENT_KEY]) if CONTENT_KEY in marks else (
-                "generation", marks.get("generation"))
+            # None: no write of this version has changed the records yet (every one sets
+            # it). Kept values are this process's own: the cache starts empty at unlock.
+            mark = session.connection().exec_driver_sql(
+                "SELECT value FROM vault_meta WHERE key = ?", (CONTENT_KEY,)).scalar()
             version = (self._engines[council_id], mark)
             cached = self._read_cache.get((council_id, name))
             if cached is not None and cached[0][0] is version[0] and cached[0][1] == version[1]:

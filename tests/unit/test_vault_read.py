@@ -18,6 +18,7 @@ from iro_desktop.core.models import Nation
 from iro_desktop.services.caseload import CaseloadService
 from iro_desktop.services.dashboard import DashboardService
 from iro_desktop.storage.models import AuditEvent
+from iro_desktop.storage.vault import CONTENT_KEY
 
 TODAY = date(2027, 1, 5)
 HEADER = ("council_code,council_name,child_ref,first_name,last_name,preferred_name,"
@@ -256,11 +257,22 @@ def test_drifting_decisions_found_by_sqlite_agree_with_the_rule(vault, caseload)
         assert drifting_decisions(s) == expected
 
 
-def test_the_search_indexer_s_writes_keep_what_was_read(vault, caseload) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("records_written_before", [True, False])
+def test_the_search_indexer_s_writes_keep_what_was_read(
+        vault, caseload, records_written_before: bool) -> None:  # type: ignore[no-untyped-def]
     """The background indexer commits every few hundred milliseconds while it builds the
     index: its transactions count as writes (the generation the keystore checks) but leave
-    the records as they were, so the dashboard and the caseload are not read again."""
+    the records as they were, so the dashboard and the caseload are not read again. Also in
+    a database whose records no write of this version has changed yet (just upgraded)."""
     council_id = _nbk(vault)
+    if not records_written_before:
+        raw = vault._engines[council_id].raw_connection()
+        try:  # outside any transaction the vault watches
+            raw.driver_connection.execute("DELETE FROM vault_meta WHERE key = ?",
+                                          (CONTENT_KEY,))
+        finally:
+            raw.close()
+        vault._forget_reads()
     first = caseload.entries()
     generation = vault._require_keystore().generation(council_id)
     with vault.session(council_id, search_index=True) as s:
