@@ -42,7 +42,8 @@ def _create_private(path: Path) -> None:
 class SnapshotsMixin:
     """Needs the vault's ``root``, ``damaged``, ``_deks``, ``_engines``, ``_councils``,
     ``_generations``, ``_written``, ``_kek``, ``_integrity``, ``_open_council``,
-    ``_open_marker``, ``database_path``, ``_require_unlocked`` and ``_require_keystore``."""
+    ``_open_marker``, ``_forget_reads``, ``database_path``, ``_require_unlocked`` and
+    ``_require_keystore``."""
 
     root: Path
     damaged: dict[str, Any]
