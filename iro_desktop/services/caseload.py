@@ -33,11 +33,13 @@ from iro_desktop.core.monitoring import brought_forward
 from iro_desktop.core.review_clock import DueDate, DueStatus, RuleSet, due_status, next_review_due
 from iro_desktop.security.errors import DatabaseTamperedError, VaultError
 from iro_desktop.services.monitoring import review_overrides
+from iro_desktop.core.reviews import ReviewStatus
 from iro_desktop.storage.models import AuditEvent, ChildRow
 from iro_desktop.storage.repositories import (
+    OPEN_DECISION,
     ChildRepository,
     audit,
-    decision_flags as _decision_flags,
+    drifting_decisions,
     record_from_row,
 )
 from iro_desktop.storage.vault import Vault
@@ -175,12 +177,116 @@ def mark_ended(session: Session, row: ChildRow, on: date, how: str) -> bool:
     return True
 
 
+def _flags(rows: CouncilRows, today: date) -> dict[int, tuple[int, int]]:
+    """Per child: (open decisions past their date, decisions drifting)."""
+    now = today.isoformat()
+    flags: dict[int, tuple[int, int]] = {}
+    for d in rows.decisions:
+        overdue, drifting = flags.get(d.child_id, (0, 0))
+        flags[d.child_id] = (overdue + (d.due_iso is not None and d.due_iso < now),
+                             drifting + (d.id in rows.drifting))
+    return flags
+
+
 def keep_newer_reviews(incoming: ChildRecord, held: ChildRecord) -> ChildRecord:
     """A council's export can lag behind reviews the IRO has finalised in the app: never
     move reviews held or the last review date backwards on re-import."""
     reviews = max(incoming.reviews_held, held.reviews_held)
     dates = [d for d in (incoming.last_review_date, held.last_review_date) if d is not None]
     return replace(incoming, reviews_held=reviews, last_review_date=max(dates) if dates else None)
+
+
+# ---- what the caseload and the dashboard read from one council ----------------------
+
+_HELD_NOT_FINAL = (ReviewStatus.HELD.value, ReviewStatus.RECORDING.value)
+# Plain SQL (dates come back as ISO text): SQLAlchemy compiles a statement afresh for each
+# council database the first time, which landed in the first page after unlock.
+_SETTINGS = "SELECT key, value FROM council_setting"
+_RULES = "SELECT rules_json FROM council WHERE id = ?"
+_CHILDREN = ("SELECT id, child_ref, first_name, last_name, preferred_name, status "
+             "FROM child")
+_RECORDS = ("SELECT id, child_id, number, status, held_date FROM review WHERE status IN "
+            f"{_HELD_NOT_FINAL!r} AND held_date IS NOT NULL")
+_OPEN_DECISIONS = (
+    "SELECT decision.id, decision.child_id, review.number, decision.text, "
+    "decision.person_id, decision.responsible_text, decision.due_date FROM decision "
+    "JOIN review ON review.id = decision.review_id WHERE "
+    + OPEN_DECISION.replace("status", "decision.status", 1))
+_PEOPLE = ("SELECT id, name, role FROM person WHERE id IN (SELECT person_id FROM decision "
+           f"WHERE {OPEN_DECISION} AND person_id IS NOT NULL)")
+_OUTBOX_READY = "SELECT count(*) FROM outbox_item WHERE state = 'ready'"
+
+
+@dataclass(frozen=True, slots=True)
+class OpenDecision:
+    id: int
+    child_id: int
+    review_number: int
+    text: str
+    responsible: str  # the person's "name (role)", or the text typed
+    due_iso: str | None  # ISO dates compare as text
+
+
+@dataclass(frozen=True, slots=True)
+class CouncilRows:
+    """What the caseload and the dashboard read from one council's database. Kept (by
+    ``Vault.read_cached``) until the database changes, so nothing here depends on today:
+    statuses, ages and what is late are worked out from it on each call."""
+
+    rules: RuleSet
+    settings: tuple[tuple[str, str], ...]  # the council's profile, defaults filled in
+    active: tuple[tuple[Child, DueDate], ...]  # children on the caseload, review due
+    names: dict[int, tuple[str, str]]  # every child: (reference, name as shown)
+    records: tuple[tuple[int, int, int, str, str], ...]  # held, not finalised
+    decisions: tuple[OpenDecision, ...]  # open decisions, every child
+    drifting: frozenset[int]  # ids of open decisions drifting
+    outbox_ready: int
+
+    def setting(self, key: str) -> str:
+        return dict(self.settings)[key]
+
+
+def display_name(first: str, last: str, preferred: str) -> str:
+    if preferred and preferred != first:
+        return f"{first} ({preferred}) {last}"
+    return f"{first} {last}"
+
+
+def _read_rows(session: Session, council_id: str) -> CouncilRows:
+    from iro_desktop.services.council_profile import PROFILE_SETTINGS
+
+    conn = session.connection()
+    rules_json = conn.exec_driver_sql(_RULES, (council_id,)).scalar_one()
+    rules = RuleSet.from_dict(json.loads(rules_json))
+    stored: dict[str, str] = {k: v for k, v in conn.exec_driver_sql(_SETTINGS)}
+    settings = tuple((spec.key, stored.get(spec.key, spec.default)) for spec in PROFILE_SETTINGS)
+    names = {cid: (ref, display_name(first, last, preferred)) for
+             cid, ref, first, last, preferred, _status in conn.exec_driver_sql(_CHILDREN)}
+    overrides = review_overrides(session)  # reviews brought forward
+    active = []
+    for child in ChildRepository(session, council_id).active():
+        rec = child.record
+        due = brought_forward(next_review_due(rec.date_became_looked_after, rec.reviews_held,
+                                              rec.last_review_date, rules),
+                              overrides.get(child.id))
+        active.append((child, due))
+    records = tuple((int(rid), int(child_id), int(number), str(status), str(held))
+                    for rid, child_id, number, status, held in conn.exec_driver_sql(_RECORDS))
+    open_rows = conn.exec_driver_sql(_OPEN_DECISIONS).all()
+    people = {pid: f"{name} ({role})" for pid, name, role in
+              conn.exec_driver_sql(_PEOPLE)} if any(r[4] for r in open_rows) else {}
+    decisions = tuple(
+        OpenDecision(d_id, child_id, number or 0, what,
+                     people.get(person_id or -1) or responsible, due)
+        for d_id, child_id, number, what, person_id, responsible, due in open_rows)
+    ready = conn.exec_driver_sql(_OUTBOX_READY).scalar() or 0
+    return CouncilRows(rules, settings, tuple(active), names, records, decisions, frozenset(drifting_decisions(session)), int(ready))
+
+
+def council_rows(vault: Vault, council_id: str) -> CouncilRows:
+    """One council's :class:`CouncilRows`, read in a read transaction (never waiting for
+    a writer) or, when its database has not changed since, as read last time."""
+    return vault.read_cached(council_id, "council_rows", lambda s: _read_rows(s, council_id))
 
 
 class CaseloadService:
@@ -207,23 +313,17 @@ class CaseloadService:
             if council_id is not None and council.id != council_id:
                 continue
             try:
-                rules = self.rules(council.id)
-                with self.vault.session(council.id) as session:
-                    children = ChildRepository(session, council.id).active()
-                    flags = _decision_flags(session, today) if decision_flags else {}
-                    overrides = review_overrides(session)  # reviews brought forward
+                rows = council_rows(self.vault, council.id)
             except DatabaseTamperedError:
                 # Marked damaged by the vault; the others still show, and the window
                 # names the damaged one (Vault.damaged).
                 continue
-            for child in children:
-                rec = child.record
-                due = brought_forward(next_review_due(rec.date_became_looked_after,
-                                                      rec.reviews_held, rec.last_review_date,
-                                                      rules), overrides.get(child.id))
+            flags = _flags(rows, today) if decision_flags else {}
+            for child, due in rows.active:
                 overdue, drifting = flags.get(child.id, (0, 0))
                 out.append(CaseloadEntry(council, child, due, due_status(due, today, self.soon_days),
-                                         age_on(rec.date_of_birth, today), overdue, drifting))
+                                         age_on(child.record.date_of_birth, today), overdue,
+                                         drifting))
         out.sort(key=lambda e: (e.due.due, e.council.code, e.child.record.last_name))
         return out
 

@@ -21,30 +21,12 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from iro_desktop.core.models import Council
-from iro_desktop.core.review_clock import DueDate, DueStatus, add_working_days
+from iro_desktop.core.review_clock import DueDate, DueStatus, add_working_days, due_status
 from iro_desktop.core.reviews import ReviewStatus
 from iro_desktop.security.errors import DatabaseTamperedError
-from iro_desktop.services.caseload import DUE_SOON_DAYS, CaseloadService
-from iro_desktop.services.council_profile import CouncilProfileService
+from iro_desktop.services.caseload import DUE_SOON_DAYS, CouncilRows, council_rows
 from iro_desktop.services.escalation import EscalationService, OverdueResponse
-from iro_desktop.storage.repositories import OPEN_DECISION, drifting_decisions
 from iro_desktop.storage.vault import Vault
-
-_HELD_NOT_FINAL = (ReviewStatus.HELD.value, ReviewStatus.RECORDING.value)
-# Plain SQL (dates come back as ISO text): SQLAlchemy compiled each statement afresh for
-# every council database on the first dashboard after unlock.
-_CHILDREN = ("SELECT id, child_ref, first_name, last_name, preferred_name, status "
-             "FROM child")
-_RECORDS = ("SELECT id, child_id, number, status, held_date FROM review WHERE status IN "
-            f"{_HELD_NOT_FINAL!r} AND held_date IS NOT NULL")
-_OPEN_DECISIONS = (
-    "SELECT decision.id, decision.child_id, review.number, decision.text, "
-    "decision.person_id, decision.responsible_text, decision.due_date FROM decision "
-    "JOIN review ON review.id = decision.review_id WHERE "
-    + OPEN_DECISION.replace("status", "decision.status", 1))
-_PEOPLE = ("SELECT id, name, role FROM person WHERE id IN (SELECT person_id FROM decision "
-           f"WHERE {OPEN_DECISION} AND person_id IS NOT NULL)")
-
 
 @dataclass(frozen=True, slots=True)
 class ChildLine:
@@ -125,10 +107,12 @@ class Dashboard:
                     or self.drifting or self.outbox or self.escalations_overdue)
 
 
-def _name(first: str, last: str, preferred: str) -> str:
-    if preferred and preferred != first:
-        return f"{first} ({preferred}) {last}"
-    return f"{first} {last}"
+def _copy(board: Dashboard) -> Dashboard:
+    """The same board in new lists (the items are frozen)."""
+    return Dashboard(board.today, board.due_soon_days, list(board.overdue),
+                     list(board.due_soon), list(board.records), list(board.late_decisions),
+                     list(board.drifting), list(board.outbox), list(board.escalations_overdue),
+                     list(board.damaged))
 
 
 class DashboardService:
@@ -139,74 +123,94 @@ class DashboardService:
         self.vault = vault
         self.today = today
         self.due_soon_days = due_soon_days
+        # The last board and what it was made from: F5 with nothing changed (the same
+        # CouncilRows objects from Vault.read_cached, the same day) makes nothing again.
+        # Forgotten when the vault locks (it holds children's names).
+        self._last: tuple[tuple[object, ...], tuple[CouncilRows | None, ...],
+                          Dashboard] | None = None
+        vault.locked_listeners.append(self._forget)
+
+    def _forget(self) -> None:
+        self._last = None
 
     def dashboard(self) -> Dashboard:
         today = self.today()
-        board = Dashboard(today, self.due_soon_days)
-        caseload = CaseloadService(self.vault, today=lambda: today,
-                                   soon_days=self.due_soon_days)
-        for entry in caseload.entries(decision_flags=False):  # the dashboard lists decisions
-            rec = entry.child.record
-            line = ChildLine(entry.council, entry.child.id, rec.child_ref, rec.display_name)
-            item = DueReview(line, entry.due, entry.status, entry.due.days_until(today))
-            if entry.status is DueStatus.OVERDUE:
-                board.overdue.append(item)
-            elif entry.status is DueStatus.DUE_SOON:
-                board.due_soon.append(item)
-        profiles = CouncilProfileService(self.vault)
+        reads: list[tuple[Council, CouncilRows | None]] = []
         for council in self.vault.councils():
             try:
-                self._council(board, council, profiles.values(council.id), today)
+                # One read per council for every list (the caseload's too): read twice, a
+                # write between the two (the search indexer's) made the second read again.
+                reads.append((council, council_rows(self.vault, council.id)))
             except DatabaseTamperedError:
+                reads.append((council, None))
+        escalations = EscalationService(self.vault, lambda: today).overdue()
+        key = (today, self.due_soon_days, tuple(escalations), tuple(c for c, _r in reads))
+        last = self._last
+        if last is not None and last[0] == key and all(
+                rows is kept for (_c, rows), kept in zip(reads, last[1], strict=True)):
+            return _copy(last[2])
+        board = Dashboard(today, self.due_soon_days)
+        due: list[tuple[tuple[date, str, str], DueReview]] = []
+        for council, rows in reads:
+            if rows is None:
                 board.damaged.append(council.code)
-        board.escalations_overdue = EscalationService(self.vault, lambda: today).overdue()
+                continue
+            for child, when in rows.active:
+                status = due_status(when, today, self.due_soon_days)
+                if status in (DueStatus.OVERDUE, DueStatus.DUE_SOON):
+                    rec = child.record
+                    line = ChildLine(council, child.id, rec.child_ref, rec.display_name)
+                    due.append(((when.due, council.code, rec.last_name),
+                                DueReview(line, when, status, when.days_until(today))))
+            self._council(board, council, rows, today)
+        due.sort(key=lambda d: d[0])  # as the caseload: soonest first
+        for _key, item in due:
+            (board.overdue if item.status is DueStatus.OVERDUE else board.due_soon).append(item)
+        board.escalations_overdue = escalations
         board.records.sort(key=lambda r: (r.decisions_due, r.child.council.code,
                                           r.child.child_ref))
         board.late_decisions.sort(key=lambda d: (d.due_date, d.child.council.code,
                                                  d.child.child_ref))
         board.drifting.sort(key=lambda d: (-d.drifting, d.child.council.code,
                                            d.child.child_ref))
+        self._last = (key, tuple(rows for _c, rows in reads), _copy(board))
         return board
 
-    def _council(self, board: Dashboard, council: Council, settings: dict[str, str],
+    def _council(self, board: Dashboard, council: Council, rows: CouncilRows,
                  today: date) -> None:
-        # Plain column queries, no ORM objects: at ten years of records an ORM row per open
-        # decision cost most of the dashboard's time (docs/performance.md).
-        decisions_days = int(settings["decisions_within_working_days"])
-        record_days = int(settings["record_within_working_days"])
-        with self.vault.session(council.id) as s:
-            conn = s.connection()
-            children: dict[int, ChildLine] = {}
-            active: set[int] = set()
-            for cid, ref, first, last, preferred, status in conn.exec_driver_sql(_CHILDREN):
-                children[cid] = ChildLine(council, cid, ref, _name(first, last, preferred))
-                if status == "active":
-                    active.add(cid)
-            for rid, child_id, number, status, held_text in conn.exec_driver_sql(_RECORDS):
-                held = date.fromisoformat(held_text)
-                decisions_due = add_working_days(held, decisions_days)
-                record_due = add_working_days(held, record_days)
-                board.records.append(RecordDeadline(
-                    children[child_id], rid, number, held, ReviewStatus(status),
-                    decisions_due, record_due, today > decisions_due, today > record_due))
-            open_rows = conn.exec_driver_sql(_OPEN_DECISIONS).all()
-            drifting_ids = drifting_decisions(s)
-            people = {pid: f"{name} ({role})" for pid, name, role in
-                      conn.exec_driver_sql(_PEOPLE)} if any(r[4] for r in open_rows) else {}
-            drifting: dict[int, int] = {}
-            for d_id, child_id, number, what, person_id, responsible, due in open_rows:
-                if child_id not in active:  # off the caseload: nothing more to chase
-                    continue
-                drift = d_id in drifting_ids
-                if drift:
-                    drifting[child_id] = drifting.get(child_id, 0) + 1
-                if due is not None and today.isoformat() > due:  # ISO dates compare as text
-                    who = people.get(person_id or -1) or responsible
-                    board.late_decisions.append(LateDecision(
-                        children[child_id], d_id, number or 0, what, who,
-                        date.fromisoformat(due), drift))
-            board.drifting.extend(DriftingChild(children[c], n) for c, n in drifting.items())
-            ready = conn.exec_driver_sql(
-                "SELECT count(*) FROM outbox_item WHERE state = 'ready'").scalar() or 0
-            if ready:
-                board.outbox.append(OutboxWaiting(council, ready))
+        # What the caseload reads (kept until the database changes): only what depends on
+        # today is worked out here.
+        decisions_days = int(rows.setting("decisions_within_working_days"))
+        record_days = int(rows.setting("record_within_working_days"))
+        lines: dict[int, ChildLine] = {}
+
+        def line(child_id: int) -> ChildLine:
+            found = lines.get(child_id)
+            if found is None:
+                ref, name = rows.names[child_id]
+                found = lines[child_id] = ChildLine(council, child_id, ref, name)
+            return found
+
+        for rid, child_id, number, status, held_text in rows.records:
+            held = date.fromisoformat(held_text)
+            decisions_due = add_working_days(held, decisions_days)
+            record_due = add_working_days(held, record_days)
+            board.records.append(RecordDeadline(
+                line(child_id), rid, number, held, ReviewStatus(status),
+                decisions_due, record_due, today > decisions_due, today > record_due))
+        active = {child.id for child, _due in rows.active}
+        now = today.isoformat()
+        drifting: dict[int, int] = {}
+        for d in rows.decisions:
+            if d.child_id not in active:  # off the caseload: nothing more to chase
+                continue
+            drift = d.id in rows.drifting
+            if drift:
+                drifting[d.child_id] = drifting.get(d.child_id, 0) + 1
+            if d.due_iso is not None and now > d.due_iso:  # ISO dates compare as text
+                board.late_decisions.append(LateDecision(
+                    line(d.child_id), d.id, d.review_number, d.text, d.responsible,
+                    date.fromisoformat(d.due_iso), drift))
+        board.drifting.extend(DriftingChild(line(c), n) for c, n in drifting.items())
+        if rows.outbox_ready:
+            board.outbox.append(OutboxWaiting(council, rows.outbox_ready))

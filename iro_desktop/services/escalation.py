@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -89,21 +90,26 @@ class EscalationService:
         out: list[OverdueResponse] = []
         for council in self.vault.councils():
             try:
-                with self.vault.session(council.id) as s:
-                    rows = s.execute(
-                        select(EscalationRow, ChildRow)
-                        .join(ChildRow, ChildRow.id == EscalationRow.child_id)
-                        .where(EscalationRow.outcome == "")).all()
-                    for row, child in rows:
-                        esc = self._load(s, council.id, row)
-                        for stage in esc.overdue_stages(today):
-                            name = f"{child.first_name} {child.last_name}"
-                            out.append(OverdueResponse(council, child.id, child.child_ref,
-                                                       name, esc, stage))
+                # the open escalations, read without the write lock and kept until the
+                # council's records change (the dashboard asks at every F5)
+                opened = self.vault.read_cached(
+                    council.id, "open_escalations",
+                    partial(self._open_escalations, council_id=council.id))
             except DatabaseTamperedError:
                 continue
+            for esc, child_id, child_ref, name in opened:
+                for stage in esc.overdue_stages(today):
+                    out.append(OverdueResponse(council, child_id, child_ref, name, esc, stage))
         out.sort(key=lambda o: (o.stage.response_due, o.council.code, o.child_ref))
         return out
+
+    def _open_escalations(self, s: Session, council_id: str
+                          ) -> tuple[tuple[Escalation, int, str, str], ...]:
+        rows = s.execute(select(EscalationRow, ChildRow)
+                         .join(ChildRow, ChildRow.id == EscalationRow.child_id)
+                         .where(EscalationRow.outcome == "")).all()
+        return tuple((self._load(s, council_id, row), child.id, child.child_ref,
+                      f"{child.first_name} {child.last_name}") for row, child in rows)
 
     # ---- writing -------------------------------------------------------------------
 

@@ -374,6 +374,19 @@ def _note_changed_text(conn: Connection) -> None:
     amended since (a finalised record changes only by amendment). A field is listed when
     its updated_at differs from the one it was indexed at and it is not listed already. No
     clock is involved."""
+    changed, audited, amended, last_audit, last_amendment = _text_changes(conn)
+    if changed:
+        conn.exec_driver_sql("INSERT INTO search_pending (kind, src_id, field) "
+                             "VALUES (2, ?, ?)", changed)
+    if (last_audit, last_amendment) != (audited, amended):
+        conn.exec_driver_sql("INSERT INTO vault_meta (key, value) VALUES (?, ?), (?, ?) "
+                             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                             (AUDIT_SEEN, str(last_audit), AMENDED, str(last_amendment)))
+
+
+def _text_changes(conn: Connection) -> tuple[list[tuple[int, str]], int, int, int, int]:
+    """Review text changed since it was indexed and not yet listed (only reads; see
+    :func:`_note_changed_text`), with the audit and amendment marks as stored and as now."""
     marks: dict[str, str] = dict(conn.exec_driver_sql(
         "SELECT key, value FROM vault_meta WHERE key IN (?, ?)", (AUDIT_SEEN, AMENDED)).all())
     audited = int(marks.get(AUDIT_SEEN) or -1)  # -1: never looked, every review counts
@@ -392,18 +405,19 @@ def _note_changed_text(conn: Connection) -> None:
         "WHERE (d.stamp IS NULL OR d.stamp <> t.updated_at) AND NOT EXISTS (SELECT 1 FROM "
         "search_pending p WHERE p.kind = 2 AND p.src_id = t.review_id AND p.field = t.key)",
         (audited, audited, amended)).all()
-    if changed:
-        conn.exec_driver_sql("INSERT INTO search_pending (kind, src_id, field) "
-                             "VALUES (2, ?, ?)", [tuple(r) for r in changed])
-    if (last_audit, last_amendment) != (audited, amended):
-        conn.exec_driver_sql("INSERT INTO vault_meta (key, value) VALUES (?, ?), (?, ?) "
-                             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                             (AUDIT_SEEN, str(last_audit), AMENDED, str(last_amendment)))
+    return ([(int(r[0]), str(r[1])) for r in changed], audited, amended, int(last_audit),
+            int(last_amendment))
 
 
 def has_pending(conn: Connection) -> bool:
     """Whether changes wait to be indexed in this council (after :func:`catch_up`)."""
     return conn.exec_driver_sql("SELECT 1 FROM search_pending LIMIT 1").first() is not None
+
+
+def waiting(conn: Connection) -> bool:
+    """Whether anything waits to be indexed, listed or not (only reads: for a search in a
+    read transaction while the background indexer builds the index)."""
+    return has_pending(conn) or bool(_text_changes(conn)[0])
 
 
 def catch_up(session: Session, limit: int | None = None) -> int:
@@ -543,7 +557,7 @@ class SearchService:
         """Index every change not yet indexed, in every council; returns docs written."""
         written = 0
         for council in self._councils():
-            with self.vault.session(council.id) as s:
+            with self.vault.session(council.id, search_index=True) as s:
                 written += catch_up(s)
         return written
 
@@ -583,7 +597,7 @@ class SearchService:
                 more, merging = True, False
                 while not stop.is_set():
                     began = time.perf_counter()
-                    with self.vault.session(council.id) as s:
+                    with self.vault.session(council.id, search_index=True) as s:
                         if more:
                             written += catch_up(s, BATCH)
                             more = has_pending(s.connection())
@@ -610,7 +624,7 @@ class SearchService:
         indexed."""
         written = 0
         for council in self._councils():
-            with self.vault.session(council.id) as s:
+            with self.vault.session(council.id, search_index=True) as s:
                 conn = s.connection()
                 for table in (NAMES, TEXTS, "search_doc", "search_pending"):
                     conn.exec_driver_sql(f"DELETE FROM {table}")
@@ -631,17 +645,25 @@ class SearchService:
         if match is None:
             return results
         words = query_words(query)
+        # While the background indexer runs it holds each council's write lock in turns:
+        # a search then reads what is indexed so far in a read transaction (which never
+        # waits for the lock) and leaves the rest to the indexer.
+        building = self.indexing
         with ExitStack() as stack:
             # Every council's transaction stays open until the hits are read, so the two
             # steps below see the same rows.
             sessions: list[tuple[Council, Session]] = []
             for council in councils:
                 try:
-                    s = stack.enter_context(self.vault.session(council.id))
-                    # What was typed since the last search, when that is all there is;
-                    # never part of a rebuild (the background indexer's work): records
-                    # still waiting are found once indexed.
-                    results.incomplete |= not catch_up_small(s)
+                    if building:
+                        s = stack.enter_context(self.vault.read_session(council.id))
+                        results.incomplete |= waiting(s.connection())
+                    else:
+                        s = stack.enter_context(self.vault.session(council.id, search_index=True))
+                        # What was typed since the last search, when that is all there is;
+                        # never part of a rebuild (the background indexer's work): records
+                        # still waiting are found once indexed.
+                        results.incomplete |= not catch_up_small(s)
                 except DatabaseTamperedError:
                     continue  # named by the vault (damaged); the others are still searched
                 sessions.append((council, s))

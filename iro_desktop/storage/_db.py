@@ -16,10 +16,11 @@ from iro_desktop.storage.engine import (
     is_damage,
     open_engine,
     raw_connect,
+    read_only,
     storage_error,
 )
 from iro_desktop.storage.models import AuditEvent, CouncilRow, MetaRow
 
 __all__ = ["SADatabaseError", "IntegrityError", "SATimeoutError", "Session", "migrate",
-           "integrity_problems", "is_damage", "open_engine", "raw_connect", "storage_error",
+           "integrity_problems", "is_damage", "open_engine", "raw_connect", "read_only", "storage_error",
            "AuditEvent", "CouncilRow", "MetaRow"]

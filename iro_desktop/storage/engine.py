@@ -5,6 +5,11 @@ which would ignore the key and write plaintext) and is refused unless
 ``PRAGMA cipher_version`` answers. Bound values are hidden from error
 messages, temporary data stays in memory, and commits are durable (WAL with
 ``synchronous=FULL``).
+
+Writers begin ``IMMEDIATE`` (the write lock up front, so two writers never deadlock on
+upgrade). Readers go through :func:`read_only` of the same engine: a deferred ``BEGIN`` on a
+connection with ``PRAGMA query_only`` on, so a read never waits for a writer (WAL: readers
+need no lock) and cannot write (SQLite refuses, ``SQLITE_READONLY``).
 """
 
 from __future__ import annotations
@@ -70,22 +75,55 @@ def raw_connect(path: Path, dek: bytes, *, council_code: str = "") -> sqlcipher.
         raise
 
 
+# The execution option that makes a connection's transactions read-only (see read_only).
+READ_ONLY = "iro_read_only"
+_QUERY_ONLY = "iro_query_only"  # pool record info: PRAGMA query_only is on
+
+
+def read_only(engine: Engine) -> Engine:
+    """The same engine and pool, for reading: each transaction is a deferred ``BEGIN`` on a
+    connection with ``PRAGMA query_only`` on (any write fails with ``SQLITE_READONLY``).
+    In WAL mode such a transaction takes no lock: it reads the last commit while a writer
+    (the search indexer, an autosave) holds the write lock, and never waits for it."""
+    return engine.execution_options(**{READ_ONLY: True})
+
+
 def open_engine(path: Path, dek: bytes, *, council_code: str = "") -> Engine:
     engine = create_engine(
         "sqlite://",
         creator=lambda: raw_connect(path, dek, council_code=council_code),
         module=sqlcipher,
         poolclass=QueuePool,
-        pool_size=1,
-        max_overflow=1,
+        # Readers no longer queue behind writers for the database, so they must not queue
+        # for a connection either: one each for the window, a search, the background
+        # indexer and a worker (auto-send, outbox), and overflow beyond that.
+        pool_size=2,
+        max_overflow=3,
         pool_timeout=30,
         hide_parameters=True,
     )
 
     @event.listens_for(engine, "begin")
-    def _begin_immediate(conn):  # type: ignore[no-untyped-def]
+    def _begin(conn):  # type: ignore[no-untyped-def]
+        if conn.get_execution_options().get(READ_ONLY):
+            # query_only first: from here this connection cannot change the database.
+            conn.exec_driver_sql("PRAGMA query_only = 1")
+            conn.connection.info[_QUERY_ONLY] = True
+            conn.exec_driver_sql("BEGIN")
+            return
+        if conn.connection.info.get(_QUERY_ONLY):  # a reader's connection, used to write
+            conn.exec_driver_sql("PRAGMA query_only = 0")
+            conn.connection.info[_QUERY_ONLY] = False
         # Take the write lock up front so two writers never deadlock on upgrade.
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "checkout")
+    def _writable_again(dbapi_conn, record, _proxy):  # type: ignore[no-untyped-def]
+        # Raw connections (checkpoint, snapshot, hand-over copy) get a connection as it
+        # was opened, whatever the last session on it was.
+        if record.info.get(_QUERY_ONLY):
+            dbapi_conn.execute("PRAGMA query_only = 0")
+            record.info[_QUERY_ONLY] = False
 
     @event.listens_for(engine, "connect")
     def _no_driver_transactions(dbapi_conn, _record):  # type: ignore[no-untyped-def]

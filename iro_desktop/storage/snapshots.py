@@ -42,7 +42,8 @@ def _create_private(path: Path) -> None:
 class SnapshotsMixin:
     """Needs the vault's ``root``, ``damaged``, ``_deks``, ``_engines``, ``_councils``,
     ``_generations``, ``_written``, ``_kek``, ``_integrity``, ``_open_council``,
-    ``_open_marker``, ``database_path``, ``_require_unlocked`` and ``_require_keystore``."""
+    ``_open_marker``, ``_forget_reads``, ``database_path``, ``_require_unlocked`` and
+    ``_require_keystore``."""
 
     root: Path
     damaged: dict[str, Any]
@@ -58,6 +59,7 @@ class SnapshotsMixin:
         def _open_marker(self, council_id: str) -> Path: ...
         def _open_council(self, council_id: str, dek: bytes) -> Council: ...
         def _require_unlocked(self) -> None: ...
+        def _forget_reads(self, council_id: str | None = None) -> None: ...
         def _require_keystore(self) -> Keystore: ...
 
     def backups_dir(self, council_id: str) -> Path:
@@ -159,6 +161,7 @@ class SnapshotsMixin:
         if kek is None:  # locked meanwhile: nothing is changed
             raise VaultLockedError("The vault is locked.")
         engine = self._engines.pop(council_id, None)
+        self._forget_reads(council_id)
         if engine is not None:
             engine.dispose()
         self._councils.pop(council_id, None)
@@ -208,6 +211,7 @@ class SnapshotsMixin:
             raise VaultError("No usable snapshot of that council is in the vault's backups "
                              "folder; nothing was restored.")
         engine = self._engines.pop(council_id, None)
+        self._forget_reads(council_id)
         if engine is not None:
             engine.dispose()
         self._councils.pop(council_id, None)

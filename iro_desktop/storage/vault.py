@@ -21,13 +21,14 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar, cast
 
 
 from iro_desktop.core.models import Council, Nation
@@ -61,6 +62,7 @@ if TYPE_CHECKING:
     from iro_desktop.storage.models import CouncilRow
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def _db():  # type: ignore[no-untyped-def]
@@ -70,6 +72,9 @@ def _db():  # type: ignore[no-untyped-def]
     return db
 
 KEYSTORE_NAME = "keystore.json"
+# vault_meta: the generation of the last write that changed the records (not only the
+# search index); what Vault.read_cached keeps is valid while it is the same.
+CONTENT_KEY = "content_generation"
 COUNCILS_DIR = "councils"
 # Re-keyed copies made for a hand-over archive (export or import) live here only while
 # being made; they are SQLCipher files under the archive's key, never plaintext.
@@ -112,6 +117,12 @@ class Vault(SnapshotsMixin):
         self._generations: dict[str, int] = {}
         self._written: set[str] = set()
         self._pending: dict[str, int] = {}
+        # Per council: its engine and the same engine for reading (read_session), and what
+        # read_cached keeps, by (council, name): ((engine, generation), value).
+        self._readers: dict[str, tuple[Engine, Engine]] = {}
+        self._read_cache: dict[tuple[str, str], tuple[tuple[object, object], object]] = {}
+        # Set on a thread while its session writes only the search index (see session).
+        self._index_only = threading.local()
 
     # ---- paths and existence -------------------------------------------------------
 
@@ -333,6 +344,7 @@ class Vault(SnapshotsMixin):
         except BaseException:
             engine.dispose()
             raise
+        self._forget_reads(council_id)
         self._engines[council_id] = engine
         self._councils[council_id] = council
         self._generations[council_id] = generation
@@ -378,6 +390,10 @@ class Vault(SnapshotsMixin):
         if cursor.rowcount == 0:
             conn.execute("INSERT INTO vault_meta (key, value) VALUES ('generation', ?)",
                          (str(generation),))
+        if not getattr(self._index_only, "on", False):
+            # The records changed (not only the search index): what read_cached kept goes.
+            conn.execute("INSERT INTO vault_meta (key, value) VALUES (?, ?) ON CONFLICT (key) "
+                         "DO UPDATE SET value = excluded.value", (CONTENT_KEY, str(generation)))
         self._pending[council_id] = generation
 
     def _after_commit(self, council_id: str) -> None:
@@ -408,6 +424,17 @@ class Vault(SnapshotsMixin):
 
     def _open_marker(self, council_id: str) -> Path:
         return self.root / COUNCILS_DIR / f"{council_id}.open"
+
+    def _forget_reads(self, council_id: str | None = None) -> None:
+        """Drop the reading engines and what read_cached kept (child data), for one council
+        (its database closed or replaced) or all (locking)."""
+        if council_id is None:
+            self._readers.clear()
+            self._read_cache.clear()
+            return
+        self._readers.pop(council_id, None)
+        for key in [k for k in self._read_cache if k[0] == council_id]:
+            self._read_cache.pop(key, None)
 
     def lock(self) -> None:
         """Close every database and forget every key, then tell listeners. Safe to call twice."""
@@ -443,6 +470,7 @@ class Vault(SnapshotsMixin):
                 log.warning("vault.dispose_failed council=%s", council_id)
         if self._written:
             self._save_generations()  # in case a save after a commit failed
+        self._forget_reads()
         self._engines.clear()
         self._councils.clear()
         self._deks.clear()
@@ -804,6 +832,7 @@ class Vault(SnapshotsMixin):
             marker.unlink(missing_ok=True)
             raise
         engine = self._engines.pop(council_id, None)
+        self._forget_reads(council_id)
         if engine is not None:
             try:
                 engine.dispose()
@@ -833,20 +862,25 @@ class Vault(SnapshotsMixin):
         return erased
 
     def council_rules(self, council_id: str) -> dict[str, object]:
-        db = _db()
-        with self.session(council_id) as session:
-            row = session.get(db.CouncilRow, council_id)
+        with self.read_session(council_id) as session:
+            row = session.connection().exec_driver_sql(
+                "SELECT rules_json FROM council WHERE id = ?", (council_id,)).first()
             assert row is not None
-            return dict(json.loads(row.rules_json))
+            return dict(json.loads(row[0]))
 
     @contextmanager
-    def session(self, council_id: str) -> Iterator[Session]:
-        """A session in one transaction on one council's database: commit on success."""
+    def session(self, council_id: str, *, search_index: bool = False) -> Iterator[Session]:
+        """A session in one transaction on one council's database: commit on success.
+
+        ``search_index``: the transaction writes only the search index (the background
+        indexer). Its generation is counted as any write's, but the records are as they
+        were, so what ``read_cached`` kept stays valid."""
         db = _db()
         self._require_unlocked()
         if council_id in self.damaged:
             raise self.damaged[council_id]
         engine = self._engines[council_id]
+        self._index_only.on = search_index
         try:
             try:
                 with db.Session(engine, expire_on_commit=False) as session:
@@ -855,6 +889,8 @@ class Vault(SnapshotsMixin):
             except BaseException:
                 self._pending.pop(council_id, None)  # rolled back: the generation stays
                 raise
+            finally:
+                self._index_only.on = False
             self._after_commit(council_id)
         except db.SATimeoutError:
             raise VaultError("The council database is busy with another task. Try again in a "
@@ -868,6 +904,58 @@ class Vault(SnapshotsMixin):
             if problem is not None:
                 raise problem from None
             raise
+
+    @contextmanager
+    def read_session(self, council_id: str) -> Iterator[Session]:
+        """A session in one read transaction on one council's database, for what only
+        reads (the dashboard, the caseload, searches, records). It sees the last commit and
+        never waits for a writer (the search indexer, an autosave), and it cannot write:
+        the connection has ``PRAGMA query_only`` on, so a change fails (``SQLITE_READONLY``)
+        and nothing is saved. Generations and the keystore are not touched."""
+        db = _db()
+        self._require_unlocked()
+        if council_id in self.damaged:
+            raise self.damaged[council_id]
+        engine = self._engines[council_id]
+        reader = self._readers.get(council_id)
+        if reader is None or reader[0] is not engine:
+            reader = self._readers[council_id] = (engine, db.read_only(engine))
+        try:
+            with db.Session(reader[1], expire_on_commit=False) as session:
+                with session.begin():
+                    yield session
+        except db.SATimeoutError:
+            raise VaultError("The council database is busy with another task. Try again in a "
+                             "moment; nothing was lost.") from None
+        except (db.SADatabaseError, MemoryError) as exc:
+            if db.is_damage(exc):
+                raise self.database_error(council_id) from None
+            problem = db.storage_error(exc, self._councils[council_id].code)
+            if problem is not None:
+                raise problem from None
+            raise
+
+    def read_cached(self, council_id: str, name: str, load: Callable[[Session], T]) -> T:
+        """``load(session)`` in a read session, or what it returned last time if the
+        council's records have not changed since. Every write transaction sets the
+        generation in ``vault_meta`` in the same transaction (``_before_write_commit``), and
+        every one but the search indexer's also sets ``content_generation`` to it, so the
+        value read in this session's snapshot says which records it sees. What ``load``
+        returns must not change afterwards (tuples, frozen dataclasses), read nothing of the
+        search index, nor depend on anything but the database (not on today's date).
+        Forgotten when the vault locks or the council's database is closed or replaced."""
+        with self.read_session(council_id) as session:
+            # None: no write of this version has changed the records yet (every one sets
+            # it). Kept values are this process's own: the cache starts empty at unlock.
+            mark = session.connection().exec_driver_sql(
+                "SELECT value FROM vault_meta WHERE key = ?", (CONTENT_KEY,)).scalar()
+            version = (self._engines[council_id], mark)
+            cached = self._read_cache.get((council_id, name))
+            if cached is not None and cached[0][0] is version[0] and cached[0][1] == version[1]:
+                return cast(T, cached[1])
+            value = load(session)
+        self._read_cache[(council_id, name)] = (version, value)
+        return value
 
     # ---- checks --------------------------------------------------------------------
 

@@ -416,6 +416,46 @@ def test_a_search_never_builds_a_large_backlog_itself_the_indexer_does(world) ->
     assert service.search("backlogword299").count == 1
 
 
+def test_a_search_while_the_index_is_built_does_not_wait_for_the_write_lock(
+        world) -> None:  # type: ignore[no-untyped-def]
+    """The background indexer holds a council's write lock for each batch; a search
+    meanwhile reads what is indexed in a read transaction. Before, it began IMMEDIATE and
+    waited for the lock (5 s of busy timeout), then failed with "busy"."""
+    import threading
+    import time
+
+    vault, cid = world["vault"], world["cid"]
+    service = SearchService(vault)
+    service.search("quillfeather")  # up to date
+    _backlog(vault, cid, world["r2"], 3)  # listed, not yet indexed
+    holding, release = threading.Event(), threading.Event()
+
+    def indexer() -> None:  # stands in for a batch of the background indexer
+        with vault.session(cid) as s:
+            s.execute(text("DELETE FROM search_pending WHERE id < 0"))
+            s.execute(text("UPDATE vault_meta SET value = value WHERE key = 'generation'"))
+            holding.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=indexer)
+    thread.start()
+    try:
+        assert holding.wait(10)
+        service._indexer = thread  # the service's own indexer, as far as it can tell
+        started = time.perf_counter()
+        results = service.search("pumpernickel")
+        backlog = service.search("backlogword1")
+        elapsed = time.perf_counter() - started
+    finally:
+        release.set()
+        thread.join(10)
+    assert elapsed < 1.0
+    assert results.count == 1 and results.incomplete  # found; the rest still waits
+    assert backlog.count == 0 and backlog.incomplete
+    service._indexer = None
+    assert service.search("backlogword1").count == 1  # a small backlog: the search indexes it
+
+
 def test_the_indexer_stops_when_the_vault_locks(world) -> None:  # type: ignore[no-untyped-def]
     vault, cid = world["vault"], world["cid"]
     service = SearchService(vault)
