@@ -571,8 +571,11 @@ class SearchService:
     def start_indexing(self, on_done: Callable[[int], None] | None = None) -> None:
         """Bring every council's index up to date on a background thread, in batches of
         :data:`BATCH` changes (each its own short transaction), then merge the index in
-        small steps. Searches meanwhile answer from what is indexed so far. Stops when the
-        vault locks; ``on_done(fields indexed)`` is called on that thread when it ends."""
+        small steps if anything was indexed. Searches meanwhile answer from what is indexed
+        so far. Before that the same thread makes each council's first-write page check
+        (:meth:`Vault.check_before_writing`), so the first edit after unlock does not make
+        it on the GUI thread. Stops when the vault locks; ``on_done(fields indexed)`` is
+        called on that thread when it ends."""
         if self.indexing:
             return
         self._stop = threading.Event()
@@ -591,17 +594,28 @@ class SearchService:
                    on_done: Callable[[int], None] | None) -> None:
         written, started = 0, time.perf_counter()
         try:
+            # First, the page check each council's first write of this unlock makes, here
+            # rather than in the first edit on the GUI thread (Vault.check_before_writing).
+            for council in self._councils():
+                if stop.is_set():
+                    break
+                self.vault.check_before_writing(council.id)
             for council in self._councils():
                 if council.id in self.vault.damaged:
                     continue
-                more, merging = True, False
+                more, merging, indexed = True, False, 0
                 while not stop.is_set():
                     began = time.perf_counter()
                     with self.vault.session(council.id, search_index=True) as s:
                         if more:
-                            written += catch_up(s, BATCH)
+                            batch = catch_up(s, BATCH)
+                            indexed += batch
+                            written += batch
                             more = has_pending(s.connection())
-                            merging = not more
+                            # Merged after indexing only: an FTS5 'merge' counts as a
+                            # change even with nothing to merge, and would make a council
+                            # only read a written one (a new generation, a snapshot at lock).
+                            merging = not more and indexed > 0
                         elif merging:
                             merging = merge_step(s)
                     # how long each batch held the write lock (benchmarks/bench_scale.py)
