@@ -35,3 +35,13 @@ def preload() -> None:
     # into care in (the first review is counted in working days from then)
     for y in range(year - 19, year + 3):
         add_working_days(date(y, 1, 1), 1)
+
+
+def preload_sending() -> None:
+    """Import what the outbox's automatic send needs (the export modules, python-docx and
+    lxml). The window calls it on a background thread soon after unlock: left to the first
+    automatic send, a minute after unlock, these imports held Python's interpreter lock on
+    that send's thread long enough to stall typing in the window (a 22 ms gap between
+    5 ms timer ticks in ``bench_autosave.py``; 8 ms with them imported before)."""
+    import iro_desktop.services.export  # noqa: F401 - python-docx, lxml, the Word writer
+    import iro_desktop.services.outbox  # noqa: F401

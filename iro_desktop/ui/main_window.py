@@ -53,6 +53,7 @@ from iro_desktop.ui.workers import run_in_background, user_message
 log = logging.getLogger(__name__)
 
 SEARCH_INDEX_DELAY_MS = 1500  # after unlock, before the search index catches up
+SENDING_PRELOAD_DELAY_MS = 1000  # after unlock: the automatic send's imports (warm_up)
 
 SHORTCUTS_HELP = """
 <table cellpadding='4'>
@@ -384,6 +385,18 @@ class MainWindow(QMainWindow):
         self.warn_damaged()
         # the search index catches up in the background, once the first page is shown
         QTimer.singleShot(SEARCH_INDEX_DELAY_MS, self._start_search_indexing)
+        # and the automatic send's modules are imported before anyone is typing
+        QTimer.singleShot(SENDING_PRELOAD_DELAY_MS, self._preload_sending)
+
+    def _preload_sending(self) -> None:
+        if not self.access.is_unlocked:
+            return
+        from iro_desktop.services.warm_up import preload_sending
+
+        def failed(exc: BaseException) -> None:  # only a head start: the send imports anyway
+            log.info("warmup.sending_failed kind=%s", type(exc).__name__)
+
+        run_in_background(preload_sending, lambda _result: None, failed)
 
     def _start_search_indexing(self) -> None:
         if self.access.is_unlocked:

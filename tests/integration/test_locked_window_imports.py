@@ -85,3 +85,39 @@ def test_the_import_check_sees_a_service_built_while_locked(tmp_path: Path) -> N
     heavy, services = _heavy_and_services(report["modules"])
     assert "sqlalchemy" in heavy
     assert "iro_desktop.services.caseload" in services
+
+
+UNLOCKED_PROBE = r"""
+import json, sys, time
+from pathlib import Path
+
+from iro_desktop import app
+from iro_desktop.settings import Settings
+
+qt = app._application()
+window, vault = app.open_vault_window(Path(sys.argv[1]), Settings(Path(sys.argv[2])))
+qt.processEvents()
+window.services.access.unlock("locked window imports test")
+window.show_unlocked()
+before = "docx" in sys.modules
+deadline = time.monotonic() + 3.0  # the automatic send's first run is a minute away
+while time.monotonic() < deadline:
+    qt.processEvents()
+    time.sleep(0.02)
+report = {"before": before, "modules": sorted(sys.modules),
+          "sending": window._auto_sending}
+window.close()
+vault.close()
+print(json.dumps(report))
+"""
+
+
+def test_the_automatic_sends_modules_are_imported_soon_after_unlock(tmp_path: Path) -> None:
+    """Not by the first automatic send a minute later, whose imports on its worker thread
+    held Python's interpreter lock long enough to stall typing (bench_autosave.py)."""
+    report = locked_window_modules(_vault(tmp_path), tmp_path / "settings.json",
+                                   UNLOCKED_PROBE)
+    assert not report["before"]  # not on the way to the first page
+    assert not report["sending"]
+    assert "docx" in report["modules"]
+    assert "iro_desktop.services.export" in report["modules"]
