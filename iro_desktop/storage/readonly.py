@@ -39,7 +39,13 @@ from iro_desktop.security.secret_store import KeyringSecretStore, SecretStore
 from iro_desktop.storage.instance_lock import InstanceLock
 from iro_desktop.storage.schema_revision import HEAD_REVISION
 from iro_desktop.storage.snapshots import BACKUPS_DIR
-from iro_desktop.storage.vault import COUNCILS_DIR, KEYSTORE_NAME, STAGING_SUFFIX, Vault
+from iro_desktop.storage.vault import (
+    COUNCILS_DIR,
+    KEYSTORE_NAME,
+    STAGING_SUFFIX,
+    Vault,
+    remembered_kek,
+)
 
 log = logging.getLogger(__name__)
 
@@ -120,14 +126,8 @@ class ReadOnlyVault:
         """As ``Vault.unlock_with_keyring``: False (never an error) if the key remembered on
         this computer is missing or unusable."""
         store = self._require_keystore()
-        if store.keyring_slot is None:
-            return False
-        device_key = self.secrets.get(store.vault_id)
-        if device_key is None:
-            return False
-        try:
-            kek = store.kek_from_device_key(device_key)
-        except VaultError:
+        kek = remembered_kek(store, self.secrets)
+        if kek is None:
             return False
         self._open_councils(store.unwrap_all(kek))
         return True

@@ -72,6 +72,8 @@ def _db():  # type: ignore[no-untyped-def]
     return db
 
 KEYSTORE_NAME = "keystore.json"
+BUSY_MESSAGE = ("The council database is busy with another task. Try again in a moment; "
+                "nothing was lost.")
 # vault_meta: the generation of the last write that changed the records (not only the
 # search index); what Vault.read_cached keeps is valid while it is the same.
 CONTENT_KEY = "content_generation"
@@ -95,6 +97,20 @@ class CheckResult:
     def ok(self) -> bool:
         return not self.problems
 
+
+
+def remembered_kek(store: Keystore, secrets: SecretStore) -> bytes | None:
+    """The vault's key-encryption key from the key remembered on this computer's keyring,
+    or None (never an error) if none is remembered or it no longer opens the keystore."""
+    if store.keyring_slot is None:
+        return None
+    device_key = secrets.get(store.vault_id)
+    if device_key is None:
+        return None
+    try:
+        return store.kek_from_device_key(device_key)
+    except VaultError:
+        return None
 
 class Vault(SnapshotsMixin):
     def __init__(self, root: Path, *, secret_store: SecretStore | None = None) -> None:
@@ -215,14 +231,8 @@ class Vault(SnapshotsMixin):
     def unlock_with_keyring(self, *, tolerate_damaged: bool = False) -> bool:
         """Unlock with the key remembered on this computer; False (never an error) if unusable."""
         store = self._require_keystore()
-        if store.keyring_slot is None:
-            return False
-        device_key = self.secrets.get(store.vault_id)
-        if device_key is None:
-            return False
-        try:
-            kek = store.kek_from_device_key(device_key)
-        except VaultError:
+        kek = remembered_kek(store, self.secrets)
+        if kek is None:
             return False
         self._finish_unlock(kek, store.unwrap_all(kek), tolerate_damaged)
         return True
@@ -946,16 +956,11 @@ class Vault(SnapshotsMixin):
                 self._index_only.on = False
             self._after_commit(council_id)
         except db.SATimeoutError:
-            raise VaultError("The council database is busy with another task. Try again in a "
-                             "moment; nothing was lost.") from None
+            raise VaultError(BUSY_MESSAGE) from None
         except (db.SADatabaseError, MemoryError) as exc:
             if isinstance(exc, db.IntegrityError):
                 raise
-            if db.is_damage(exc):
-                raise self.database_error(council_id) from None
-            problem = db.storage_error(exc, self._councils[council_id].code)
-            if problem is not None:
-                raise problem from None
+            self._raise_storage_problem(council_id, exc)
             raise
 
     @contextmanager
@@ -978,15 +983,21 @@ class Vault(SnapshotsMixin):
                 with session.begin():
                     yield session
         except db.SATimeoutError:
-            raise VaultError("The council database is busy with another task. Try again in a "
-                             "moment; nothing was lost.") from None
+            raise VaultError(BUSY_MESSAGE) from None
         except (db.SADatabaseError, MemoryError) as exc:
-            if db.is_damage(exc):
-                raise self.database_error(council_id) from None
-            problem = db.storage_error(exc, self._councils[council_id].code)
-            if problem is not None:
-                raise problem from None
+            self._raise_storage_problem(council_id, exc)
             raise
+
+    def _raise_storage_problem(self, council_id: str, exc: BaseException) -> None:
+        """Raise the user-facing error for a database error of a session on
+        ``council_id`` (damage: the council is marked damaged; a full disk, a read-only
+        file...); return if it is none of those (the caller re-raises ``exc``)."""
+        db = _db()
+        if db.is_damage(exc):
+            raise self.database_error(council_id) from None
+        problem = db.storage_error(exc, self._councils[council_id].code)
+        if problem is not None:
+            raise problem from None
 
     def read_cached(self, council_id: str, name: str, load: Callable[[Session], T]) -> T:
         """``load(session)`` in a read session, or what it returned last time if the
