@@ -65,9 +65,14 @@ class ChildRecord:
 
     @property
     def display_name(self) -> str:
-        if self.preferred_name and self.preferred_name != self.first_name:
-            return f"{self.first_name} ({self.preferred_name}) {self.last_name}"
-        return f"{self.first_name} {self.last_name}"
+        return display_name(self.first_name, self.last_name, self.preferred_name)
+
+
+def display_name(first: str, last: str, preferred: str) -> str:
+    """A child's name as shown: "First (Preferred) Last" when the preferred name differs."""
+    if preferred and preferred != first:
+        return f"{first} ({preferred}) {last}"
+    return f"{first} {last}"
 
 
 _CARER = re.compile(r"\s*([^()]*?)\s*(?:\(([^()]*)\))?\s*")

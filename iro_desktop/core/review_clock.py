@@ -290,6 +290,10 @@ def next_review_due(
     return DueDate(period.add_to(basis), number, f"{text} on {basis:%d/%m/%Y}", basis, key)
 
 
+# A review within this many days counts as due soon (the settings' due_soon_days default).
+DUE_SOON_DAYS = 28
+
+
 class DueStatus(enum.StrEnum):
     """How close a review is to its latest lawful date."""
 
@@ -302,7 +306,7 @@ class DueStatus(enum.StrEnum):
         return {"overdue": "Overdue", "due_soon": "Due soon", "on_track": "On track"}[self.value]
 
 
-def due_status(due: DueDate, today: date, soon_days: int = 28) -> DueStatus:
+def due_status(due: DueDate, today: date, soon_days: int = DUE_SOON_DAYS) -> DueStatus:
     """OVERDUE after the due date, DUE_SOON within ``soon_days`` of it, else ON_TRACK."""
     if due.is_overdue(today):
         return DueStatus.OVERDUE

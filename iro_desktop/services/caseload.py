@@ -28,12 +28,19 @@ from iro_desktop.core.caseload_csv import (
     ReferenceCheck,
     parse_caseload,
 )
-from iro_desktop.core.models import Child, ChildRecord, Council, Nation
+from iro_desktop.core.models import Child, ChildRecord, Council, Nation, display_name
 from iro_desktop.core.monitoring import brought_forward
-from iro_desktop.core.review_clock import DueDate, DueStatus, RuleSet, due_status, next_review_due
+from iro_desktop.core.review_clock import (
+    DUE_SOON_DAYS,
+    DueDate,
+    DueStatus,
+    RuleSet,
+    due_status,
+    next_review_due,
+)
+from iro_desktop.core.reviews import ReviewStatus
 from iro_desktop.security.errors import DatabaseTamperedError, VaultError
 from iro_desktop.services.monitoring import review_overrides
-from iro_desktop.core.reviews import ReviewStatus
 from iro_desktop.storage.models import AuditEvent, ChildRow
 from iro_desktop.storage.repositories import (
     OPEN_DECISION,
@@ -46,7 +53,6 @@ from iro_desktop.storage.vault import Vault
 
 log = logging.getLogger(__name__)
 
-DUE_SOON_DAYS = 28
 ACTIVE, ENDED = "active", "ended"  # child.status
 ENDED_EVENT = "child.ended"  # audit event: {"child": id, "on": ISO date, "how": ...}
 
@@ -246,12 +252,6 @@ class CouncilRows:
         return dict(self.settings)[key]
 
 
-def display_name(first: str, last: str, preferred: str) -> str:
-    if preferred and preferred != first:
-        return f"{first} ({preferred}) {last}"
-    return f"{first} {last}"
-
-
 def _read_rows(session: Session, council_id: str) -> CouncilRows:
     from iro_desktop.services.council_profile import PROFILE_SETTINGS
 
@@ -280,7 +280,8 @@ def _read_rows(session: Session, council_id: str) -> CouncilRows:
                      people.get(person_id or -1) or responsible, due)
         for d_id, child_id, number, what, person_id, responsible, due in open_rows)
     ready = conn.exec_driver_sql(_OUTBOX_READY).scalar() or 0
-    return CouncilRows(rules, settings, tuple(active), names, records, decisions, frozenset(drifting_decisions(session)), int(ready))
+    return CouncilRows(rules, settings, tuple(active), names, records, decisions,
+                       frozenset(drifting_decisions(session)), int(ready))
 
 
 def council_rows(vault: Vault, council_id: str) -> CouncilRows:

@@ -16,6 +16,7 @@ from typing import Any
 from iro_desktop.core.models import Child, ChildRecord, Council
 from iro_desktop.core.monitoring import ChangeType, ReviewOverride, brought_forward
 from iro_desktop.core.review_clock import (
+    DUE_SOON_DAYS,
     DueDate,
     DueStatus,
     RuleSet,
@@ -23,8 +24,6 @@ from iro_desktop.core.review_clock import (
     next_review_due,
 )
 from iro_desktop.storage.readonly import ReadOnlyVault
-
-DUE_SOON_DAYS = 28  # services/caseload.py's DUE_SOON_DAYS (a test keeps them equal)
 
 _RECORD_FIELDS = tuple(f.name for f in fields(ChildRecord))
 _DATE_FIELDS = frozenset(f.name for f in fields(ChildRecord)
