@@ -98,7 +98,6 @@ class CheckResult:
         return not self.problems
 
 
-
 def remembered_kek(store: Keystore, secrets: SecretStore) -> bytes | None:
     """The vault's key-encryption key from the key remembered on this computer's keyring,
     or None (never an error) if none is remembered or it no longer opens the keystore."""
@@ -111,6 +110,7 @@ def remembered_kek(store: Keystore, secrets: SecretStore) -> bytes | None:
         return store.kek_from_device_key(device_key)
     except VaultError:
         return None
+
 
 class Vault(SnapshotsMixin):
     def __init__(self, root: Path, *, secret_store: SecretStore | None = None) -> None:
@@ -141,7 +141,7 @@ class Vault(SnapshotsMixin):
         self._index_only = threading.local()
         # The first write's page check done ahead on a background thread
         # (check_before_writing): per council, the database files as they were then.
-        # Valid for this unlock only (the token changes at each unlock and lock).
+        # Valid for this unlock only (the token changes at each lock).
         self._checked_ahead: dict[str, tuple[object, ...]] = {}
         self._unlock_token = object()
 
@@ -255,8 +255,6 @@ class Vault(SnapshotsMixin):
                        tolerate_damaged: bool = False) -> None:
         self._kek, self._deks = kek, deks
         self.damaged = {}
-        self._checked_ahead.clear()
-        self._unlock_token = object()
         self._remove_orphans(set(deks))
         try:
             for council_id, dek in deks.items():
@@ -531,9 +529,8 @@ class Vault(SnapshotsMixin):
                 log.warning("vault.dispose_failed council=%s", council_id)
         if self._written:
             self._save_generations()  # in case a save after a commit failed
-        self._forget_reads()
-        self._checked_ahead.clear()
-        self._unlock_token = object()
+        self._forget_reads()  # and every check made ahead
+        self._unlock_token = object()  # a check still running is not kept
         self._engines.clear()
         self._councils.clear()
         self._deks.clear()
