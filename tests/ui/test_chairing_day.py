@@ -446,7 +446,7 @@ def test_lock_saves_a_field_being_typed_and_leaves_nothing_in_the_widgets(  # ty
 
 
 def test_relationship_to_the_child_is_typed_when_adding_and_put_right_in_the_table(  # type: ignore[no-untyped-def]
-        qtbot, chairing) -> None:
+        qtbot, chairing, monkeypatch) -> None:
     window = chairing
     kb = Keyboard(qtbot, window)
     view, controller = window.review_view, window.review_controller
@@ -467,12 +467,17 @@ def test_relationship_to_the_child_is_typed_when_adding_and_put_right_in_the_tab
     assert page.table.item(row, 6).text() == "grandmother, kinship carer"
     assert page.relationship.text() == ""
 
+    def relationship_editor():  # type: ignore[no-untyped-def]
+        """F2 on the new person's relationship cell: its editor, all selected."""
+        page.table.setFocus()
+        page.table.setCurrentCell(row, 6)
+        kb.press(K.Key_F2)
+        editor = QApplication.focusWidget()
+        editor.selectAll()
+        return editor
+
     # F2 on the relationship cell edits it in place; Enter saves it.
-    page.table.setFocus()
-    page.table.setCurrentCell(row, 6)
-    kb.press(K.Key_F2)
-    editor = QApplication.focusWidget()
-    editor.selectAll()
+    relationship_editor()
     kb.type("grandmother (special guardian)")
     kb.press(K.Key_Return)  # the table commits on its next turn of the event loop
 
@@ -483,9 +488,7 @@ def test_relationship_to_the_child_is_typed_when_adding_and_put_right_in_the_tab
     qtbot.waitUntil(lambda: saved() == ["grandmother (special guardian)"], timeout=3000)
     assert page.table.item(row, 6).text() == "grandmother (special guardian)"
     # The in-place editor keeps what the service keeps: 100 characters.
-    kb.press(K.Key_F2)
-    editor = QApplication.focusWidget()
-    editor.selectAll()
+    editor = relationship_editor()
     kb.type("k" * 120)
     assert editor.text() == "k" * 100
     kb.press(K.Key_Escape)
@@ -499,20 +502,14 @@ def test_relationship_to_the_child_is_typed_when_adding_and_put_right_in_the_tab
         from iro_desktop.security.errors import VaultError
         raise VaultError("The council database is busy with another task.")
 
-    window.review_service.update_person = refuse
-    try:
-        page.table.setFocus()
-        page.table.setCurrentCell(row, 6)
-        kb.press(K.Key_F2)
-        editor = QApplication.focusWidget()
-        editor.selectAll()
+    with monkeypatch.context() as patch:
+        patch.setattr(window.review_service, "update_person", refuse)
+        relationship_editor()
         kb.type("aunt")
         kb.press(K.Key_Return)
         qtbot.waitUntil(lambda: bool(errors), timeout=3000)
         qtbot.waitUntil(lambda: page.table.item(row, 6).text()
                         == "grandmother (special guardian)", timeout=3000)
-    finally:
-        del window.review_service.update_person
     assert window.review_service.update_person == real_update
     assert saved() == ["grandmother (special guardian)"]
     assert page.table.item(row, 6).flags() & Qt.ItemFlag.ItemIsEditable
